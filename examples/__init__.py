@@ -1,0 +1,1 @@
+"""Small runnable programs, one per feature; ``python -m examples`` runs them all."""

@@ -1,0 +1,413 @@
+"""Railway-style results: ``Result[T, E]`` is either ``Success(value)`` or ``Failure(error)``.
+
+Both variants are immutable, hashable when their content is, usable in ``match`` and
+generic for type checkers with no plugin. Methods dispatch on the variant's class, so a
+chain on a ``Failure`` returns the same object at every step and allocates nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Iterable
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Literal,
+    Never,
+    NoReturn,
+    ParamSpec,
+    TypeVar,
+    overload,
+)
+
+__all__ = [
+    "Failure",
+    "Result",
+    "Success",
+    "UnwrapError",
+    "collect",
+    "from_optional",
+    "partition",
+    "safe",
+    "safe_async",
+    "sequence",
+]
+
+T = TypeVar("T")
+E = TypeVar("E")
+U = TypeVar("U")
+F = TypeVar("F")
+P = ParamSpec("P")
+T_co = TypeVar("T_co", covariant=True)
+E_co = TypeVar("E_co", covariant=True)
+
+
+class UnwrapError(Exception):
+    """Raised by ``unwrap``-style calls on the wrong variant; ``.result`` holds the Result."""
+
+    def __init__(self, result: Result[Any, Any], message: str) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class Result(Generic[T_co, E_co]):
+    """Base of ``Success`` and ``Failure``; use it in annotations and ``isinstance`` checks.
+
+    Every method is defined on both variants; this class only documents the shared surface.
+    """
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # The variants implement these; declared here for type checkers.
+
+        def is_success(self) -> bool: ...
+        def is_failure(self) -> bool: ...
+        def unwrap(self) -> T_co: ...
+        def unwrap_error(self) -> E_co: ...
+        def unwrap_or(self, default: U) -> T_co | U: ...
+        def unwrap_or_else(self, fn: Callable[[E_co], U]) -> T_co | U: ...
+        def expect(self, message: str) -> T_co: ...
+        def get(self) -> T_co | None: ...
+        def get_error(self) -> E_co | None: ...
+        def get_or_none(self) -> T_co | None: ...
+        def map(self, fn: Callable[[T_co], U]) -> Result[U, E_co]: ...
+        def map_error(self, fn: Callable[[E_co], F]) -> Result[T_co, F]: ...
+        def bind(self, fn: Callable[[T_co], Result[U, F]]) -> Result[U, E_co | F]: ...
+        def flat_map(self, fn: Callable[[T_co], Result[U, F]]) -> Result[U, E_co | F]: ...
+        def or_else(self, fn: Callable[[E_co], Result[U, F]]) -> Result[T_co | U, F]: ...
+        def tap(self, fn: Callable[[T_co], object]) -> Result[T_co, E_co]: ...
+        def tap_error(self, fn: Callable[[E_co], object]) -> Result[T_co, E_co]: ...
+        def filter(
+            self, predicate: Callable[[T_co], bool], error: F | Callable[[T_co], F]
+        ) -> Result[T_co, E_co | F]: ...
+        def ensure(
+            self, predicate: Callable[[T_co], bool], error: F | Callable[[T_co], F]
+        ) -> Result[T_co, E_co | F]: ...
+        async def map_async(self, fn: Callable[[T_co], Awaitable[U]]) -> Result[U, E_co]: ...
+        async def bind_async(
+            self, fn: Callable[[T_co], Awaitable[Result[U, F]]]
+        ) -> Result[U, E_co | F]: ...
+
+
+class Success(Result[T_co, Never]):
+    """The successful variant, holding ``value``."""
+
+    __slots__ = ("value",)
+    __match_args__ = ("value",)
+    value: T_co
+
+    def __init__(self, value: T_co) -> None:
+        _set_value(self, value)
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"Success is immutable; cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"Success is immutable; cannot delete {name!r}")
+
+    def __repr__(self) -> str:
+        return f"Success({self.value!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Success and self.value == other.value
+
+    def __ne__(self, other: object) -> bool:
+        return not (type(other) is Success and self.value == other.value)
+
+    def __hash__(self) -> int:
+        return hash((Success, self.value))
+
+    def __reduce__(self) -> tuple[type[Success[T_co]], tuple[T_co]]:
+        return (Success, (self.value,))
+
+    def __bool__(self) -> bool:
+        return True
+
+    # Queries and extraction.
+    def is_success(self) -> Literal[True]:
+        return True
+
+    def is_failure(self) -> Literal[False]:
+        return False
+
+    def unwrap(self) -> T_co:
+        return self.value
+
+    def unwrap_error(self) -> NoReturn:
+        raise UnwrapError(self, f"unwrap_error() called on {self!r}")
+
+    def unwrap_or(self, default: object) -> T_co:
+        return self.value
+
+    def unwrap_or_else(self, fn: object) -> T_co:
+        return self.value
+
+    def expect(self, message: str) -> T_co:
+        return self.value
+
+    def get(self) -> T_co:
+        return self.value
+
+    def get_or_none(self) -> T_co:
+        return self.value
+
+    def get_error(self) -> None:
+        return None
+
+    # Combinators.
+    def map(self, fn: Callable[[T_co], U]) -> Success[U]:
+        return Success(fn(self.value))
+
+    def map_error(self, fn: object) -> Success[T_co]:
+        return self
+
+    def bind(self, fn: Callable[[T_co], Result[U, F]]) -> Result[U, F]:
+        return fn(self.value)
+
+    flat_map = bind
+
+    def or_else(self, fn: object) -> Success[T_co]:
+        return self
+
+    def tap(self, fn: Callable[[T_co], object]) -> Success[T_co]:
+        fn(self.value)
+        return self
+
+    def tap_error(self, fn: object) -> Success[T_co]:
+        return self
+
+    def filter(
+        self, predicate: Callable[[T_co], bool], error: F | Callable[[T_co], F]
+    ) -> Result[T_co, F]:
+        if predicate(self.value):
+            return self
+        return Failure(error(self.value) if callable(error) else error)
+
+    ensure = filter
+
+    async def map_async(self, fn: Callable[[T_co], Awaitable[U]]) -> Success[U]:
+        return Success(await fn(self.value))
+
+    async def bind_async(self, fn: Callable[[T_co], Awaitable[Result[U, F]]]) -> Result[U, F]:
+        return await fn(self.value)
+
+
+class Failure(Result[Never, E_co]):
+    """The failed variant, holding ``error``."""
+
+    __slots__ = ("error",)
+    __match_args__ = ("error",)
+    error: E_co
+
+    def __init__(self, error: E_co) -> None:
+        _set_error(self, error)
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"Failure is immutable; cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"Failure is immutable; cannot delete {name!r}")
+
+    def __repr__(self) -> str:
+        return f"Failure({self.error!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Failure and self.error == other.error
+
+    def __ne__(self, other: object) -> bool:
+        return not (type(other) is Failure and self.error == other.error)
+
+    def __hash__(self) -> int:
+        return hash((Failure, self.error))
+
+    def __reduce__(self) -> tuple[type[Failure[E_co]], tuple[E_co]]:
+        return (Failure, (self.error,))
+
+    def __bool__(self) -> bool:
+        return False
+
+    # Queries and extraction.
+    def is_success(self) -> Literal[False]:
+        return False
+
+    def is_failure(self) -> Literal[True]:
+        return True
+
+    def unwrap(self) -> NoReturn:
+        error = self.error
+        exc = UnwrapError(self, f"unwrap() called on Failure: {error!r}")
+        if isinstance(error, BaseException):
+            raise exc from error
+        raise exc
+
+    def unwrap_error(self) -> E_co:
+        return self.error
+
+    def unwrap_or(self, default: U) -> U:
+        return default
+
+    def unwrap_or_else(self, fn: Callable[[E_co], U]) -> U:
+        return fn(self.error)
+
+    def expect(self, message: str) -> NoReturn:
+        error = self.error
+        exc = UnwrapError(self, f"{message}: {error!r}")
+        if isinstance(error, BaseException):
+            raise exc from error
+        raise exc
+
+    def get(self) -> None:
+        return None
+
+    def get_or_none(self) -> None:
+        return None
+
+    def get_error(self) -> E_co:
+        return self.error
+
+    # Combinators: the Failure path returns ``self`` and allocates nothing.
+    def map(self, fn: object) -> Failure[E_co]:
+        return self
+
+    def map_error(self, fn: Callable[[E_co], F]) -> Failure[F]:
+        return Failure(fn(self.error))
+
+    def bind(self, fn: object) -> Failure[E_co]:
+        return self
+
+    flat_map = bind
+
+    def or_else(self, fn: Callable[[E_co], Result[U, F]]) -> Result[U, F]:
+        return fn(self.error)
+
+    def tap(self, fn: object) -> Failure[E_co]:
+        return self
+
+    def tap_error(self, fn: Callable[[E_co], object]) -> Failure[E_co]:
+        fn(self.error)
+        return self
+
+    def filter(self, predicate: object, error: object) -> Failure[E_co]:
+        return self
+
+    ensure = filter
+
+    async def map_async(self, fn: object) -> Failure[E_co]:
+        return self
+
+    async def bind_async(self, fn: object) -> Failure[E_co]:
+        return self
+
+
+_set_value = Success.__dict__["value"].__set__
+_set_error = Failure.__dict__["error"].__set__
+
+
+# Helpers -------------------------------------------------------------------------------
+
+_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect at startup
+
+
+def _is_coroutine_function(func: object) -> bool:
+    code = getattr(func, "__code__", None)
+    return code is not None and bool(code.co_flags & _CO_COROUTINE)
+
+
+
+@overload
+def safe(fn: Callable[P, T], /) -> Callable[P, Result[T, Exception]]: ...
+@overload
+def safe(
+    *, exceptions: tuple[type[Exception], ...] = ...
+) -> Callable[[Callable[P, T]], Callable[P, Result[T, Exception]]]: ...
+def safe(
+    fn: Callable[P, T] | None = None,
+    /,
+    *,
+    exceptions: tuple[type[Exception], ...] = (Exception,),
+) -> Any:
+    """Wrap a function so that raised exceptions become ``Failure(exc)``.
+
+    Use bare (``@safe``) or with ``exceptions=`` to catch only some types; others propagate,
+    since an unexpected exception is usually a bug.
+    """
+
+    def decorate(func: Callable[P, T]) -> Callable[P, Result[T, Exception]]:
+        if _is_coroutine_function(func):
+            raise TypeError(f"{func.__qualname__} is async: use @safe_async")
+
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> Result[T, Exception]:
+            try:
+                return Success(func(*args, **kwargs))
+            except exceptions as exc:
+                return Failure(exc)
+
+        return wrapper
+
+    return decorate if fn is None else decorate(fn)
+
+
+@overload
+def safe_async(
+    fn: Callable[P, Awaitable[T]], /
+) -> Callable[P, Awaitable[Result[T, Exception]]]: ...
+@overload
+def safe_async(
+    *, exceptions: tuple[type[Exception], ...] = ...
+) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[Result[T, Exception]]]]: ...
+def safe_async(
+    fn: Callable[P, Awaitable[T]] | None = None,
+    /,
+    *,
+    exceptions: tuple[type[Exception], ...] = (Exception,),
+) -> Any:
+    """Async counterpart of :func:`safe`. Cancellation is never turned into a Failure."""
+
+    def decorate(
+        func: Callable[P, Awaitable[T]],
+    ) -> Callable[P, Awaitable[Result[T, Exception]]]:
+        @functools.wraps(func)
+        async def wrapper(*args: P.args, **kwargs: P.kwargs) -> Result[T, Exception]:
+            try:
+                return Success(await func(*args, **kwargs))
+            except exceptions as exc:
+                return Failure(exc)
+
+        return wrapper
+
+    return decorate if fn is None else decorate(fn)
+
+
+def sequence(results: Iterable[Result[T, E]]) -> Result[list[T], E]:
+    """Turn Results into a Result of a list; the first Failure wins and stops the walk."""
+    values: list[T] = []
+    append = values.append
+    for result in results:
+        if type(result) is Failure:
+            return result
+        append(result.value)  # type: ignore[attr-defined]
+    return Success(values)
+
+
+collect = sequence
+
+
+def partition(results: Iterable[Result[T, E]]) -> tuple[list[T], list[E]]:
+    """Split Results into ``(success values, errors)``, keeping order within each."""
+    values: list[T] = []
+    errors: list[E] = []
+    for result in results:
+        if type(result) is Success:
+            values.append(result.value)
+        else:
+            errors.append(result.error)  # type: ignore[attr-defined]
+    return values, errors
+
+
+def from_optional(value: T | None, error: E) -> Result[T, E]:
+    """``Success(value)`` unless ``value`` is None, then ``Failure(error)``."""
+    if value is None:
+        return Failure(error)
+    return Success(value)

@@ -1,0 +1,39 @@
+"""The top-level package: lazy exports and a cheap import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import rfs
+
+
+def test_lazy_exports_resolve_to_their_modules() -> None:
+    """Every name in ``rfs.__all__`` resolves, and to the object its module defines."""
+    import importlib
+
+    for name in rfs.__all__:
+        if name == "__version__":
+            continue
+        module = importlib.import_module(rfs._EXPORTS[name])
+        assert getattr(rfs, name) is getattr(module, name)
+
+
+def test_unknown_attribute_raises_attribute_error() -> None:
+    """A missing name raises AttributeError naming it, as a normal module does."""
+    with pytest.raises(AttributeError, match="no_such_name"):
+        _ = rfs.no_such_name  # type: ignore[attr-defined]
+
+
+def test_import_rfs_loads_no_third_party_package() -> None:
+    """``import rfs`` imports only the standard library (a serverless cold-start feature)."""
+    code = (
+        "import sys, rfs\n"
+        "std = sys.stdlib_module_names\n"
+        "extra = sorted({m.split('.')[0] for m in sys.modules} - set(std) - {'rfs'})\n"
+        "print(','.join(x for x in extra if not x.startswith('_')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
