@@ -1,0 +1,1 @@
+"""Runnable comparisons against peer libraries; ``python -m benchmarks [name ...]``."""

@@ -1,0 +1,1 @@
+"""The ``rfs`` command line (typer + rich, imported only when the command runs)."""

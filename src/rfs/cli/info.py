@@ -1,0 +1,63 @@
+"""``rfs info``: which optional backends import and which local servers answer."""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+
+import typer
+
+# extra -> the module its adapter imports
+OPTIONAL_BACKENDS: dict[str, str] = {
+    "postgres": "asyncpg",
+    "redis": "redis",
+    "nats": "nats",
+    "rabbitmq": "aio_pika",
+    "kafka": "aiokafka",
+    "celery": "celery",
+    "web": "fastapi",
+    "otel": "opentelemetry",
+}
+
+LOCAL_SERVERS: dict[str, tuple[str, int]] = {
+    "postgresql": ("127.0.0.1", 5432),
+    "redis": ("127.0.0.1", 6379),
+    "rabbitmq": ("127.0.0.1", 5672),
+    "nats": ("127.0.0.1", 4222),
+}
+
+
+def backend_installed(module: str) -> bool:
+    """Whether ``module`` can be imported, without importing it."""
+    return importlib.util.find_spec(module) is not None
+
+
+def server_answers(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def info() -> None:
+        """Show optional backends and local servers."""
+        from rich.console import Console
+        from rich.table import Table
+
+        import rfs
+
+        console = Console()
+        console.print(f"[bold]rfs[/bold] {rfs.__version__}")
+        backends = Table("extra", "module", "installed", title="Optional backends")
+        for extra, module in OPTIONAL_BACKENDS.items():
+            ok = backend_installed(module)
+            backends.add_row(extra, module, "[green]yes[/green]" if ok else "[red]no[/red]")
+        console.print(backends)
+        servers = Table("server", "address", "answers", title="Local servers")
+        for name, (host, port) in LOCAL_SERVERS.items():
+            ok = server_answers(host, port)
+            servers.add_row(name, f"{host}:{port}", "[green]yes[/green]" if ok else "[red]no[/red]")
+        console.print(servers)
