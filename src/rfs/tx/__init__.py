@@ -1,0 +1,110 @@
+"""Transactions: ``@Transactional`` (SQLAlchemy), ``@RedisTransaction``, distributed (saga).
+
+Names load lazily (PEP 562), so ``import rfs.tx`` imports neither SQLAlchemy nor redis.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # database transactions
+    "Transactional": "rfs.tx.transactional",
+    "transactional": "rfs.tx.transactional",
+    "Propagation": "rfs.tx.options",
+    "Isolation": "rfs.tx.options",
+    "TransactionManager": "rfs.tx.manager",
+    "configure": "rfs.tx.manager",
+    "get_manager": "rfs.tx.manager",
+    "DEFAULT_DATABASE_URL": "rfs.tx.manager",
+    "current_session": "rfs.tx.context",
+    "current_session_or_none": "rfs.tx.context",
+    "in_transaction": "rfs.tx.context",
+    # errors
+    "TransactionError": "rfs.tx.errors",
+    "TransactionTimeoutError": "rfs.tx.errors",
+    "SerializationError": "rfs.tx.errors",
+    "ConnectionLostError": "rfs.tx.errors",
+    "UnexpectedRollbackError": "rfs.tx.errors",
+    "IllegalTransactionStateError": "rfs.tx.errors",
+    "NoTransactionError": "rfs.tx.errors",
+    "WatchConflictError": "rfs.tx.errors",
+    # redis transactions
+    "RedisTransaction": "rfs.tx.redis",
+    "redis_transaction": "rfs.tx.redis",
+    "RedisTx": "rfs.tx.redis",
+    "current_redis": "rfs.tx.redis",
+    "configure_redis": "rfs.tx.redis",
+    # distributed (saga) transactions: rfs.tx.distributed is owned by the saga work
+    "DistributedTransaction": "rfs.tx.distributed",
+    "distributed_transaction": "rfs.tx.distributed",
+}
+
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "ConnectionLostError",
+    "DistributedTransaction",
+    "IllegalTransactionStateError",
+    "Isolation",
+    "NoTransactionError",
+    "Propagation",
+    "RedisTransaction",
+    "RedisTx",
+    "SerializationError",
+    "TransactionError",
+    "TransactionManager",
+    "TransactionTimeoutError",
+    "Transactional",
+    "UnexpectedRollbackError",
+    "WatchConflictError",
+    "configure",
+    "configure_redis",
+    "current_redis",
+    "current_session",
+    "current_session_or_none",
+    "distributed_transaction",
+    "get_manager",
+    "in_transaction",
+    "redis_transaction",
+    "transactional",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rfs.tx' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:
+    from rfs.tx.context import current_session, current_session_or_none, in_transaction
+    from rfs.tx.distributed import DistributedTransaction, distributed_transaction
+    from rfs.tx.errors import (
+        ConnectionLostError,
+        IllegalTransactionStateError,
+        NoTransactionError,
+        SerializationError,
+        TransactionError,
+        TransactionTimeoutError,
+        UnexpectedRollbackError,
+        WatchConflictError,
+    )
+    from rfs.tx.manager import DEFAULT_DATABASE_URL, TransactionManager, configure, get_manager
+    from rfs.tx.options import Isolation, Propagation
+    from rfs.tx.redis import (
+        RedisTransaction,
+        RedisTx,
+        configure_redis,
+        current_redis,
+        redis_transaction,
+    )
+    from rfs.tx.transactional import Transactional, transactional
