@@ -24,6 +24,11 @@ _EXPORTS: dict[str, str] = {
     "collect": "rfs.result",
     "partition": "rfs.result",
     "from_optional": "rfs.result",
+    "combine": "rfs.combinators",
+    "first_success": "rfs.combinators",
+    "traverse": "rfs.combinators",
+    "Maybe": "rfs.monads",
+    "Either": "rfs.monads",
     "MonoResult": "rfs.reactive",
     "FluxResult": "rfs.reactive",
 }
@@ -45,16 +50,20 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from rfs.reactive import FluxResult, MonoResult
-    from rfs.result import (
-        Failure,
-        Result,
-        Success,
-        UnwrapError,
-        collect,
-        from_optional,
-        partition,
-        safe,
-        safe_async,
-        sequence,
-    )
+    from rfs.combinators import combine as combine
+    from rfs.combinators import first_success as first_success
+    from rfs.combinators import traverse as traverse
+    from rfs.monads import Either as Either
+    from rfs.monads import Maybe as Maybe
+    from rfs.reactive import FluxResult as FluxResult
+    from rfs.reactive import MonoResult as MonoResult
+    from rfs.result import Failure as Failure
+    from rfs.result import Result as Result
+    from rfs.result import Success as Success
+    from rfs.result import UnwrapError as UnwrapError
+    from rfs.result import collect as collect
+    from rfs.result import from_optional as from_optional
+    from rfs.result import partition as partition
+    from rfs.result import safe as safe
+    from rfs.result import safe_async as safe_async
+    from rfs.result import sequence as sequence

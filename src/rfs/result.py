@@ -14,7 +14,7 @@ from typing import (
     Any,
     Generic,
     Literal,
-    Never,
+    TypeAlias,
     NoReturn,
     ParamSpec,
     TypeVar,
@@ -51,46 +51,23 @@ class UnwrapError(Exception):
         self.result = result
 
 
-class Result(Generic[T_co, E_co]):
-    """Base of ``Success`` and ``Failure``; use it in annotations and ``isinstance`` checks.
+if TYPE_CHECKING:
+    _Variant = object
+else:
 
-    Every method is defined on both variants; this class only documents the shared surface.
-    """
+    class Result(Generic[T_co, E_co]):
+        """Runtime base of ``Success`` and ``Failure``, for ``isinstance`` and ``Result[T, E]``.
 
-    __slots__ = ()
+        Type checkers see ``Result[T, E]`` as the union ``Success[T] | Failure[E]`` (declared at
+        the end of this module), so ``match`` is exhaustive and narrows with no plugin.
+        """
 
-    if TYPE_CHECKING:  # The variants implement these; declared here for type checkers.
+        __slots__ = ()
 
-        def is_success(self) -> bool: ...
-        def is_failure(self) -> bool: ...
-        def unwrap(self) -> T_co: ...
-        def unwrap_error(self) -> E_co: ...
-        def unwrap_or(self, default: U) -> T_co | U: ...
-        def unwrap_or_else(self, fn: Callable[[E_co], U]) -> T_co | U: ...
-        def expect(self, message: str) -> T_co: ...
-        def get(self) -> T_co | None: ...
-        def get_error(self) -> E_co | None: ...
-        def get_or_none(self) -> T_co | None: ...
-        def map(self, fn: Callable[[T_co], U]) -> Result[U, E_co]: ...
-        def map_error(self, fn: Callable[[E_co], F]) -> Result[T_co, F]: ...
-        def bind(self, fn: Callable[[T_co], Result[U, F]]) -> Result[U, E_co | F]: ...
-        def flat_map(self, fn: Callable[[T_co], Result[U, F]]) -> Result[U, E_co | F]: ...
-        def or_else(self, fn: Callable[[E_co], Result[U, F]]) -> Result[T_co | U, F]: ...
-        def tap(self, fn: Callable[[T_co], object]) -> Result[T_co, E_co]: ...
-        def tap_error(self, fn: Callable[[E_co], object]) -> Result[T_co, E_co]: ...
-        def filter(
-            self, predicate: Callable[[T_co], bool], error: F | Callable[[T_co], F]
-        ) -> Result[T_co, E_co | F]: ...
-        def ensure(
-            self, predicate: Callable[[T_co], bool], error: F | Callable[[T_co], F]
-        ) -> Result[T_co, E_co | F]: ...
-        async def map_async(self, fn: Callable[[T_co], Awaitable[U]]) -> Result[U, E_co]: ...
-        async def bind_async(
-            self, fn: Callable[[T_co], Awaitable[Result[U, F]]]
-        ) -> Result[U, E_co | F]: ...
+    _Variant = Result
 
 
-class Success(Result[T_co, Never]):
+class Success(_Variant, Generic[T_co]):
     """The successful variant, holding ``value``."""
 
     __slots__ = ("value",)
@@ -140,7 +117,7 @@ class Success(Result[T_co, Never]):
     def unwrap_or(self, default: object) -> T_co:
         return self.value
 
-    def unwrap_or_else(self, fn: object) -> T_co:
+    def unwrap_or_else(self, fn: Callable[[Any], object]) -> T_co:
         return self.value
 
     def expect(self, message: str) -> T_co:
@@ -159,7 +136,7 @@ class Success(Result[T_co, Never]):
     def map(self, fn: Callable[[T_co], U]) -> Success[U]:
         return Success(fn(self.value))
 
-    def map_error(self, fn: object) -> Success[T_co]:
+    def map_error(self, fn: Callable[[Any], object]) -> Success[T_co]:
         return self
 
     def bind(self, fn: Callable[[T_co], Result[U, F]]) -> Result[U, F]:
@@ -167,14 +144,14 @@ class Success(Result[T_co, Never]):
 
     flat_map = bind
 
-    def or_else(self, fn: object) -> Success[T_co]:
+    def or_else(self, fn: Callable[[Any], object]) -> Success[T_co]:
         return self
 
     def tap(self, fn: Callable[[T_co], object]) -> Success[T_co]:
         fn(self.value)
         return self
 
-    def tap_error(self, fn: object) -> Success[T_co]:
+    def tap_error(self, fn: Callable[[Any], object]) -> Success[T_co]:
         return self
 
     def filter(
@@ -193,7 +170,7 @@ class Success(Result[T_co, Never]):
         return await fn(self.value)
 
 
-class Failure(Result[Never, E_co]):
+class Failure(_Variant, Generic[E_co]):
     """The failed variant, holding ``error``."""
 
     __slots__ = ("error",)
@@ -267,13 +244,13 @@ class Failure(Result[Never, E_co]):
         return self.error
 
     # Combinators: the Failure path returns ``self`` and allocates nothing.
-    def map(self, fn: object) -> Failure[E_co]:
+    def map(self, fn: Callable[[Any], object]) -> Failure[E_co]:
         return self
 
     def map_error(self, fn: Callable[[E_co], F]) -> Failure[F]:
         return Failure(fn(self.error))
 
-    def bind(self, fn: object) -> Failure[E_co]:
+    def bind(self, fn: Callable[[Any], object]) -> Failure[E_co]:
         return self
 
     flat_map = bind
@@ -281,24 +258,27 @@ class Failure(Result[Never, E_co]):
     def or_else(self, fn: Callable[[E_co], Result[U, F]]) -> Result[U, F]:
         return fn(self.error)
 
-    def tap(self, fn: object) -> Failure[E_co]:
+    def tap(self, fn: Callable[[Any], object]) -> Failure[E_co]:
         return self
 
     def tap_error(self, fn: Callable[[E_co], object]) -> Failure[E_co]:
         fn(self.error)
         return self
 
-    def filter(self, predicate: object, error: object) -> Failure[E_co]:
+    def filter(self, predicate: Callable[[Any], bool], error: object) -> Failure[E_co]:
         return self
 
     ensure = filter
 
-    async def map_async(self, fn: object) -> Failure[E_co]:
+    async def map_async(self, fn: Callable[[Any], object]) -> Failure[E_co]:
         return self
 
-    async def bind_async(self, fn: object) -> Failure[E_co]:
+    async def bind_async(self, fn: Callable[[Any], object]) -> Failure[E_co]:
         return self
 
+
+if TYPE_CHECKING:
+    Result: TypeAlias = Success[T_co] | Failure[E_co]
 
 _set_value = Success.__dict__["value"].__set__
 _set_error = Failure.__dict__["error"].__set__
@@ -387,7 +367,7 @@ def sequence(results: Iterable[Result[T, E]]) -> Result[list[T], E]:
     for result in results:
         if type(result) is Failure:
             return result
-        append(result.value)  # type: ignore[attr-defined]
+        append(result.value)  # type: ignore[union-attr]
     return Success(values)
 
 
@@ -402,12 +382,19 @@ def partition(results: Iterable[Result[T, E]]) -> tuple[list[T], list[E]]:
         if type(result) is Success:
             values.append(result.value)
         else:
-            errors.append(result.error)  # type: ignore[attr-defined]
+            errors.append(result.error)  # type: ignore[union-attr]
     return values, errors
 
 
-def from_optional(value: T | None, error: E) -> Result[T, E]:
-    """``Success(value)`` unless ``value`` is None, then ``Failure(error)``."""
+@overload
+def from_optional(value: T | None) -> Result[T, ValueError]: ...
+@overload
+def from_optional(value: T | None, error: E) -> Result[T, E]: ...
+def from_optional(value: Any, error: Any = None) -> Result[Any, Any]:
+    """``Success(value)`` unless ``value`` is None, then ``Failure(error)``.
+
+    Without ``error``, the Failure carries ``ValueError("None value")`` (as RFS v4 did).
+    """
     if value is None:
-        return Failure(error)
+        return Failure(ValueError("None value") if error is None else error)
     return Success(value)

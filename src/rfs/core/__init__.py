@@ -1,0 +1,1 @@
+"""RFS v4 import paths (``rfs.core.result``), kept as thin re-exports."""
