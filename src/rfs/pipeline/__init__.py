@@ -1,0 +1,1 @@
+"""Pipelines: ``@task`` registry, DAG planner, I/O managers, executors and a durable run store."""

@@ -1,0 +1,1 @@
+"""I/O managers: where task outputs live between tasks (filesystem, fsspec, memory)."""
