@@ -1,1 +1,19 @@
 """I/O managers: where task outputs live between tasks (filesystem, fsspec, memory)."""
+
+from rfs.pipeline.io.base import IOManager, UnsafeNameError, check_name
+from rfs.pipeline.io.filesystem import FilesystemIOManager
+from rfs.pipeline.io.fsspec import FsspecIOManager
+from rfs.pipeline.io.memory import MemoryIOManager
+from rfs.pipeline.io.serializers import JsonSerializer, PickleSerializer, Serializer
+
+__all__ = [
+    "FilesystemIOManager",
+    "FsspecIOManager",
+    "IOManager",
+    "JsonSerializer",
+    "MemoryIOManager",
+    "PickleSerializer",
+    "Serializer",
+    "UnsafeNameError",
+    "check_name",
+]

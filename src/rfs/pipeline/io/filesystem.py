@@ -1,0 +1,100 @@
+"""Filesystem I/O manager: ``{base_path}/{run_id}/{task_name}/{task_result_id}.pkl``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+from rfs.pipeline.io.base import check_name
+from rfs.pipeline.io.serializers import PickleSerializer, Serializer
+
+__all__ = ["FilesystemIOManager"]
+
+
+class FilesystemIOManager:
+    """Stores each output in its own file, written atomically (temporary file, then rename).
+
+    ``serializer`` defaults to pickle; pass :class:`~rfs.pipeline.io.JsonSerializer` for JSON.
+    ``fsync=True`` also flushes each file to disk (survives power loss, slower).
+    Run ids, task names and result ids with path separators or ``..`` are refused.
+    """
+
+    def __init__(
+        self,
+        base_path: str | os.PathLike[str] = ".rfs/outputs",
+        *,
+        serializer: Serializer | None = None,
+        fsync: bool = False,
+    ) -> None:
+        self.base_path = Path(base_path)
+        self.serializer: Serializer = serializer or PickleSerializer()
+        self.fsync = fsync
+
+    def _path(self, run_id: str, task_name: str, task_result_id: str) -> Path:
+        check_name("run_id", run_id)
+        check_name("task_name", task_name)
+        check_name("task_result_id", task_result_id)
+        name = f"{task_result_id}.{self.serializer.extension}"
+        return self.base_path / run_id / task_name / name
+
+    def save(self, run_id: str, task_name: str, task_result_id: str, value: Any) -> str:
+        path = self._path(run_id, task_name, task_result_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            with open(tmp, "wb") as file:
+                self.serializer.dump(value, file)
+                if self.fsync:
+                    file.flush()
+                    os.fsync(file.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return str(path)
+
+    def load(self, run_id: str, task_name: str, task_result_id: str) -> Any:
+        path = self._path(run_id, task_name, task_result_id)
+        try:
+            with open(path, "rb") as file:
+                return self.serializer.load(file)
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f"no output {run_id}/{task_name}/{task_result_id} at {path}"
+            ) from None
+
+    def exists(self, run_id: str, task_name: str, task_result_id: str) -> bool:
+        return self._path(run_id, task_name, task_result_id).is_file()
+
+    def list_results(self, run_id: str, task_name: str) -> list[str]:
+        check_name("run_id", run_id)
+        check_name("task_name", task_name)
+        folder = self.base_path / run_id / task_name
+        suffix = f".{self.serializer.extension}"
+        try:
+            names = os.listdir(folder)
+        except FileNotFoundError:
+            return []
+        return sorted(
+            n[: -len(suffix)] for n in names if n.endswith(suffix) and not n.startswith(".")
+        )
+
+    def clear_run(self, run_id: str) -> int:
+        check_name("run_id", run_id)
+        folder = self.base_path / run_id
+        if not folder.is_dir():
+            return 0
+        count = sum(1 for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+        shutil.rmtree(folder)
+        return count
+
+    def list_runs(self) -> list[str]:
+        if not self.base_path.is_dir():
+            return []
+        return sorted(p.name for p in self.base_path.iterdir() if p.is_dir())
+
+    def __repr__(self) -> str:
+        return f"FilesystemIOManager({str(self.base_path)!r})"
