@@ -95,4 +95,4 @@ def report(title: str, rows: list[Row], *, note: str = "") -> None:
             cells.append(_fmt(value, row.unit))
             cells.append("n/a" if value is None or not row.ours else f"{value / row.ours:.2f}x")
         table.add_row(*cells)
-    Console().print(table)
+    Console(width=200).print(table)

@@ -8,6 +8,7 @@ whose first line is ``# not run`` is skipped (for snippets that need a server or
 from __future__ import annotations
 
 import asyncio
+import linecache
 import re
 from pathlib import Path
 
@@ -32,7 +33,9 @@ def test_page_code_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
     for number, block in enumerate(python_blocks(page), start=1):
-        code = compile(block, f"{page.name} block {number}", "exec")
+        filename = f"{page.name} block {number}"
+        linecache.cache[filename] = (len(block), None, block.splitlines(True), filename)
+        code = compile(block, filename, "exec")
         exec(code, namespace)
     main = namespace.get("main")
     if asyncio.iscoroutinefunction(main):
