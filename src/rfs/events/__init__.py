@@ -1,0 +1,137 @@
+"""Event system: ``Event``, topic patterns, ports, and backends loaded only when used.
+
+``from rfs.events import InMemoryBroker, Event`` is cheap; a server backend
+(``RedisStreamsBroker``, ``JetStreamBroker``, ``RabbitMQBroker``) imports its client library
+the first time its name is looked up.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    "Event": "rfs.events.event",
+    "EventBase": "rfs.events.event",
+    "InvalidTopicError": "rfs.events.errors",
+    "DecodeError": "rfs.events.errors",
+    "EventError": "rfs.events.errors",
+    "PublishError": "rfs.events.errors",
+    "BufferFullError": "rfs.events.errors",
+    "BrokerClosedError": "rfs.events.errors",
+    "HandlerError": "rfs.events.errors",
+    "Pattern": "rfs.events.topics",
+    "compile_pattern": "rfs.events.topics",
+    "matches": "rfs.events.topics",
+    "validate_topic": "rfs.events.topics",
+    "Broker": "rfs.events.ports",
+    "Consumer": "rfs.events.ports",
+    "Publisher": "rfs.events.ports",
+    "Queue": "rfs.events.ports",
+    "Subscription": "rfs.events.ports",
+    "Handler": "rfs.events.ports",
+    "Backpressure": "rfs.events.backpressure",
+    "BoundedBuffer": "rfs.events.backpressure",
+    "BatchingConsumer": "rfs.events.batching",
+    "Delivery": "rfs.events.subscription",
+    "BaseSubscription": "rfs.events.subscription",
+    "HEADER_ERROR": "rfs.events.subscription",
+    "HEADER_ERROR_TYPE": "rfs.events.subscription",
+    "HEADER_DELIVERIES": "rfs.events.subscription",
+    "HEADER_ORIGINAL_TOPIC": "rfs.events.subscription",
+    "dead_letter_topic": "rfs.events.subscription",
+    "InMemoryBroker": "rfs.events.backends.memory",
+    "InMemoryPublisher": "rfs.events.backends.memory",
+    "InMemoryConsumer": "rfs.events.backends.memory",
+    "InMemorySubscription": "rfs.events.backends.memory",
+    "MultiprocessQueue": "rfs.events.backends.multiprocess",
+    "MultiprocessBroker": "rfs.events.backends.multiprocess",
+    "RedisStreamsBroker": "rfs.events.backends.redis_streams",
+    "JetStreamBroker": "rfs.events.backends.nats_jetstream",
+    "RabbitMQBroker": "rfs.events.backends.rabbitmq",
+}
+
+__all__ = [
+    "HEADER_DELIVERIES",
+    "HEADER_ERROR",
+    "HEADER_ERROR_TYPE",
+    "HEADER_ORIGINAL_TOPIC",
+    "Backpressure",
+    "BaseSubscription",
+    "BatchingConsumer",
+    "BoundedBuffer",
+    "Broker",
+    "BrokerClosedError",
+    "BufferFullError",
+    "Consumer",
+    "DecodeError",
+    "Delivery",
+    "Event",
+    "EventBase",
+    "EventError",
+    "Handler",
+    "HandlerError",
+    "InMemoryBroker",
+    "InMemoryConsumer",
+    "InMemoryPublisher",
+    "InMemorySubscription",
+    "InvalidTopicError",
+    "JetStreamBroker",
+    "MultiprocessBroker",
+    "MultiprocessQueue",
+    "Pattern",
+    "PublishError",
+    "Publisher",
+    "Queue",
+    "RabbitMQBroker",
+    "RedisStreamsBroker",
+    "Subscription",
+    "compile_pattern",
+    "dead_letter_topic",
+    "matches",
+    "validate_topic",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rfs.events' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:
+    from rfs.events.backends.memory import (
+        InMemoryBroker,
+        InMemoryConsumer,
+        InMemoryPublisher,
+        InMemorySubscription,
+    )
+    from rfs.events.backpressure import Backpressure, BoundedBuffer
+    from rfs.events.errors import (
+        BrokerClosedError,
+        BufferFullError,
+        DecodeError,
+        EventError,
+        HandlerError,
+        InvalidTopicError,
+        PublishError,
+    )
+    from rfs.events.event import Event, EventBase
+    from rfs.events.ports import Broker, Consumer, Handler, Publisher, Queue, Subscription
+    from rfs.events.subscription import (
+        HEADER_DELIVERIES,
+        HEADER_ERROR,
+        HEADER_ERROR_TYPE,
+        HEADER_ORIGINAL_TOPIC,
+        BaseSubscription,
+        Delivery,
+        dead_letter_topic,
+    )
+    from rfs.events.topics import Pattern, compile_pattern, matches, validate_topic

@@ -1,0 +1,1 @@
+"""Event backends, one module each; each imports its own client library."""
