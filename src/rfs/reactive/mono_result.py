@@ -1,0 +1,457 @@
+"""``MonoResult``: a lazy, re-awaitable async pipeline that produces one ``Result``.
+
+A ``MonoResult`` is a recipe: a source (a Result, or a function returning an awaitable of
+one) plus a tuple of steps. Nothing runs until it is awaited, and each await runs the whole
+recipe again, unless ``.cache()`` is used. The steps of one pipeline run in a single
+coroutine (no coroutine per step), so a chain costs little more than the awaits it makes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from typing import Any, Generic, Never, TypeVar, overload
+
+from rfs.result import Failure, Result, Success
+
+__all__ = ["MonoResult", "OperationTimeoutError"]
+
+T = TypeVar("T")
+E = TypeVar("E")
+U = TypeVar("U")
+F = TypeVar("F")
+T_co = TypeVar("T_co", covariant=True)
+E_co = TypeVar("E_co", covariant=True)
+
+logger = logging.getLogger("rfs.reactive")
+
+_Run = Callable[[], Awaitable[Result[Any, Any]]]
+
+# Step kinds, dispatched in ``MonoResult._run``.
+_MAP = 0  # result.map(fn)
+_MAP_ERROR = 1  # result.map_error(fn)
+_BIND = 2  # result.bind(fn)
+_BIND_ASYNC = 3  # on Success: await fn(value)
+_TAP = 4  # result.tap(fn)
+_TAP_ERROR = 5  # result.tap_error(fn)
+_RECOVER = 6  # on Failure: fn(error), a Result
+_RECOVER_ANY = 7  # on Failure: fn(error), a Result or an awaitable of one
+_LOG = 8  # log (name, errors_only)
+
+
+class OperationTimeoutError(TimeoutError):
+    """The error a ``MonoResult.timeout(seconds)`` step puts in its ``Failure`` on expiry."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"timeout: operation did not complete within {seconds:g}s")
+        self.seconds = seconds
+
+    def __reduce__(self) -> tuple[type[OperationTimeoutError], tuple[float]]:
+        return (OperationTimeoutError, (self.seconds,))
+
+
+class MonoResult(Generic[T_co, E_co]):
+    """A lazy, awaitable pipeline producing one ``Result[T, E]`` (Reactor's Mono, Result-typed).
+
+    Build it with a constructor (``from_async_result``, ``from_value``...), add steps, then
+    ``await mono`` or ``await mono.to_result()``. Functions passed to steps that raise are
+    bugs: the exception propagates out of the await (use ``rfs.result.safe`` to turn an
+    expected exception into a ``Failure``).
+
+    Example::
+
+        result = await (
+            MonoResult.from_async_result(lambda: fetch_user(user_id))
+            .bind_result(validate)
+            .map_error(to_api_error)
+            .timeout(5.0)
+            .to_result()
+        )
+    """
+
+    __slots__ = ("_initial", "_source", "_steps")
+
+    _initial: Result[Any, Any] | None
+    _source: _Run | None
+    _steps: tuple[tuple[int, Any], ...]
+
+    def __init__(self, async_func: Callable[[], Awaitable[Result[T_co, E_co]]]) -> None:
+        """Wrap a function returning an awaitable of a Result (same as ``from_async_result``)."""
+        if not callable(async_func):
+            raise TypeError(
+                f"MonoResult needs a function returning an awaitable Result, got {async_func!r}; "
+                "use MonoResult.from_result(...) for a ready Result"
+            )
+        self._source = async_func
+        self._initial = None
+        self._steps = ()
+
+    # Constructors.
+
+    @staticmethod
+    def from_result(result: Result[T, E]) -> MonoResult[T, E]:
+        """A Mono yielding ``result`` on every await."""
+        if not isinstance(result, Result):
+            raise TypeError(f"MonoResult.from_result needs a Result, got {result!r}")
+        return _new(None, result, ())
+
+    @staticmethod
+    def from_value(value: T) -> MonoResult[T, Never]:
+        """A Mono yielding ``Success(value)``."""
+        return _new(None, Success(value), ())
+
+    @staticmethod
+    def from_error(error: E) -> MonoResult[Never, E]:
+        """A Mono yielding ``Failure(error)``."""
+        return _new(None, Failure(error), ())
+
+    @staticmethod
+    def from_async_result(fn: Callable[[], Awaitable[Result[T, E]]]) -> MonoResult[T, E]:
+        """A Mono calling ``fn()`` and awaiting its Result on every await of the Mono."""
+        return MonoResult(fn)
+
+    @overload
+    @staticmethod
+    def from_awaitable(  # type: ignore[overload-overlap]
+        awaitable: Awaitable[Result[T, E]],
+    ) -> MonoResult[T, E]: ...
+    @overload
+    @staticmethod
+    def from_awaitable(awaitable: Awaitable[T]) -> MonoResult[T, Never]: ...
+    @staticmethod
+    def from_awaitable(awaitable: Awaitable[Any]) -> MonoResult[Any, Any]:
+        """A Mono over one awaitable (a coroutine, task or future), which can run only once.
+
+        Its outcome is therefore cached: the first await of the Mono awaits it, later awaits
+        get the same Result. A value that is not a Result is wrapped in ``Success``. Use
+        ``from_async_result(fn)`` for a source that runs again on each await.
+        """
+        if not hasattr(type(awaitable), "__await__"):
+            raise TypeError(f"MonoResult.from_awaitable needs an awaitable, got {awaitable!r}")
+        return _new(_Once(_AwaitOnce(awaitable)), None, ())
+
+    # Steps on the value.
+
+    def map(self, fn: Callable[[T_co], U]) -> MonoResult[U, E_co]:
+        """Transform the success value; a Failure passes through."""
+        return _new(self._source, self._initial, (*self._steps, (_MAP, fn)))
+
+    def bind_result(self, fn: Callable[[T_co], Result[U, F]]) -> MonoResult[U, E_co | F]:
+        """Chain a function returning a Result on the success value."""
+        return _new(self._source, self._initial, (*self._steps, (_BIND, fn)))
+
+    def bind_async_result(
+        self, fn: Callable[[T_co], Awaitable[Result[U, F]]]
+    ) -> MonoResult[U, E_co | F]:
+        """Chain an async function returning a Result on the success value."""
+        return _new(self._source, self._initial, (*self._steps, (_BIND_ASYNC, fn)))
+
+    def tap(self, fn: Callable[[T_co], object]) -> MonoResult[T_co, E_co]:
+        """Call ``fn(value)`` on success for its side effect; the Result is unchanged."""
+        return _new(self._source, self._initial, (*self._steps, (_TAP, fn)))
+
+    do_on_success = tap
+
+    # Steps on the error.
+
+    def map_error(self, fn: Callable[[E_co], F]) -> MonoResult[T_co, F]:
+        """Transform the error; a Success passes through."""
+        return _new(self._source, self._initial, (*self._steps, (_MAP_ERROR, fn)))
+
+    def tap_error(self, fn: Callable[[E_co], object]) -> MonoResult[T_co, E_co]:
+        """Call ``fn(error)`` on failure for its side effect; the Result is unchanged."""
+        return _new(self._source, self._initial, (*self._steps, (_TAP_ERROR, fn)))
+
+    do_on_error = tap_error
+
+    def on_error_return(self, value: U) -> MonoResult[T_co | U, Never]:
+        """Replace any Failure with ``Success(value)``."""
+        success = Success(value)
+        return _new(self._source, self._initial, (*self._steps, (_RECOVER, lambda _error: success)))
+
+    on_error_return_value = on_error_return
+
+    def on_error_return_result(self, fn: Callable[[E_co], Result[U, F]]) -> MonoResult[T_co | U, F]:
+        """Replace a Failure with the Result ``fn(error)`` returns."""
+        return _new(self._source, self._initial, (*self._steps, (_RECOVER, fn)))
+
+    def on_error_resume(
+        self, fn: Callable[[E_co], Result[U, F] | Awaitable[Result[U, F]]]
+    ) -> MonoResult[T_co | U, F]:
+        """Replace a Failure with ``fn(error)``: a Result, or an awaitable of one (a Mono too)."""
+        return _new(self._source, self._initial, (*self._steps, (_RECOVER_ANY, fn)))
+
+    # Steps wrapping everything before them.
+
+    def timeout(self, seconds: float) -> MonoResult[T_co, E_co | OperationTimeoutError]:
+        """Give the pipeline so far ``seconds`` to finish.
+
+        On expiry the running coroutine is cancelled (it sees ``CancelledError``, so its
+        ``finally`` blocks and context managers run) and the result is
+        ``Failure(OperationTimeoutError(seconds))``.
+        """
+        if seconds < 0:
+            raise ValueError(f"timeout needs seconds >= 0, got {seconds!r}")
+        return _new(_Timeout(self._run, seconds), None, ())
+
+    def retry(
+        self,
+        times: int,
+        backoff: float | Callable[[int], float] = 0.0,
+        *,
+        factor: float = 2.0,
+        max_backoff: float = 30.0,
+        jitter: float = 0.1,
+        when: Callable[[E_co], bool] | None = None,
+        sleep: Callable[[float], Awaitable[object]] | None = None,
+    ) -> MonoResult[T_co, E_co]:
+        """Run the pipeline so far again on Failure, up to ``times`` more times.
+
+        Before retry ``n`` (0-based) it waits ``backoff * factor**n`` seconds, capped at
+        ``max_backoff`` and scaled by a random factor in ``[1 - jitter, 1 + jitter]``;
+        ``backoff`` may instead be a function of ``n`` returning the delay. ``when(error)``
+        limits retries to some errors. ``sleep`` replaces ``asyncio.sleep`` (for tests).
+        Exceptions are not retried: they are bugs, and propagate.
+        """
+        if times < 0:
+            raise ValueError(f"retry needs times >= 0, got {times!r}")
+        if not callable(backoff) and backoff < 0:
+            raise ValueError(f"retry needs backoff >= 0, got {backoff!r}")
+        if not 0.0 <= jitter <= 1.0:
+            raise ValueError(f"retry needs 0 <= jitter <= 1, got {jitter!r}")
+        if factor < 1.0:
+            raise ValueError(f"retry needs factor >= 1, got {factor!r}")
+        if callable(backoff):
+            delay = backoff
+        else:
+            base = float(backoff)
+
+            def delay(attempt: int) -> float:
+                return min(max_backoff, base * factor**attempt)
+
+        retrying = _Retry(self._run, times, delay, jitter, when, sleep or asyncio.sleep)
+        return _new(retrying, None, ())
+
+    def cache(self) -> MonoResult[T_co, E_co]:
+        """Run the pipeline so far once, on first await, and replay its Result afterwards.
+
+        Concurrent first awaits share one run. An exception is not cached: the next await
+        runs the pipeline again.
+        """
+        return _new(_Once(self._run), None, ())
+
+    # Logging.
+
+    def log_step(self, name: str) -> MonoResult[T_co, E_co]:
+        """Log the Result so far (INFO on the ``rfs.reactive`` logger) with elapsed time."""
+        return _new(self._source, self._initial, (*self._steps, (_LOG, (name, False))))
+
+    def log_error(self, name: str) -> MonoResult[T_co, E_co]:
+        """Log a Failure so far (ERROR on the ``rfs.reactive`` logger) with elapsed time."""
+        return _new(self._source, self._initial, (*self._steps, (_LOG, (name, True))))
+
+    # Terminals.
+
+    def to_result(self) -> Coroutine[Any, Any, Result[T_co, E_co]]:
+        """Run the pipeline: ``await mono.to_result()`` (the same as ``await mono``)."""
+        return self._run()
+
+    def __await__(self) -> Generator[Any, None, Result[T_co, E_co]]:
+        return self._run().__await__()
+
+    def __repr__(self) -> str:
+        names = [_KIND_NAMES[kind] for kind, _ in self._steps]
+        source = repr(self._initial) if self._source is None else type(self._source).__name__
+        return f"MonoResult({source}{''.join('.' + n for n in names)})"
+
+    async def _run(self) -> Result[Any, Any]:
+        start = time.perf_counter()
+        source = self._source
+        result = self._initial if source is None else await source()
+        if not isinstance(result, Result):
+            raise TypeError(f"a MonoResult source must produce a Result, got {result!r}")
+        for kind, fn in self._steps:
+            if kind == _MAP:
+                result = result.map(fn)
+            elif kind == _BIND_ASYNC:
+                if isinstance(result, Success):
+                    result = await fn(result.value)
+                    if not isinstance(result, Result):
+                        raise TypeError(_not_a_result("bind_async_result", fn, result))
+            elif kind == _BIND:
+                result = result.bind(fn)
+                if not isinstance(result, Result):
+                    raise TypeError(_not_a_result("bind_result", fn, result))
+            elif kind == _MAP_ERROR:
+                result = result.map_error(fn)
+            elif kind == _TAP:
+                result = result.tap(fn)
+            elif kind == _TAP_ERROR:
+                result = result.tap_error(fn)
+            elif kind == _RECOVER:
+                if isinstance(result, Failure):
+                    result = fn(result.error)
+                    if not isinstance(result, Result):
+                        raise TypeError(_not_a_result("on_error_return_result", fn, result))
+            elif kind == _RECOVER_ANY:
+                if isinstance(result, Failure):
+                    result = fn(result.error)
+                    if not isinstance(result, Result):
+                        result = await result
+                        if not isinstance(result, Result):
+                            raise TypeError(_not_a_result("on_error_resume", fn, result))
+            else:
+                _log(fn[0], result, start, fn[1])
+        return result
+
+
+_KIND_NAMES = {
+    _MAP: "map",
+    _MAP_ERROR: "map_error",
+    _BIND: "bind_result",
+    _BIND_ASYNC: "bind_async_result",
+    _TAP: "tap",
+    _TAP_ERROR: "tap_error",
+    _RECOVER: "on_error_return_result",
+    _RECOVER_ANY: "on_error_resume",
+    _LOG: "log",
+}
+
+
+def _new(
+    source: _Run | None, initial: Result[Any, Any] | None, steps: tuple[tuple[int, Any], ...]
+) -> MonoResult[Any, Any]:
+    mono: MonoResult[Any, Any] = object.__new__(MonoResult)
+    mono._source = source
+    mono._initial = initial
+    mono._steps = steps
+    return mono
+
+
+def _not_a_result(step: str, fn: object, value: object) -> str:
+    return f"{step}: {fn!r} must return a Result, returned {value!r}"
+
+
+def _log(name: str, result: Result[Any, Any], start: float, errors_only: bool) -> None:
+    failed = isinstance(result, Failure)
+    if errors_only and not failed:
+        return
+    level = logging.ERROR if errors_only else logging.INFO
+    if not logger.isEnabledFor(level):
+        return
+    elapsed_ms = (time.perf_counter() - start) * 1000.0
+    outcome = "failure" if failed else "success"
+    extra = {"rfs_step": name, "rfs_result": outcome, "rfs_elapsed_ms": elapsed_ms}
+    if failed:
+        error = result.error  # type: ignore[union-attr]
+        extra["rfs_error_type"] = type(error).__name__
+        logger.log(level, "step %s: failure %r after %.2f ms", name, error, elapsed_ms, extra=extra)
+    else:
+        logger.log(level, "step %s: success after %.2f ms", name, elapsed_ms, extra=extra)
+
+
+class _Timeout:
+    """Source running ``run`` under ``asyncio.timeout``: expiry cancels it, yields a Failure."""
+
+    __slots__ = ("_run", "_seconds")
+
+    def __init__(self, run: _Run, seconds: float) -> None:
+        self._run = run
+        self._seconds = seconds
+
+    async def __call__(self) -> Result[Any, Any]:
+        scope = asyncio.timeout(self._seconds)
+        try:
+            async with scope:
+                result = await self._run()
+        except TimeoutError:
+            if scope.expired():
+                return Failure(OperationTimeoutError(self._seconds))
+            raise
+        if scope.expired():  # the inner code swallowed its cancellation: still too late
+            return Failure(OperationTimeoutError(self._seconds))
+        return result
+
+
+class _Retry:
+    """Source running ``run`` until it succeeds or retries are used up."""
+
+    __slots__ = ("_delay", "_jitter", "_run", "_sleep", "_times", "_when")
+
+    def __init__(
+        self,
+        run: _Run,
+        times: int,
+        delay: Callable[[int], float],
+        jitter: float,
+        when: Callable[[Any], bool] | None,
+        sleep: Callable[[float], Awaitable[object]],
+    ) -> None:
+        self._run = run
+        self._times = times
+        self._delay = delay
+        self._jitter = jitter
+        self._when = when
+        self._sleep = sleep
+
+    async def __call__(self) -> Result[Any, Any]:
+        attempt = 0
+        while True:
+            result = await self._run()
+            if isinstance(result, Success) or attempt >= self._times:
+                return result
+            if self._when is not None and not self._when(result.unwrap_error()):
+                return result
+            delay = self._delay(attempt)
+            if self._jitter:
+                delay *= random.uniform(1.0 - self._jitter, 1.0 + self._jitter)
+            if delay > 0:
+                await self._sleep(delay)
+            attempt += 1
+
+
+class _Once:
+    """Source running ``run`` once (even under concurrent awaits) and replaying its Result."""
+
+    __slots__ = ("_lock", "_result", "_run")
+
+    def __init__(self, run: _Run) -> None:
+        self._run = run
+        self._result: Result[Any, Any] | None = None
+        self._lock: asyncio.Lock | None = None
+
+    async def __call__(self) -> Result[Any, Any]:
+        result = self._result
+        if result is not None:
+            return result
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            result = self._result
+            if result is None:
+                result = self._result = await self._run()
+        return result
+
+
+class _AwaitOnce:
+    """Awaits one awaitable, wrapping a plain value in Success; refuses a second start."""
+
+    __slots__ = ("_awaitable", "_started")
+
+    def __init__(self, awaitable: Awaitable[Any]) -> None:
+        self._awaitable = awaitable
+        self._started = False
+
+    async def __call__(self) -> Result[Any, Any]:
+        if self._started:
+            raise RuntimeError(
+                "MonoResult.from_awaitable: the awaitable failed or was cancelled on its first "
+                "await and cannot be awaited again; use MonoResult.from_async_result(fn) for a "
+                "source that can run again"
+            )
+        self._started = True
+        value = await self._awaitable
+        return value if isinstance(value, Result) else Success(value)
