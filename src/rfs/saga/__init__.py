@@ -1,0 +1,95 @@
+"""Sagas: multi-step operations undone step by step on failure, logged durably, recoverable.
+
+``Saga(name).add_step(name, action, compensate)`` defines one; ``await saga.execute(context)``
+runs an execution. ``SagaLog`` (SQLAlchemy) is the durable log; ``SagaLog.recover()`` finishes
+executions a crash interrupted. Names load lazily: SQLAlchemy is imported by ``SagaLog`` only.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    "Saga": "rfs.saga.saga",
+    "SagaStep": "rfs.saga.step",
+    "StepContext": "rfs.saga.step",
+    "current_step": "rfs.saga.step",
+    "SagaError": "rfs.saga.errors",
+    "CompensationFailure": "rfs.saga.errors",
+    "SagaDefinitionError": "rfs.saga.errors",
+    "SagaLogError": "rfs.saga.errors",
+    "ContextNotSerializable": "rfs.saga.errors",
+    "OwnershipLost": "rfs.saga.errors",
+    "SagaStatus": "rfs.saga.records",
+    "EventKind": "rfs.saga.records",
+    "LogEvent": "rfs.saga.records",
+    "ExecutionRecord": "rfs.saga.records",
+    "SagaStore": "rfs.saga.store",
+    "MemorySagaLog": "rfs.saga.store",
+    "SagaLog": "rfs.saga.log",
+    "SagaRegistry": "rfs.saga.registry",
+    "get_saga_registry": "rfs.saga.registry",
+    "configure": "rfs.saga.config",
+    "default_log": "rfs.saga.config",
+    "RecoveryReport": "rfs.saga.recovery",
+    "recover": "rfs.saga.recovery",
+}
+
+__all__ = [
+    "CompensationFailure",
+    "ContextNotSerializable",
+    "EventKind",
+    "ExecutionRecord",
+    "LogEvent",
+    "MemorySagaLog",
+    "OwnershipLost",
+    "RecoveryReport",
+    "Saga",
+    "SagaDefinitionError",
+    "SagaError",
+    "SagaLog",
+    "SagaLogError",
+    "SagaRegistry",
+    "SagaStatus",
+    "SagaStep",
+    "SagaStore",
+    "StepContext",
+    "configure",
+    "current_step",
+    "default_log",
+    "get_saga_registry",
+    "recover",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rfs.saga' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:
+    from rfs.saga.config import configure, default_log
+    from rfs.saga.errors import (
+        CompensationFailure,
+        ContextNotSerializable,
+        OwnershipLost,
+        SagaDefinitionError,
+        SagaError,
+        SagaLogError,
+    )
+    from rfs.saga.log import SagaLog
+    from rfs.saga.records import EventKind, ExecutionRecord, LogEvent, SagaStatus
+    from rfs.saga.recovery import RecoveryReport, recover
+    from rfs.saga.registry import SagaRegistry, get_saga_registry
+    from rfs.saga.saga import Saga
+    from rfs.saga.step import SagaStep, StepContext, current_step
+    from rfs.saga.store import MemorySagaLog, SagaStore

@@ -1,0 +1,368 @@
+"""``SagaLog``: the durable saga log on SQLAlchemy (SQLite by default, PostgreSQL for real use)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from rfs.saga.errors import OwnershipLost, SagaLogError
+from rfs.saga.records import ACTIVE_STATUSES, EventKind, ExecutionRecord, LogEvent, SagaStatus
+from rfs.saga.serializers import Serializer, get_serializer
+from rfs.saga.store import UNSET, _statuses
+
+if TYPE_CHECKING:
+    from rfs.result import Result
+    from rfs.saga.recovery import RecoveryReport
+    from rfs.saga.registry import SagaRegistry
+
+DEFAULT_URL = "sqlite+aiosqlite:///rfs_sagas.db"
+
+
+def normalize_url(url: str) -> str:
+    """Pick the async driver for plain URLs (``sqlite:///x.db``, ``postgresql://...``)."""
+    for plain, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class SagaLog:
+    """Executions and their transitions in two tables: ``<prefix>executions``, ``<prefix>events``.
+
+    ``url_or_engine``: a SQLAlchemy async URL or engine (default ``RFS_SAGA_LOG_URL``, else
+    ``sqlite+aiosqlite:///rfs_sagas.db``). Each transition is one transaction, committed before
+    the engine acts on it. SQLite runs in WAL mode with ``synchronous=NORMAL``: a committed
+    transition survives a killed process (not a power cut; pass ``engine=`` with
+    ``synchronous=FULL`` for that). ``table_prefix``/``schema`` let several logs share a database.
+    """
+
+    durable = True
+
+    def __init__(
+        self,
+        url_or_engine: str | AsyncEngine | None = None,
+        *,
+        table_prefix: str = "rfs_saga_",
+        schema: str | None = None,
+        serializer: str | Serializer = "json",
+    ) -> None:
+        if url_or_engine is None:
+            url_or_engine = os.environ.get("RFS_SAGA_LOG_URL") or DEFAULT_URL
+        if isinstance(url_or_engine, str):
+            self.engine = create_async_engine(normalize_url(url_or_engine))
+            self._owns_engine = True
+        else:
+            self.engine = url_or_engine
+            self._owns_engine = False
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.serializer = get_serializer(serializer)
+        self.metadata = MetaData(schema=schema)
+        self.executions = Table(
+            f"{table_prefix}executions",
+            self.metadata,
+            Column("id", String(64), primary_key=True),
+            Column("saga_name", String(200), nullable=False, index=True),
+            Column("status", String(16), nullable=False, index=True),
+            Column("context", LargeBinary),
+            Column("owner", String(255), nullable=False),
+            Column("lease_until", Float, nullable=False),
+            Column("created_at", Float, nullable=False),
+            Column("updated_at", Float, nullable=False),
+            Column("error", Text),
+        )
+        self.events = Table(
+            f"{table_prefix}events",
+            self.metadata,
+            Column(
+                "seq",
+                BigInteger().with_variant(Integer, "sqlite"),
+                primary_key=True,
+                autoincrement=True,
+            ),
+            Column("execution_id", String(64), nullable=False, index=True),
+            Column("kind", String(32), nullable=False),
+            Column("step", String(200)),
+            Column("step_index", Integer),
+            Column("attempt", Integer, nullable=False),
+            Column("detail", Text),
+            Column("at", Float, nullable=False),
+        )
+        self._ready = False
+        self._ready_lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        return f"SagaLog({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    # -- schema -----------------------------------------------------------------------------
+
+    async def create_tables(self) -> None:
+        """Create the log's tables if missing (done on first use)."""
+        async with self._ready_lock:
+            if self._ready:
+                return
+            try:
+                async with self.engine.begin() as conn:
+                    await conn.run_sync(self.metadata.create_all)
+            except SQLAlchemyError as exc:
+                raise SagaLogError(f"cannot create saga log tables: {exc}") from exc
+            self._ready = True
+
+    async def drop_tables(self) -> None:
+        """Drop the log's tables (tests and tear-down)."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(self.metadata.drop_all)
+        self._ready = False
+
+    async def close(self) -> None:
+        """Dispose of the engine if this log created it."""
+        if self._owns_engine:
+            await self.engine.dispose()
+
+    async def __aenter__(self) -> SagaLog:
+        await self.create_tables()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def _event_rows(self, execution_id: str, events: Sequence[LogEvent]) -> list[dict[str, Any]]:
+        return [
+            {
+                "execution_id": execution_id,
+                "kind": e.kind.value,
+                "step": e.step,
+                "step_index": e.index,
+                "attempt": e.attempt,
+                "detail": e.detail,
+                "at": e.at,
+            }
+            for e in events
+        ]
+
+    async def start(
+        self,
+        execution_id: str,
+        saga_name: str,
+        context: Any,
+        owner: str,
+        lease_until: float,
+        events: Sequence[LogEvent],
+    ) -> None:
+        data = self.serializer.dumps(context)
+        if not self._ready:
+            await self.create_tables()
+        now = time.time()
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    insert(self.executions).values(
+                        id=execution_id,
+                        saga_name=saga_name,
+                        status=SagaStatus.RUNNING.value,
+                        context=data,
+                        owner=owner,
+                        lease_until=lease_until,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                if events:
+                    await conn.execute(insert(self.events), self._event_rows(execution_id, events))
+        except SQLAlchemyError as exc:
+            raise SagaLogError(f"cannot start saga execution {execution_id!r}: {exc}") from exc
+
+    async def append(
+        self,
+        execution_id: str,
+        owner: str,
+        events: Sequence[LogEvent],
+        *,
+        lease_until: float,
+        status: SagaStatus | None = None,
+        context: Any = UNSET,
+        error: str | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"lease_until": lease_until, "updated_at": time.time()}
+        if context is not UNSET:
+            values["context"] = self.serializer.dumps(context)
+        if status is not None:
+            values["status"] = status.value
+        if error is not None:
+            values["error"] = error
+        if not self._ready:
+            await self.create_tables()
+        table = self.executions
+        try:
+            async with self.engine.begin() as conn:
+                result = await conn.execute(
+                    update(table)
+                    .where(table.c.id == execution_id, table.c.owner == owner)
+                    .values(**values)
+                )
+                if result.rowcount != 1:
+                    raise OwnershipLost(
+                        f"saga execution {execution_id!r} is no longer owned by {owner}"
+                    )
+                if events:
+                    await conn.execute(insert(self.events), self._event_rows(execution_id, events))
+        except SQLAlchemyError as exc:
+            raise SagaLogError(f"cannot log saga execution {execution_id!r}: {exc}") from exc
+
+    async def claim(
+        self, execution_id: str, old_owner: str, new_owner: str, lease_until: float
+    ) -> bool:
+        if not self._ready:
+            await self.create_tables()
+        table = self.executions
+        try:
+            async with self.engine.begin() as conn:
+                result = await conn.execute(
+                    update(table)
+                    .where(
+                        table.c.id == execution_id,
+                        table.c.owner == old_owner,
+                        table.c.status.in_([s.value for s in ACTIVE_STATUSES]),
+                    )
+                    .values(owner=new_owner, lease_until=lease_until, updated_at=time.time())
+                )
+        except SQLAlchemyError as exc:
+            raise SagaLogError(f"cannot claim saga execution {execution_id!r}: {exc}") from exc
+        return bool(result.rowcount == 1)
+
+    async def delete(self, execution_id: str) -> None:
+        """Remove an execution and its events from the log."""
+        if not self._ready:
+            await self.create_tables()
+        async with self.engine.begin() as conn:
+            events, executions = self.events, self.executions
+            await conn.execute(delete(events).where(events.c.execution_id == execution_id))
+            await conn.execute(delete(executions).where(executions.c.id == execution_id))
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def _record(self, row: Any) -> ExecutionRecord:
+        return ExecutionRecord(
+            row.id,
+            row.saga_name,
+            SagaStatus(row.status),
+            None if row.context is None else self.serializer.loads(row.context),
+            row.owner,
+            row.lease_until,
+            row.created_at,
+            row.updated_at,
+            row.error,
+        )
+
+    async def load(self, execution_id: str) -> ExecutionRecord | None:
+        if not self._ready:
+            await self.create_tables()
+        try:
+            async with self.engine.connect() as conn:
+                row = (
+                    await conn.execute(
+                        select(self.executions).where(self.executions.c.id == execution_id)
+                    )
+                ).first()
+                if row is None:
+                    return None
+                rows = await conn.execute(
+                    select(self.events)
+                    .where(self.events.c.execution_id == execution_id)
+                    .order_by(self.events.c.seq)
+                )
+                events = [
+                    LogEvent(EventKind(r.kind), r.step, r.step_index, r.attempt, r.detail, r.at)
+                    for r in rows
+                ]
+        except SQLAlchemyError as exc:
+            raise SagaLogError(f"cannot read saga execution {execution_id!r}: {exc}") from exc
+        record = self._record(row)
+        record.events = events
+        return record
+
+    async def list(
+        self,
+        *,
+        status: SagaStatus | Sequence[SagaStatus] | None = None,
+        saga_name: str | None = None,
+        limit: int = 100,
+    ) -> list[ExecutionRecord]:
+        if not self._ready:
+            await self.create_tables()
+        table = self.executions
+        query = select(table).order_by(table.c.created_at.desc()).limit(limit)
+        wanted = _statuses(status)
+        if wanted is not None:
+            query = query.where(table.c.status.in_(sorted(s.value for s in wanted)))
+        if saga_name is not None:
+            query = query.where(table.c.saga_name == saga_name)
+        try:
+            async with self.engine.connect() as conn:
+                rows = (await conn.execute(query)).all()
+        except SQLAlchemyError as exc:
+            raise SagaLogError(f"cannot list saga executions: {exc}") from exc
+        return [self._record(row) for row in rows]
+
+    # -- recovery ---------------------------------------------------------------------------
+
+    async def recover(
+        self, registry: SagaRegistry | None = None, *, concurrency: int = 16
+    ) -> Result[RecoveryReport, SagaLogError]:
+        """Drive every interrupted execution to completion or full compensation.
+
+        An execution is interrupted when it is still running or compensating and its owner
+        is a dead process on this host, or its lease has expired (another host). The saga
+        definitions must be registered: import the modules that define them first.
+        """
+        from rfs.saga.recovery import recover
+
+        return await recover(self, registry, concurrency=concurrency)
+
+    async def watch(
+        self,
+        registry: SagaRegistry | None = None,
+        *,
+        interval: float = 0.5,
+        stop: asyncio.Event | None = None,
+    ) -> None:
+        """Call :meth:`recover` every ``interval`` seconds until ``stop`` is set."""
+        from rfs.saga.recovery import watch
+
+        await watch(self, registry, interval=interval, stop=stop)
