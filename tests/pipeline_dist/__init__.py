@@ -1,0 +1,1 @@
+"""Tests of the distributed executors (multiprocess, Celery) and ``rfs worker``."""

@@ -1,0 +1,57 @@
+"""Fixtures: attempts built from module-level functions, a filesystem I/O manager, and waits."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rfs.pipeline.executors.base import InputRef, TaskAttempt, TaskRef
+from rfs.pipeline.io import FilesystemIOManager
+from rfs.pipeline.registry import _kind_of
+
+
+def wait_until(condition: Callable[[], Any], *, timeout: float = 30.0, every: float = 0.02) -> Any:
+    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+@pytest.fixture
+def io(tmp_path: Path) -> FilesystemIOManager:
+    return FilesystemIOManager(tmp_path / "outputs")
+
+
+@pytest.fixture
+def make_attempt(io: FilesystemIOManager) -> Callable[..., TaskAttempt]:
+    """Build a :class:`TaskAttempt` for a module-level function (no registry needed)."""
+    run_id = f"run-{uuid.uuid4().hex[:8]}"
+
+    def make(
+        func: Callable[..., Any],
+        *,
+        name: str | None = None,
+        inputs: dict[str, InputRef] | None = None,
+        **options: Any,
+    ) -> TaskAttempt:
+        return TaskAttempt(
+            run_id=run_id,
+            task_name=name or func.__name__,
+            attempt=options.pop("attempt", 1),
+            ref=TaskRef.of(func),
+            kind=_kind_of(func),
+            io_manager=io,
+            inputs=inputs or {},
+            **options,
+        )
+
+    return make

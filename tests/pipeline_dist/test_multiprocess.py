@@ -1,0 +1,175 @@
+"""MultiprocessExecutor: warm workers, sync/async/stream tasks, timeouts and killed workers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from rfs.pipeline.executors.base import AttemptStatus, InputRef, TaskAttempt
+from rfs.pipeline.executors.multiprocess import MultiprocessExecutor
+from rfs.pipeline.io import FilesystemIOManager
+
+from . import dist_tasks
+from .conftest import wait_until
+
+MakeAttempt = Callable[..., TaskAttempt]
+
+
+@pytest.fixture
+async def executor() -> AsyncIterator[MultiprocessExecutor]:
+    ex = MultiprocessExecutor(max_workers=2)
+    await ex.start()
+    try:
+        yield ex
+    finally:
+        await ex.shutdown()
+
+
+async def test_outputs_go_through_the_io_manager(
+    executor: MultiprocessExecutor, make_attempt: MakeAttempt, io: FilesystemIOManager
+) -> None:
+    """A worker loads inputs and saves outputs itself; the outcome carries only ids."""
+    first = await executor.submit(make_attempt(dist_tasks.add, params={"a": 2, "b": 3}))
+    assert first.ok and first.result_ids == ("output",)
+    second = await executor.submit(make_attempt(dist_tasks.double, inputs={"x": InputRef("add")}))
+    third = await executor.submit(
+        make_attempt(dist_tasks.async_square, inputs={"x": InputRef("double")})
+    )
+    assert second.ok and third.ok
+    run_id = make_attempt(dist_tasks.noop).run_id
+    assert io.load(run_id, "double", "output") == 10
+    assert io.load(run_id, "async_square", "output") == 100
+
+
+async def test_streams_are_saved_item_by_item(
+    executor: MultiprocessExecutor, make_attempt: MakeAttempt, io: FilesystemIOManager
+) -> None:
+    """Sync and async generators save each item; a downstream task reads the stream lazily."""
+    sync = await executor.submit(make_attempt(dist_tasks.count_to, params={"n": 5}))
+    assync = await executor.submit(make_attempt(dist_tasks.acount_to, params={"n": 4}))
+    assert (sync.stream_count, assync.stream_count) == (5, 4)
+    summed = await executor.submit(
+        make_attempt(dist_tasks.total, inputs={"items": InputRef("count_to", stream_count=5)})
+    )
+    assert summed.ok
+    assert io.load(make_attempt(dist_tasks.noop).run_id, "total", "output") == 10
+
+
+async def test_workers_are_reused(
+    executor: MultiprocessExecutor, make_attempt: MakeAttempt
+) -> None:
+    """Many tasks run on the same few processes: no process is started per task."""
+    pids = set(executor.worker_pids)
+    outcomes = await asyncio.gather(
+        *(executor.submit(make_attempt(dist_tasks.noop, name=f"n{i}")) for i in range(20))
+    )
+    assert all(o.ok for o in outcomes)
+    assert set(executor.worker_pids) == pids
+
+
+async def test_task_errors_and_unpicklable_outputs_are_outcomes(
+    executor: MultiprocessExecutor, make_attempt: MakeAttempt
+) -> None:
+    """An exception or an output that cannot be saved fails the attempt, not the executor."""
+    failed = await executor.submit(make_attempt(dist_tasks.boom))
+    assert failed.status is AttemptStatus.FAILED
+    assert failed.error == "ValueError: boom" and failed.retryable
+    unsaved = await executor.submit(make_attempt(dist_tasks.unpicklable))
+    assert unsaved.status is AttemptStatus.FAILED and not unsaved.retryable
+    assert "could not be saved" in (unsaved.error or "")
+    assert (await executor.submit(make_attempt(dist_tasks.noop))).ok
+
+
+async def test_locally_defined_function_is_refused(
+    executor: MultiprocessExecutor, make_attempt: MakeAttempt
+) -> None:
+    """A task defined inside a function cannot be imported by a worker: a clear, final error."""
+
+    def local() -> None: ...
+
+    outcome = await executor.submit(make_attempt(local))
+    assert not outcome.ok and not outcome.retryable
+    assert "define it at module level" in (outcome.error or "")
+
+
+@pytest.mark.slow
+async def test_infinite_loop_is_killed_on_timeout(
+    executor: MultiprocessExecutor, make_attempt: MakeAttempt
+) -> None:
+    """A sync infinite loop with timeout=1 is killed, reported timed out, and the pool recovers."""
+    before = set(executor.worker_pids)
+    outcome = await executor.submit(make_attempt(dist_tasks.forever, timeout=1.0))
+    assert outcome.status is AttemptStatus.TIMED_OUT
+    assert "timed out after 1s" in (outcome.error or "")
+    assert 0.9 <= outcome.duration < 10
+
+    def replaced() -> bool:
+        pids = set(executor.worker_pids)
+        return len(pids) == 2 and pids != before
+
+    for _ in range(500):  # the loop must run for the pool to notice the exit
+        if replaced():
+            break
+        await asyncio.sleep(0.01)
+    assert replaced()
+    assert (await executor.submit(make_attempt(dist_tasks.add, params={"a": 1, "b": 1}))).ok
+
+
+@pytest.mark.slow
+async def test_worker_killed_mid_task_is_reported_promptly(
+    executor: MultiprocessExecutor, make_attempt: MakeAttempt, tmp_path: Path
+) -> None:
+    """SIGKILL of the worker running a task yields a retryable failure at once, not a hang."""
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    attempt = make_attempt(
+        dist_tasks.block_first_attempt, params={"marker_dir": str(markers), "value": 7}
+    )
+    running = asyncio.ensure_future(executor.submit(attempt))
+    started = await asyncio.to_thread(wait_until, lambda: sorted(markers.glob("started-*")))
+    os.kill(int(started[0].name.rsplit("-", 1)[1]), signal.SIGKILL)
+    outcome = await asyncio.wait_for(running, 10)
+    assert outcome.status is AttemptStatus.FAILED and outcome.retryable
+    assert outcome.error_type == "WorkerCrashed" and "SIGKILL" in (outcome.error or "")
+    retried = await executor.submit(
+        make_attempt(
+            dist_tasks.block_first_attempt,
+            attempt=2,
+            params={"marker_dir": str(markers), "value": 7},
+        )
+    )
+    assert retried.ok
+
+
+async def test_pool_survives_a_second_event_loop(make_attempt: MakeAttempt) -> None:
+    """Warm workers stay usable from a later ``asyncio.run`` (a second run in the same process)."""
+    ex = MultiprocessExecutor(max_workers=1)
+    await ex.start()
+    try:
+        pids = ex.worker_pids
+
+        def second_loop() -> bool:
+            return asyncio.run(ex.submit(make_attempt(dist_tasks.noop))).ok
+
+        assert await asyncio.to_thread(second_loop)
+        assert (await ex.submit(make_attempt(dist_tasks.noop))).ok
+        assert ex.worker_pids == pids
+    finally:
+        await ex.shutdown()
+
+
+async def test_shutdown_stops_every_worker() -> None:
+    """After shutdown no worker process is left running."""
+    ex = MultiprocessExecutor(max_workers=2)
+    await ex.start()
+    pids = ex.worker_pids
+    await ex.shutdown()
+    await ex.shutdown()
+    for p in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(p, 0)
