@@ -1,0 +1,3 @@
+from typing import Any
+
+def accelerate(success: type[Any], failure: type[Any], /) -> tuple[type[Any], ...]: ...
