@@ -1,0 +1,44 @@
+"""The RFS pytest plugin (loaded through the ``pytest11`` entry point): fixtures for tests.
+
+Subsystems add their fixtures here, importing their own modules inside the fixture body so
+that loading the plugin stays cheap for every test run.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from rfs.testing.mocking import ResultServiceMocker, service_patch
+from rfs.testing.sleep import RecordingSleep
+
+# Results -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def result_service_mocker() -> Iterator[Callable[..., ResultServiceMocker]]:
+    """A function ``(target, method, *, is_async=None) -> ResultServiceMocker``.
+
+    Like ``mock_result_service`` without the ``with`` block: every patch made through it
+    is undone when the test ends, in reverse order.
+    """
+    patches: list[Any] = []
+
+    def patch(target: Any, method: str, *, is_async: bool | None = None) -> ResultServiceMocker:
+        service = service_patch(target, method, is_async, sys._getframe(1).f_globals)
+        mocker = service.__enter__()
+        patches.append(service)
+        return mocker
+
+    yield patch
+    for service in reversed(patches):
+        service.__exit__(None, None, None)
+
+
+@pytest.fixture
+def recording_sleep() -> RecordingSleep:
+    """An ``asyncio.sleep`` stand-in recording delays (for ``retry(..., sleep=...)``)."""
+    return RecordingSleep()

@@ -1,0 +1,126 @@
+"""Result-aware test assertions; each failure message shows the expected and the actual Result."""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import time
+from typing import Any, TypeVar, overload
+
+from rfs.reactive import FluxResult, MonoResult
+from rfs.result import Failure, Result, Success
+from rfs.testing.mocking import ResultServiceMocker, mock_result_service
+
+__all__ = [
+    "ResultServiceMocker",
+    "assert_flux_result_stats",
+    "assert_mono_result_timeout",
+    "assert_result_error",
+    "assert_result_success",
+    "mock_result_service",
+]
+
+T = TypeVar("T")
+E = TypeVar("E")
+
+
+def _describe(value: object) -> str:
+    return f"{value!r} ({builtins.type(value).__name__})"
+
+
+def _check_is_result(result: object, helper: str) -> None:
+    if isinstance(result, Result):
+        return
+    hint = " (await it first)" if isinstance(result, MonoResult) else ""
+    raise AssertionError(f"{helper}: expected a Result, got {_describe(result)}{hint}")
+
+
+@overload
+def assert_result_success(result: Result[Any, Any], type: builtins.type[T]) -> T: ...
+@overload
+def assert_result_success(result: Result[T, Any], type: None = None) -> T: ...
+def assert_result_success(result: Result[Any, Any], type: builtins.type[Any] | None = None) -> Any:
+    """Assert ``result`` is a Success (whose value is an instance of ``type``); return the value."""
+    _check_is_result(result, "assert_result_success")
+    wanted = f"Success({type.__name__})" if type is not None else "Success"
+    if not isinstance(result, Success):
+        raise AssertionError(f"expected {wanted}, got {result!r}")
+    value = result.value
+    if type is not None and not isinstance(value, type):
+        raise AssertionError(f"expected {wanted}, got Success holding {_describe(value)}")
+    return value
+
+
+@overload
+def assert_result_error(result: Result[Any, Any], type: builtins.type[E]) -> E: ...
+@overload
+def assert_result_error(result: Result[Any, E], type: None = None) -> E: ...
+def assert_result_error(result: Result[Any, Any], type: builtins.type[Any] | None = None) -> Any:
+    """Assert ``result`` is a Failure (whose error is an instance of ``type``); return the error."""
+    _check_is_result(result, "assert_result_error")
+    wanted = f"Failure({type.__name__})" if type is not None else "Failure"
+    if not isinstance(result, Failure):
+        raise AssertionError(f"expected {wanted}, got {result!r}")
+    error = result.error
+    if type is not None and not isinstance(error, type):
+        raise AssertionError(f"expected {wanted}, got Failure holding {_describe(error)}")
+    return error
+
+
+def assert_flux_result_stats(flux: FluxResult[Any, Any], successes: int, failures: int) -> None:
+    """Assert a materialized Flux holds exactly ``successes`` Successes and ``failures`` Failures.
+
+    A lazy Flux must be awaited first: ``assert_flux_result_stats(await flux, 3, 1)``.
+    """
+    if not isinstance(flux, FluxResult):
+        raise AssertionError(f"assert_flux_result_stats: expected a FluxResult, got {flux!r}")
+    if not flux.is_materialized:
+        raise AssertionError(
+            "assert_flux_result_stats: the FluxResult is a lazy async stream; pass `await flux`"
+        )
+    got_successes, got_failures = flux.count_success(), flux.count_failures()
+    if (got_successes, got_failures) != (successes, failures):
+        errors = flux.failures()
+        shown = f"; errors: {errors[:5]!r}{' ...' if len(errors) > 5 else ''}" if errors else ""
+        raise AssertionError(
+            f"expected {successes} successes and {failures} failures, "
+            f"got {got_successes} successes and {got_failures} failures{shown}"
+        )
+
+
+async def assert_mono_result_timeout(
+    mono: MonoResult[Any, Any], seconds: float, *, tolerance: float = 0.5
+) -> Any:
+    """Await ``mono`` and assert it ended in a timeout Failure after about ``seconds``.
+
+    The error must be a ``TimeoutError`` (or mention "timeout"), and the elapsed time must
+    lie within ``[0.9 * seconds, seconds + tolerance]``. A Mono still running well past that
+    window fails the assertion rather than hanging the test. Returns the error.
+    """
+    if not isinstance(mono, MonoResult):
+        raise AssertionError(f"assert_mono_result_timeout: expected a MonoResult, got {mono!r}")
+    limit = seconds + tolerance
+    start = time.perf_counter()
+    try:
+        async with asyncio.timeout(limit + 1.0):
+            result = await mono.to_result()
+    except TimeoutError:
+        elapsed = time.perf_counter() - start
+        raise AssertionError(
+            f"expected a timeout Failure after ~{seconds:g}s, "
+            f"but the MonoResult was still running after {elapsed:.3f}s"
+        ) from None
+    elapsed = time.perf_counter() - start
+    if not isinstance(result, Failure):
+        raise AssertionError(
+            f"expected a timeout Failure after ~{seconds:g}s, got {result!r} after {elapsed:.3f}s"
+        )
+    error = result.error
+    if not (isinstance(error, TimeoutError) or "timeout" in str(error).lower()):
+        raise AssertionError(f"expected a timeout Failure, got {result!r} after {elapsed:.3f}s")
+    if not seconds * 0.9 <= elapsed <= limit:
+        raise AssertionError(
+            f"expected the timeout after ~{seconds:g}s (within {seconds * 0.9:.3f}s.."
+            f"{limit:.3f}s), got {result!r} after {elapsed:.3f}s"
+        )
+    return error
