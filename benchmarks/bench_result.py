@@ -129,9 +129,18 @@ def v4_figures() -> tuple[float | None, ...]:
     if not (PEERS_DIR / "rfs").exists():
         print(f"installing rfs-framework=={V4_VERSION} into {PEERS_DIR} ...", flush=True)
         install = subprocess.run(
-            [sys.executable, "-m", "pip", "install", "-q", "--target", str(PEERS_DIR),
-             f"rfs-framework=={V4_VERSION}"],
-            capture_output=True, text=True,
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--target",
+                str(PEERS_DIR),
+                f"rfs-framework=={V4_VERSION}",
+            ],
+            capture_output=True,
+            text=True,
         )
         if install.returncode != 0:
             print("rfs-framework could not be installed:", install.stderr[-500:])
@@ -140,7 +149,10 @@ def v4_figures() -> tuple[float | None, ...]:
     env = {**os.environ, "PYTHONPATH": str(PEERS_DIR)}
     run = subprocess.run(
         [sys.executable, "-c", V4_SCRIPT.format(repo=repo)],
-        capture_output=True, text=True, env=env, cwd="/",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd="/",
     )
     if run.returncode != 0:
         print("rfs-framework benchmark failed:", run.stderr[-500:])
@@ -150,10 +162,15 @@ def v4_figures() -> tuple[float | None, ...]:
 
 def import_time_ms() -> float:
     """Best of 5 fresh-process ``import rfs`` times, in milliseconds."""
-    code = "import time; s = time.perf_counter(); import rfs; print((time.perf_counter() - s) * 1e3)"
+    code = (
+        "import time; s = time.perf_counter(); import rfs; print((time.perf_counter() - s) * 1e3)"
+    )
     runs = [
-        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             check=True).stdout)
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            ).stdout
+        )
         for _ in range(5)
     ]
     return min(runs)
@@ -166,7 +183,11 @@ def main() -> None:
         per_call_ns(lambda: rfs_chain(ok)),
         per_call_ns(lambda: rfs_chain(err)),
     )
-    plain = (None, per_call_ns(lambda: plain_chain(1)), per_call_ns(lambda: plain_chain(1, plain_fail)))
+    plain = (
+        None,
+        per_call_ns(lambda: plain_chain(1)),
+        per_call_ns(lambda: plain_chain(1, plain_fail)),
+    )
     peers = {
         "try/except": plain,
         "result": result_lib_figures(),

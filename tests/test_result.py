@@ -12,8 +12,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rfs import Failure, Result, Success, UnwrapError, from_optional, partition, safe, safe_async
-from rfs import collect, sequence
+from rfs import (
+    Failure,
+    Result,
+    Success,
+    UnwrapError,
+    collect,
+    from_optional,
+    partition,
+    safe,
+    safe_async,
+    sequence,
+)
 
 values = st.one_of(st.integers(), st.text(max_size=5), st.none())
 results = st.one_of(st.builds(Success, values), st.builds(Failure, values))

@@ -28,8 +28,9 @@ def test_pure_python_fallback_passes_the_same_tests() -> None:
     """The Result test modules pass again with RFS_PURE_PYTHON=1 (no C extension)."""
     env = {**os.environ, "RFS_PURE_PYTHON": "1"}
     modules = [str(HERE / "test_result.py"), str(HERE / "test_compat_v4.py")]
+    pytest_args = ["-q", "-p", "no:xdist", "-p", "no:cacheprovider", *modules]
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "-p", "no:cacheprovider", *modules],
+        [sys.executable, "-m", "pytest", *pytest_args],
         capture_output=True,
         text=True,
         env=env,

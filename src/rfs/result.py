@@ -15,9 +15,9 @@ from typing import (
     Any,
     Generic,
     Literal,
-    TypeAlias,
     NoReturn,
     ParamSpec,
+    TypeAlias,
     TypeVar,
     overload,
 )
@@ -293,7 +293,6 @@ _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect at start
 def _is_coroutine_function(func: object) -> bool:
     code = getattr(func, "__code__", None)
     return code is not None and bool(code.co_flags & _CO_COROUTINE)
-
 
 
 @overload
