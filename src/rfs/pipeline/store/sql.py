@@ -1,0 +1,304 @@
+"""SQLAlchemy run store: SQLite by default (``.rfs/runs.db``), PostgreSQL for shared use."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rfs.pipeline.store.base import AttemptRecord, RunRecord, RunState, TaskRecord, TaskState
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+__all__ = ["DEFAULT_RUN_STORE_URL", "SqlRunStore", "default_run_store_url"]
+
+DEFAULT_RUN_STORE_URL = "sqlite+aiosqlite:///.rfs/runs.db"
+
+
+def default_run_store_url() -> str:
+    """``RFS_RUN_STORE_URL`` if set, else a SQLite file ``.rfs/runs.db`` in the working dir."""
+    return os.environ.get("RFS_RUN_STORE_URL") or DEFAULT_RUN_STORE_URL
+
+
+def _async_url(url: str) -> str:
+    """Pick an async driver for plain URLs (``sqlite://`` → aiosqlite, ``postgresql://`` →
+    asyncpg); URLs naming a driver are kept."""
+    scheme, sep, rest = url.partition("://")
+    if "+" in scheme or not sep:
+        return url
+    drivers = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+    drivers["postgres"] = drivers["postgresql"]
+    return f"{drivers.get(scheme, scheme)}://{rest}"
+
+
+class SqlRunStore:
+    """Runs, tasks and attempts in three tables (``{prefix}runs``, ``..._tasks``, ``..._attempts``).
+
+    Tables are created on first use. SQLite runs in WAL mode so ``rfs runs list`` can read while
+    a run writes. ``table_prefix`` lets several stores share one database.
+    """
+
+    def __init__(self, url: str | None = None, *, table_prefix: str = "rfs_pipeline_") -> None:
+        self.url = _async_url(url or default_run_store_url())
+        self.table_prefix = table_prefix
+        self._engine: AsyncEngine | None = None
+        self._lock = asyncio.Lock()
+        self._tables: dict[str, Table] = {}
+
+    # -- setup ---------------------------------------------------------------------------------
+    async def _ready(self) -> AsyncEngine:
+        if self._engine is not None:
+            return self._engine
+        async with self._lock:
+            if self._engine is None:
+                self._engine = await self._connect()
+        return self._engine
+
+    async def _connect(self) -> AsyncEngine:
+        from sqlalchemy import event
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        kwargs: dict[str, Any] = {}
+        if self.url.startswith("sqlite"):
+            path = self.url.split(":///", 1)[-1].split("?", 1)[0]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 30}
+        engine = create_async_engine(self.url, **kwargs)
+        if self.url.startswith("sqlite"):
+
+            @event.listens_for(engine.sync_engine, "connect")
+            def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+                cursor = dbapi_conn.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.close()
+
+        metadata = self._define()
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        return engine
+
+    def _define(self) -> Any:
+        from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text
+
+        p = self.table_prefix
+        md = MetaData()
+        self._tables["runs"] = Table(
+            f"{p}runs",
+            md,
+            Column("run_id", String(200), primary_key=True),
+            Column("dag_id", String(64), nullable=False),
+            Column("state", String(20), nullable=False),
+            Column("started_at", Float, nullable=False),
+            Column("finished_at", Float),
+            Column("error", Text),
+            Column("spec", Text, nullable=False, default="{}"),
+        )
+        self._tables["tasks"] = Table(
+            f"{p}tasks",
+            md,
+            Column("run_id", String(200), primary_key=True),
+            Column("task_name", String(200), primary_key=True),
+            Column("state", String(20), nullable=False),
+            Column("attempts", Integer, nullable=False, default=0),
+            Column("started_at", Float),
+            Column("finished_at", Float),
+            Column("error", Text),
+            Column("stream_count", Integer),
+        )
+        self._tables["attempts"] = Table(
+            f"{p}attempts",
+            md,
+            Column("run_id", String(200), primary_key=True),
+            Column("task_name", String(200), primary_key=True),
+            Column("attempt", Integer, primary_key=True),
+            Column("state", String(20), nullable=False),
+            Column("started_at", Float, nullable=False),
+            Column("finished_at", Float),
+            Column("error", Text),
+        )
+        return md
+
+    # -- writes --------------------------------------------------------------------------------
+    async def create_run(self, run: RunRecord, task_names: list[str]) -> None:
+        engine = await self._ready()
+        runs, tasks = self._tables["runs"], self._tables["tasks"]
+        async with engine.begin() as conn:
+            await conn.execute(
+                runs.insert().values(
+                    run_id=run.run_id,
+                    dag_id=run.dag_id,
+                    state=run.state.value,
+                    started_at=run.started_at,
+                    finished_at=run.finished_at,
+                    error=run.error,
+                    spec=json.dumps(run.spec),
+                )
+            )
+            if task_names:
+                await conn.execute(
+                    tasks.insert(),
+                    [
+                        {
+                            "run_id": run.run_id,
+                            "task_name": n,
+                            "state": TaskState.PENDING.value,
+                            "attempts": 0,
+                        }
+                        for n in task_names
+                    ],
+                )
+
+    async def update_run(
+        self, run_id: str, state: RunState, *, finished_at: float | None, error: str | None
+    ) -> None:
+        engine = await self._ready()
+        runs = self._tables["runs"]
+        async with engine.begin() as conn:
+            await conn.execute(
+                runs.update()
+                .where(runs.c.run_id == run_id)
+                .values(state=state.value, finished_at=finished_at, error=error)
+            )
+
+    def _task_values(self, task: TaskRecord) -> dict[str, Any]:
+        return {
+            "state": task.state.value,
+            "attempts": task.attempts,
+            "started_at": task.started_at,
+            "finished_at": task.finished_at,
+            "error": task.error,
+            "stream_count": task.stream_count,
+        }
+
+    async def save_attempt(self, attempt: AttemptRecord, task: TaskRecord) -> None:
+        engine = await self._ready()
+        attempts, tasks = self._tables["attempts"], self._tables["tasks"]
+        key = (
+            (attempts.c.run_id == attempt.run_id)
+            & (attempts.c.task_name == attempt.task_name)
+            & (attempts.c.attempt == attempt.attempt)
+        )
+        values = {
+            "state": attempt.state.value,
+            "started_at": attempt.started_at,
+            "finished_at": attempt.finished_at,
+            "error": attempt.error,
+        }
+        async with engine.begin() as conn:
+            result = await conn.execute(attempts.update().where(key).values(**values))
+            if result.rowcount == 0:
+                await conn.execute(
+                    attempts.insert().values(
+                        run_id=attempt.run_id,
+                        task_name=attempt.task_name,
+                        attempt=attempt.attempt,
+                        **values,
+                    )
+                )
+            await self._write_task(conn, tasks, task)
+
+    async def _write_task(self, conn: Any, tasks: Table, task: TaskRecord) -> None:
+        key = (tasks.c.run_id == task.run_id) & (tasks.c.task_name == task.task_name)
+        result = await conn.execute(tasks.update().where(key).values(**self._task_values(task)))
+        if result.rowcount == 0:
+            await conn.execute(
+                tasks.insert().values(
+                    run_id=task.run_id, task_name=task.task_name, **self._task_values(task)
+                )
+            )
+
+    async def save_task(self, task: TaskRecord) -> None:
+        engine = await self._ready()
+        async with engine.begin() as conn:
+            await self._write_task(conn, self._tables["tasks"], task)
+
+    # -- reads ---------------------------------------------------------------------------------
+    @staticmethod
+    def _run(row: Any, tasks: tuple[TaskRecord, ...] = ()) -> RunRecord:
+        return RunRecord(
+            run_id=row.run_id,
+            dag_id=row.dag_id,
+            state=RunState(row.state),
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            error=row.error,
+            spec=json.loads(row.spec or "{}"),
+            tasks=tasks,
+        )
+
+    async def get_run(self, run_id: str) -> RunRecord | None:
+        engine = await self._ready()
+        runs, tasks = self._tables["runs"], self._tables["tasks"]
+        async with engine.connect() as conn:
+            row = (await conn.execute(runs.select().where(runs.c.run_id == run_id))).first()
+            if row is None:
+                return None
+            rows = await conn.execute(tasks.select().where(tasks.c.run_id == run_id))
+            records = tuple(
+                TaskRecord(
+                    run_id=r.run_id,
+                    task_name=r.task_name,
+                    state=TaskState(r.state),
+                    attempts=r.attempts,
+                    started_at=r.started_at,
+                    finished_at=r.finished_at,
+                    error=r.error,
+                    stream_count=r.stream_count,
+                )
+                for r in rows
+            )
+        return self._run(row, records)
+
+    async def list_runs(self, limit: int = 20) -> list[RunRecord]:
+        engine = await self._ready()
+        runs = self._tables["runs"]
+        async with engine.connect() as conn:
+            rows = await conn.execute(runs.select().order_by(runs.c.started_at.desc()).limit(limit))
+            return [self._run(r) for r in rows]
+
+    async def list_attempts(self, run_id: str) -> list[AttemptRecord]:
+        engine = await self._ready()
+        attempts = self._tables["attempts"]
+        query = (
+            attempts.select()
+            .where(attempts.c.run_id == run_id)
+            .order_by(attempts.c.started_at, attempts.c.task_name, attempts.c.attempt)
+        )
+        async with engine.connect() as conn:
+            return [
+                AttemptRecord(
+                    run_id=r.run_id,
+                    task_name=r.task_name,
+                    attempt=r.attempt,
+                    state=TaskState(r.state),
+                    started_at=r.started_at,
+                    finished_at=r.finished_at,
+                    error=r.error,
+                )
+                for r in await conn.execute(query)
+            ]
+
+    async def drop_tables(self) -> None:
+        """Drop this store's tables (tests and cleanup)."""
+        engine = await self._ready()
+        from sqlalchemy import MetaData
+
+        md = MetaData()
+        for table in self._tables.values():
+            table.to_metadata(md)
+        async with engine.begin() as conn:
+            await conn.run_sync(md.drop_all)
+
+    async def close(self) -> None:
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+
+    def __repr__(self) -> str:
+        return f"SqlRunStore({self.url!r})"
