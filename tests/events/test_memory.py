@@ -127,7 +127,7 @@ async def test_drop_oldest_and_fail_policies() -> None:
     """``drop_oldest`` keeps the newest events; ``fail`` refuses with ``BufferFullError``."""
     broker = InMemoryBroker(buffer_size=2)
     drop = broker.consume("x", backpressure=Backpressure.DROP_OLDEST)
-    fail = broker.consume("y", backpressure="fail")
+    failing = broker.consume("y", backpressure="fail")
     for i in range(5):
         await broker.publish("x", i)
     assert drop.dropped == 3
@@ -137,6 +137,7 @@ async def test_drop_oldest_and_fail_policies() -> None:
     assert isinstance(result, Failure) and isinstance(result.error, BufferFullError)
     await broker.close()
     assert [e.data async for e in drop] == [3, 4]
+    assert [e.data async for e in failing] == [1, 2]
 
 
 async def test_handler_failure_is_retried_then_dead_lettered() -> None:

@@ -96,7 +96,9 @@ def test_invalid_topics() -> None:
 
 def test_caret_is_under_the_segment() -> None:
     """The caret line lines up with the offending segment."""
-    message = str(pytest.raises(InvalidTopicError, compile_pattern, "ok.bad!x.z").value)
+    with pytest.raises(InvalidTopicError) as info:
+        compile_pattern("ok.bad!x.z")
+    message = str(info.value)
     text_line, caret_line = message.splitlines()[-2:]
     start = caret_line.index("^")
     assert text_line[start : start + len("bad!x")] == "bad!x"

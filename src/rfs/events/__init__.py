@@ -114,6 +114,7 @@ if TYPE_CHECKING:
         InMemorySubscription,
     )
     from rfs.events.backpressure import Backpressure, BoundedBuffer
+    from rfs.events.batching import BatchingConsumer
     from rfs.events.errors import (
         BrokerClosedError,
         BufferFullError,

@@ -1,0 +1,82 @@
+"""Broker fixtures: one factory per backend, each with unique stream/subject names."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+BACKENDS = [
+    pytest.param("memory", id="memory"),
+    pytest.param("redis", id="redis", marks=pytest.mark.service("redis")),
+    pytest.param("nats", id="nats", marks=pytest.mark.service("nats")),
+    pytest.param("rabbitmq", id="rabbitmq", marks=pytest.mark.service("rabbitmq")),
+    pytest.param("multiprocess", id="multiprocess"),
+]
+
+
+URLS: dict[str, str] = {}
+
+
+async def make_broker(kind: str, **options: Any) -> Any:
+    """A fresh broker of ``kind`` on names no other test uses, tuned for fast redelivery."""
+    name = uuid.uuid4().hex[:12]
+    if kind == "memory":
+        from rfs.events import InMemoryBroker
+
+        return InMemoryBroker(**options)
+    if kind == "redis":
+        from rfs.events import RedisStreamsBroker
+
+        options.setdefault("claim_idle", 0.3)
+        return RedisStreamsBroker(URLS["redis"], stream=f"rfs-test:{name}", **options)
+    if kind == "nats":
+        from rfs.events import JetStreamBroker
+
+        options.setdefault("ack_wait", 1.0)
+        broker = JetStreamBroker(
+            URLS["nats"], stream=f"RFS_TEST_{name}", prefix=f"t{name}", **options
+        )
+        await broker.connect()
+        return broker
+    if kind == "rabbitmq":
+        from rfs.events import RabbitMQBroker
+
+        broker = RabbitMQBroker(URLS["rabbitmq"], exchange=f"rfs-test-{name}", **options)
+        await broker.connect()
+        return broker
+    if kind == "multiprocess":
+        from rfs.events import MultiprocessBroker
+
+        broker = MultiprocessBroker(**options)
+        await broker.start()
+        return broker
+    raise ValueError(kind)
+
+
+async def dispose(broker: Any) -> None:
+    """Close the broker and delete what it created on the server."""
+    destroy = getattr(broker, "destroy", None)
+    if destroy is not None:
+        await destroy()
+    await broker.close()
+
+
+@pytest.fixture(params=BACKENDS)
+async def broker_factory(request: pytest.FixtureRequest) -> AsyncIterator[Callable[..., Any]]:
+    """Build brokers of the parametrized backend; all are closed and cleaned up after the test."""
+    made: list[Any] = []
+    if request.param in ("redis", "nats", "rabbitmq"):
+        URLS[request.param] = request.getfixturevalue(f"{request.param}_url")
+
+    async def factory(**options: Any) -> Any:
+        broker = await make_broker(request.param, **options)
+        made.append(broker)
+        return broker
+
+    factory.kind = request.param  # type: ignore[attr-defined]
+    yield factory
+    for broker in made:
+        await dispose(broker)
