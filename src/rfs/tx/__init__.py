@@ -21,6 +21,7 @@ _EXPORTS: dict[str, str] = {
     "DEFAULT_DATABASE_URL": "rfs.tx.manager",
     "current_session": "rfs.tx.context",
     "current_session_or_none": "rfs.tx.context",
+    "current_sync_session": "rfs.tx.context",
     "in_transaction": "rfs.tx.context",
     # errors
     "TransactionError": "rfs.tx.errors",
@@ -64,6 +65,7 @@ __all__ = [
     "current_redis",
     "current_session",
     "current_session_or_none",
+    "current_sync_session",
     "distributed_transaction",
     "get_manager",
     "in_transaction",
@@ -86,7 +88,12 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from rfs.tx.context import current_session, current_session_or_none, in_transaction
+    from rfs.tx.context import (
+        current_session,
+        current_session_or_none,
+        current_sync_session,
+        in_transaction,
+    )
     from rfs.tx.distributed import DistributedTransaction, distributed_transaction
     from rfs.tx.errors import (
         ConnectionLostError,
