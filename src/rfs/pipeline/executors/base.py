@@ -7,8 +7,14 @@ The run driver (:mod:`rfs.pipeline.runner`) owns everything about a run: the pla
 and their backoff, ``fail_safe`` and skipping, the run store and lifecycle events. An executor
 only runs **one attempt of one task** and reports how it went:
 
-* ``await executor.start()`` once before the first ``submit`` (start pools, connect brokers);
-  ``await executor.shutdown()`` once at the end (idempotent; must not hang on stuck tasks).
+* ``await executor.start()`` before the first ``submit`` (start pools, connect brokers);
+  ``await executor.shutdown()`` at the end (idempotent; must not hang on stuck tasks).
+  ``run_pipeline`` calls ``start()`` at the beginning of every run, so ``start`` must be
+  idempotent; it calls ``shutdown()`` only for executors it made itself from a name
+  (``executor="process"`` through :func:`rfs.pipeline.executors.get_executor`, which builds
+  ``MultiprocessExecutor()`` / ``CeleryExecutor()`` with no arguments, so their defaults come
+  from arguments' defaults or ``RFS_*`` environment variables). An executor instance passed in
+  stays warm across runs and is shut down by its owner.
 * ``outcome = await executor.submit(attempt)`` runs one :class:`TaskAttempt` and returns an
   :class:`AttemptOutcome`. It never raises for a failure of the task itself: an exception in
   the task, an output that cannot be saved, a killed worker process or an exceeded ``timeout``
