@@ -1,0 +1,294 @@
+"""Resolution plans: compiled once per binding into plain closures.
+
+A plan knows its dependencies' plans, so resolving a prototype graph is nested calls of
+closures (``A(B(C()))``) with no type-hint reading, no dict of candidates, no recursion
+through the registry. Compiling also finds every wiring error, with its chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from rfs.di.bindings import Binding, label_of
+from rfs.di.errors import (
+    AmbiguousBindingError,
+    CircularDependencyError,
+    MissingBindingError,
+    RegistrationError,
+    ScopeViolationError,
+    format_chain,
+)
+from rfs.di.hints import Param, read_params
+from rfs.di.lifecycle import has_hooks, needs_await
+from rfs.di.markers import MISSING, ComponentMeta, profile_matches
+from rfs.di.scopes import Scope
+
+Getter = Callable[[], Any]
+
+
+@dataclass(eq=False, slots=True)
+class Dep:
+    """One argument of a provider call: a plan to resolve, or a constant."""
+
+    key: Any
+    keyword: str | None
+    plan: Plan | None = None
+    const: Any = None
+
+    def getter(self) -> Getter:
+        """A zero-argument callable giving the argument's value."""
+        if self.plan is not None:
+            return self.plan.get
+        const = self.const
+        return lambda: const
+
+
+@dataclass(eq=False, slots=True)
+class Plan:
+    """How to produce the object of one binding, with its dependencies' plans."""
+
+    binding: Binding
+    deps: list[Dep]
+    raw: Getter
+    hooks: bool
+    is_async: bool
+    request_path: tuple[str, ...] | None
+    get: Getter = field(default=lambda: None)
+
+
+def build_call(provider: Callable[..., Any], deps: Sequence[Dep]) -> Getter:
+    """A closure calling ``provider`` with each dependency's value (specialised for speed)."""
+    pos = [d.getter() for d in deps if d.keyword is None]
+    kw = [(d.keyword, d.getter()) for d in deps if d.keyword is not None]
+    if kw:
+        return lambda: provider(*[g() for g in pos], **{k: g() for k, g in kw})
+    if not pos:
+        return provider
+    if len(pos) == 1:
+        (g0,) = pos
+        return lambda: provider(g0())
+    if len(pos) == 2:
+        g0, g1 = pos
+        return lambda: provider(g0(), g1())
+    if len(pos) == 3:
+        g0, g1, g2 = pos
+        return lambda: provider(g0(), g1(), g2())
+    return lambda: provider(*[g() for g in pos])
+
+
+class Host(Protocol):
+    """What the compiler needs from a registry."""
+
+    profiles: frozenset[str]
+
+    def _candidates(self, key: Any) -> list[Binding]: ...
+    def _override_for(self, key: Any) -> Binding | None: ...
+    def _is_port(self, key: Any) -> bool: ...
+    def _self_key(self, key: Any) -> bool: ...
+    def _class_names(self) -> Mapping[str, Any]: ...
+    def _getter_for(self, plan: Plan) -> Getter: ...
+
+
+def _profiles_text(profiles: frozenset[str] | Sequence[str]) -> str:
+    names = sorted(profiles)
+    word = "profile" if len(names) == 1 else "profiles"
+    return f"{word} {', '.join(repr(p) for p in names)}"
+
+
+class Compiler:
+    """Selects bindings for keys and compiles plans, caching them in ``plans``."""
+
+    def __init__(self, host: Host, plans: dict[Binding, Plan]) -> None:
+        self.host = host
+        self.plans = plans
+        self._stack: list[Binding] = []
+
+    # -- selection ---------------------------------------------------------------------------
+    def select(self, key: Any, chain: tuple[str, ...], required: bool = True) -> Binding | None:
+        """The binding providing ``key`` under the active profiles (``None`` if optional)."""
+        override = self.host._override_for(key)
+        if override is not None:
+            return override
+        everything = self.host._candidates(key)
+        if len(everything) == 1 and everything[0].profiles is None:
+            return everything[0]
+        active = [b for b in everything if profile_matches(b.profiles, self.host.profiles)]
+        if len(active) == 1:
+            return active[0]
+        if active:
+            primaries = [b for b in active if b.primary]
+            if len(primaries) == 1:
+                return primaries[0]
+            raise self._ambiguous(key, chain, active, primaries)
+        if not required:
+            return None
+        raise self._missing(key, chain, everything)
+
+    def _missing(self, key: Any, chain: tuple[str, ...], inactive: list[Binding]) -> DIErrorT:
+        path = (*chain, label_of(key))
+        where = format_chain(path)
+        name = label_of(key)
+        if inactive:
+            elsewhere = ", ".join(
+                repr(p) for p in sorted({p for b in inactive for p in b.profiles or ()})
+            )
+            which = ", ".join(b.label for b in inactive)
+            return MissingBindingError(
+                f"{where}: no adapter for {_profiles_text(self.host.profiles)}; adapters exist "
+                f"for {elsewhere} ({which}); fix: activate one of those profiles "
+                "(Registry(profile=...) or RFS_PROFILE), or "
+                f"add @Adapter(port={name}, profile=...) for the active one",
+                path,
+            )
+        if self.host._is_port(key):
+            return MissingBindingError(
+                f"{where}: no adapter registered for port {name}; fix: add a class decorated "
+                f"@Adapter(port={name}) and register or scan it",
+                path,
+            )
+        if isinstance(key, str):
+            return MissingBindingError(
+                f"{where}: nothing is registered under the name {name}; fix: register one with "
+                f"name={name} or correct the Inject(name=...)",
+                path,
+            )
+        return MissingBindingError(
+            f"{where}: nothing provides {name}; fix: decorate it with @Component (or @Adapter), "
+            f"call registry.register({name}), or give the parameter a default",
+            path,
+        )
+
+    def _ambiguous(
+        self, key: Any, chain: tuple[str, ...], active: list[Binding], primaries: list[Binding]
+    ) -> DIErrorT:
+        path = (*chain, label_of(key))
+        shown = primaries or active
+        names = ", ".join(b.describe() for b in shown)
+        what = "primary adapters" if primaries else "adapters"
+        return AmbiguousBindingError(
+            f"{format_chain(path)}: {len(shown)} {what} match under "
+            f"{_profiles_text(self.host.profiles)}: {names}; fix: mark exactly one primary=True, "
+            f"give them different profiles, or inject one by name with "
+            f"Annotated[{label_of(key)}, Inject(name=...)]",
+            path,
+        )
+
+    # -- compilation -------------------------------------------------------------------------
+    def plan_for_key(self, key: Any, chain: tuple[str, ...] = ()) -> Plan:
+        """Compile (or fetch) the plan of whatever provides ``key``."""
+        binding = self.select(key, chain)
+        assert binding is not None
+        return self.plan_for(binding, chain)
+
+    def plan_for(self, binding: Binding, chain: tuple[str, ...] = ()) -> Plan:
+        """Compile (or fetch) the plan of ``binding``; raises the wiring error with its chain."""
+        plan = self.plans.get(binding)
+        if plan is not None:
+            return plan
+        if binding in self._stack:
+            cycle = [b.label for b in self._stack[self._stack.index(binding) :]]
+            path = (*cycle, binding.label)
+            raise CircularDependencyError(
+                f"{format_chain(path)}: circular dependency; fix: move what they share into a new "
+                "component both depend on, or take the Registry as a parameter and resolve one "
+                "side lazily",
+                path,
+            )
+        self._stack.append(binding)
+        try:
+            plan = self._compile(binding, (*chain, binding.label))
+        finally:
+            self._stack.pop()
+        self.plans[binding] = plan
+        return plan
+
+    def _compile(self, binding: Binding, chain: tuple[str, ...]) -> Plan:
+        provider = binding.provider
+        tracked = binding.scope is not Scope.PROTOTYPE
+        deps: list[Dep] = []
+        if provider is not None:
+            contiguous = True
+            for param in read_params(provider, self.host._class_names()):
+                dep = self._dep(param, chain, binding)
+                if dep is None:
+                    contiguous = False
+                    continue
+                if not (contiguous or param.positional_only):
+                    dep.keyword = param.name
+                deps.append(dep)
+        request_path = self._request_path(binding, deps, chain)
+        raw: Getter = build_call(provider, deps) if provider is not None else _preset(binding)
+        plan = Plan(
+            binding=binding,
+            deps=deps,
+            raw=raw,
+            hooks=provider is not None and has_hooks(provider),
+            is_async=needs_await(provider, tracked) or binding.generator == "async",
+            request_path=request_path,
+        )
+        plan.get = self.host._getter_for(plan)
+        return plan
+
+    def _dep(self, param: Param, chain: tuple[str, ...], owner: Binding) -> Dep | None:
+        if param.key is None:
+            if param.has_default:
+                return None if not param.positional_only else Dep(None, None, None, param.default)
+            raise RegistrationError(
+                f"{format_chain(chain)}: parameter {param.name!r} of {owner.label} has no type "
+                "hint and no default; fix: annotate it with the type to inject",
+                chain,
+            )
+        if self.host._self_key(param.key):
+            return Dep(param.key, None, None, self.host)
+        optional = param.has_default or param.optional
+        selected = self.select(param.key, chain, required=not optional)
+        if selected is None:
+            if param.has_default and not param.positional_only:
+                return None
+            value = param.default if param.has_default else None
+            return Dep(param.key, None, None, value)
+        return Dep(param.key, None, self.plan_for(selected, chain))
+
+    def _request_path(
+        self, binding: Binding, deps: list[Dep], chain: tuple[str, ...]
+    ) -> tuple[str, ...] | None:
+        if binding.scope is Scope.REQUEST:
+            return (binding.label,)
+        for dep in deps:
+            if dep.plan is None or dep.plan.request_path is None:
+                continue
+            if binding.scope is Scope.PROTOTYPE:
+                return (binding.label, *dep.plan.request_path)
+            path = (*chain, *dep.plan.request_path)
+            bad = dep.plan.request_path[-1]
+            raise ScopeViolationError(
+                f"{format_chain(path)}: singleton {binding.label} would keep one request-scoped "
+                f"{bad} for the life of the registry; fix: make {binding.label} request-scoped "
+                f"or prototype, make {bad} a singleton, or resolve {bad} per call from the "
+                "Registry",
+                path,
+            )
+        return None
+
+
+DIErrorT = MissingBindingError | AmbiguousBindingError
+
+
+def _preset(binding: Binding) -> Getter:
+    return lambda: binding.value
+
+
+def meta_keys(cls: type, meta: ComponentMeta, port_bases: Sequence[type]) -> tuple[Any, ...]:
+    """Keys an annotated class is found under: itself, its name, and its port(s)."""
+    keys: list[Any] = [cls, meta.name]
+    if meta.name != cls.__name__:
+        keys.append(cls.__name__)
+    if meta.port is not None:
+        keys.append(meta.port)
+    keys.extend(p for p in port_bases if p not in keys)
+    return tuple(dict.fromkeys(keys))
+
+
+__all__ = ["MISSING", "Compiler", "Dep", "Plan", "build_call", "meta_keys"]
