@@ -31,6 +31,9 @@ _EXPORTS: dict[str, str] = {
     "PickleSerializer": "rfs.pipeline.io",
     "UnsafeNameError": "rfs.pipeline.io",
     "run_pipeline": "rfs.pipeline.runner",
+    "current_task": "rfs.pipeline.context",
+    "TaskContext": "rfs.pipeline.context",
+    "load_pipeline": "rfs.pipeline.loader",
     "new_run_id": "rfs.pipeline.runner",
     "RunResult": "rfs.pipeline.results",
     "RunError": "rfs.pipeline.results",
@@ -71,6 +74,7 @@ __all__ = [
     "RunStore",
     "SchemaMismatchError",
     "SqlRunStore",
+    "TaskContext",
     "TaskInfo",
     "TaskKind",
     "TaskRegistry",
@@ -78,9 +82,11 @@ __all__ = [
     "TaskState",
     "UnknownDependencyError",
     "UnsafeNameError",
+    "current_task",
     "get_executor",
     "get_planner",
     "get_registry",
+    "load_pipeline",
     "new_run_id",
     "run_pipeline",
     "task",
@@ -101,6 +107,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from rfs.pipeline.context import TaskContext, current_task
     from rfs.pipeline.executors import (
         CeleryExecutor,
         Executor,
@@ -117,6 +124,7 @@ if TYPE_CHECKING:
         PickleSerializer,
         UnsafeNameError,
     )
+    from rfs.pipeline.loader import load_pipeline
     from rfs.pipeline.planner import (
         DAG,
         CycleError,

@@ -50,6 +50,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
+from rfs.pipeline.context import TaskContext, _current
 from rfs.pipeline.io.base import IOManager
 from rfs.pipeline.registry import TaskKind
 
@@ -331,8 +332,20 @@ def _consume_sync(attempt: TaskAttempt, result: Any) -> int | None:
     return count
 
 
+def _context(attempt: TaskAttempt) -> TaskContext:
+    return TaskContext(attempt.run_id, attempt.task_name, attempt.attempt, attempt.max_retries)
+
+
 def run_attempt_sync(attempt: TaskAttempt) -> AttemptOutcome:
     """Run an attempt in the current thread (async kinds get their own event loop)."""
+    token = _current.set(_context(attempt))
+    try:
+        return _run_sync(attempt)
+    finally:
+        _current.reset(token)
+
+
+def _run_sync(attempt: TaskAttempt) -> AttemptOutcome:
     started = time.time()
     try:
         func = attempt.resolve()
@@ -377,9 +390,12 @@ async def run_attempt_async(attempt: TaskAttempt) -> AttemptOutcome:
     if attempt.kind in (TaskKind.SYNC, TaskKind.GENERATOR):
         return await asyncio.to_thread(run_attempt_sync, attempt)
     started = time.time()
+    token = _current.set(_context(attempt))
     try:
         func = attempt.resolve()
         kwargs = load_inputs(attempt)
+        return await _run_async_body(attempt, func, kwargs, started)
     except Exception as exc:
         return _failure(exc, started)
-    return await _run_async_body(attempt, func, kwargs, started)
+    finally:
+        _current.reset(token)
