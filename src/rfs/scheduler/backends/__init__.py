@@ -1,0 +1,1 @@
+"""Adapters of the scheduler's ports; each imports its third-party library itself."""

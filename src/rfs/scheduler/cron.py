@@ -1,0 +1,292 @@
+"""Crontab expressions: parsing through croniter, fast next-fire search, DST-correct time zones.
+
+Wall-clock rules at daylight-saving changes (those of Vixie cron):
+
+- when the hour field is ``*`` the schedule follows elapsed time: wall times skipped by a
+  spring-forward change do not fire, and a repeated hour (fall-back) fires twice;
+- otherwise a time falling in the skipped hour fires once, at the end of the gap, and a time in
+  the repeated hour fires once, on its first occurrence.
+"""
+
+from __future__ import annotations
+
+import calendar
+from bisect import bisect_left
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+FIELD_NAMES = ("minute", "hour", "day-of-month", "month", "day-of-week")
+_BLANK = ("*", "*", "*", "*", "*")
+# how far ahead a search looks before calling an expression "never fires" (covers Feb 29)
+_SEARCH_YEARS = 9
+_MINUTE = timedelta(minutes=1)
+
+
+class CronError(ValueError):
+    """A malformed crontab expression; the message names the field and its value."""
+
+
+def resolve_timezone(timezone: str | tzinfo | None) -> tzinfo:
+    """An IANA name or tzinfo as a tzinfo; ``None`` is UTC. Unknown names raise ``ValueError``."""
+    if timezone is None:
+        return UTC
+    if isinstance(timezone, tzinfo):
+        return timezone
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown time zone {timezone!r}: use an IANA name such as 'Europe/Paris' or 'UTC'"
+        ) from exc
+
+
+def _expand(expression: str) -> tuple[list[list[object]], dict[object, object]]:
+    from croniter import croniter
+
+    result: tuple[list[list[object]], dict[object, object]] = croniter.expand(expression)
+    return result
+
+
+def _diagnose(expression: str, fields: list[str], exc: Exception) -> CronError:
+    """Find the field croniter rejects and name it with its value."""
+    if len(fields) != 5:
+        return CronError(
+            f"cron expression {expression!r} has {len(fields)} fields; expected 5 "
+            "(minute hour day-of-month month day-of-week)"
+        )
+    for index, value in enumerate(fields):
+        probe = list(_BLANK)
+        probe[index] = value
+        try:
+            _expand(" ".join(probe))
+        except Exception as field_exc:  # croniter raises several exception types
+            return CronError(
+                f"cron expression {expression!r}: invalid {FIELD_NAMES[index]} field "
+                f"{value!r} ({field_exc})"
+            )
+    return CronError(f"cron expression {expression!r} is invalid: {exc}")
+
+
+class CronExpression:
+    """A parsed five-field crontab expression with a time zone.
+
+    ``next_after(instant)`` returns the first fire instant strictly after ``instant`` (aware,
+    UTC), or ``None`` when the expression never fires again.
+    """
+
+    __slots__ = (
+        "_day_cache",
+        "_dom",
+        "_dom_last",
+        "_dow",
+        "_fast",
+        "_hours",
+        "_minutes",
+        "_months",
+        "expression",
+        "hour_wildcard",
+        "timezone",
+    )
+
+    def __init__(self, expression: str, timezone: str | tzinfo | None = None) -> None:
+        if not isinstance(expression, str) or not expression.strip():
+            raise CronError(f"cron expression must be a non-empty string, got {expression!r}")
+        self.expression = expression.strip()
+        self.timezone = resolve_timezone(timezone)
+        fields = self.expression.split()
+        if self.expression.startswith("@"):
+            fields = ["@"]
+        try:
+            expanded, nth = _expand(self.expression)
+        except Exception as exc:
+            raise _diagnose(self.expression, fields, exc) from None
+        if len(expanded) != 5:
+            raise CronError(
+                f"cron expression {expression!r} has {len(expanded)} fields; expected 5 "
+                "(minute hour day-of-month month day-of-week); seconds are not supported"
+            )
+        minutes, hours, dom, months, dow = expanded
+        self.hour_wildcard = hours == ["*"] or len(hours) == 24
+        self._minutes = (
+            list(range(60)) if minutes == ["*"] else sorted(int(str(m)) for m in minutes)
+        )
+        self._hours = list(range(24)) if hours == ["*"] else sorted(int(str(h)) for h in hours)
+        self._months = (
+            list(range(1, 13)) if months == ["*"] else sorted(int(str(m)) for m in months)
+        )
+        self._dom_last = "l" in dom
+        self._dom = None if dom == ["*"] else {int(str(d)) for d in dom if d != "l"}
+        self._dow = None if dow == ["*"] else {int(str(d)) % 7 for d in dow}
+        # 'W', '#' and 'L' in day-of-week have no fast path: croniter searches those
+        self._day_cache: dict[tuple[int, int], list[int]] = {}
+        self._fast = not nth and not (len(fields) == 5 and "w" in fields[2].lower())
+        if self.next_after(datetime.now(UTC)) is None:
+            raise CronError(
+                f"cron expression {expression!r} never fires (no matching date within "
+                f"{_SEARCH_YEARS} years)"
+            )
+
+    def __repr__(self) -> str:
+        return f"CronExpression({self.expression!r}, timezone={self.timezone!s})"
+
+    # -- naive wall-clock search -------------------------------------------------------------
+
+    def _day_matches(self, year: int, month: int, day: int, last: int) -> bool:
+        dom_ok: bool | None = None
+        if self._dom is not None or self._dom_last:
+            dom_ok = (self._dom is not None and day in self._dom) or (
+                self._dom_last and day == last
+            )
+        dow_ok: bool | None = None
+        if self._dow is not None:
+            dow_ok = (calendar.weekday(year, month, day) + 1) % 7 in self._dow
+        if dom_ok is None:
+            return dow_ok is None or dow_ok
+        if dow_ok is None:
+            return dom_ok
+        return dom_ok or dow_ok  # both restricted: cron matches either
+
+    def _month_days(self, year: int, month: int) -> list[int]:
+        """Matching days of one month, sorted (cached)."""
+        key = (year, month)
+        days = self._day_cache.get(key)
+        if days is None:
+            if len(self._day_cache) > 512:
+                self._day_cache.clear()
+            last = calendar.monthrange(year, month)[1]
+            days = [d for d in range(1, last + 1) if self._day_matches(year, month, d, last)]
+            self._day_cache[key] = days
+        return days
+
+    def _naive_candidates(self, start: datetime) -> Iterator[datetime]:
+        """Matching naive wall times at or after ``start``, in increasing order."""
+        if not self._fast:
+            yield from self._croniter_candidates(start)
+            return
+        current: datetime | None = start
+        while current is not None:
+            found = self._next_naive(current)
+            if found is None:
+                return
+            yield found
+            current = found + _MINUTE
+
+    def _croniter_candidates(self, start: datetime) -> Iterator[datetime]:
+        from croniter import croniter
+
+        begin = start - timedelta(microseconds=1)
+        limit = start.replace(year=min(start.year + _SEARCH_YEARS, 9999))
+        iterator = croniter(self.expression, begin)
+        while True:
+            try:
+                found: datetime = iterator.get_next(datetime)
+            except Exception:  # croniter gives up on impossible dates
+                return
+            if found > limit:
+                return
+            yield found
+
+    def _next_naive(self, start: datetime) -> datetime | None:
+        """First matching naive minute at or after ``start`` (fast path)."""
+        if start.second or start.microsecond:
+            start = start.replace(second=0, microsecond=0) + _MINUTE
+        year, month, day = start.year, start.month, start.day
+        hour, minute = start.hour, start.minute
+        end_year = year + _SEARCH_YEARS
+        months, hours, minutes = self._months, self._hours, self._minutes
+        first_hour, first_minute = hours[0], minutes[0]
+        while year <= end_year:
+            if month > 12:
+                year, month = year + 1, 1
+                continue
+            if month not in months:
+                i = bisect_left(months, month)
+                if i == len(months):
+                    year, month = year + 1, months[0]
+                else:
+                    month = months[i]
+                day, hour, minute = 1, first_hour, first_minute
+                continue
+            days = self._month_days(year, month)
+            i = bisect_left(days, day)
+            if i == len(days):
+                month, day, hour, minute = month + 1, 1, first_hour, first_minute
+                continue
+            if days[i] != day:
+                day, hour, minute = days[i], first_hour, first_minute
+            i = bisect_left(hours, hour)
+            if i == len(hours):
+                day, hour, minute = day + 1, first_hour, first_minute
+                continue
+            if hours[i] != hour:
+                hour, minute = hours[i], first_minute
+            j = bisect_left(minutes, minute)
+            if j == len(minutes):
+                hour, minute = hour + 1, first_minute
+                continue
+            return datetime(year, month, day, hour, minutes[j])
+        return None
+
+    # -- mapping wall times to instants ------------------------------------------------------
+
+    def _instants(self, wall: datetime) -> list[datetime]:
+        """The UTC instants at which a matching wall time fires (zero, one or two)."""
+        tz = self.timezone
+        first = wall.replace(tzinfo=tz, fold=0)
+        if tz is UTC:
+            return [first]
+        early = first.astimezone(UTC)
+        late = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
+        if early == late:
+            return [early]
+        if early < late:  # repeated hour: the wall time happens twice
+            return [early, late] if self.hour_wildcard else [early]
+        # skipped hour (early > late): this wall time does not exist
+        if self.hour_wildcard:
+            return []
+        return [_transition(tz, late, early)]
+
+    def next_after(self, after: datetime) -> datetime | None:
+        """The first fire instant strictly after ``after`` (aware), as an aware UTC datetime."""
+        if after.tzinfo is None:
+            raise ValueError("next_after needs an aware datetime (use datetime.now(UTC))")
+        tz = self.timezone
+        local = after.astimezone(tz)
+        wall = local.replace(tzinfo=None, fold=0)
+        start = wall
+        if self.hour_wildcard and local.fold == 0 and tz is not UTC:
+            folded = wall.replace(tzinfo=tz, fold=1)
+            offset0, offset1 = local.utcoffset(), folded.utcoffset()
+            if offset0 is not None and offset1 is not None and offset0 > offset1:
+                # in the first pass of a repeated hour: the second pass starts earlier on the wall
+                start = wall - (offset0 - offset1)
+        if start is wall:
+            # the wall time of ``after`` itself cannot fire strictly after it
+            start = wall + timedelta(microseconds=1)
+            if self._fast and tz is UTC:
+                found = self._next_naive(start)
+                return None if found is None else found.replace(tzinfo=UTC)
+        else:
+            start = start.replace(second=0, microsecond=0)
+        best: datetime | None = None
+        for candidate in self._naive_candidates(start):
+            for instant in self._instants(candidate):
+                if instant > after and (best is None or instant < best):
+                    best = instant
+            if best is not None and candidate >= wall:
+                return best
+        return best
+
+
+def _transition(tz: tzinfo, low: datetime, high: datetime) -> datetime:
+    """The instant in ``[low, high]`` (UTC) where the offset of ``tz`` changes, to the second."""
+    before = low.astimezone(tz).utcoffset()
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        middle = middle.replace(microsecond=0)
+        if middle.astimezone(tz).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    return high
