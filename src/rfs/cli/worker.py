@@ -1,0 +1,83 @@
+"""``rfs worker``: a Celery worker that runs pipeline tasks sent by ``CeleryExecutor``."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import socket
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import typer
+
+
+def load_tasks(spec: str) -> ModuleType:
+    """Import a module by dotted name, or a ``.py`` file by path (its folder joins ``sys.path``)."""
+    path = Path(spec)
+    if spec.endswith(".py") or path.is_file():
+        if not path.is_file():
+            raise typer.BadParameter(f"no such file: {spec}", param_hint="--tasks")
+        path = path.resolve()
+        sys.path.insert(0, str(path.parent))
+        name = path.stem
+        existing = sys.modules.get(name)
+        if existing is not None and getattr(existing, "__file__", None) == str(path):
+            return existing
+        module_spec = importlib.util.spec_from_file_location(name, path)
+        if module_spec is None or module_spec.loader is None:
+            raise typer.BadParameter(f"cannot load {spec} as Python", param_hint="--tasks")
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[name] = module
+        module_spec.loader.exec_module(module)
+        return module
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    return importlib.import_module(spec)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``worker`` command."""
+
+    @app.command("worker")
+    def worker(
+        tasks: list[str] = typer.Option(
+            [],
+            "--tasks",
+            "--app",
+            "-A",
+            help="Module or .py file defining the @task functions (repeatable).",
+        ),
+        broker: str | None = typer.Option(
+            None,
+            "--broker",
+            envvar="RFS_CELERY_BROKER_URL",
+            help="Broker URL (amqp:// or redis://).",
+        ),
+        backend: str | None = typer.Option(
+            None, "--backend", envvar="RFS_CELERY_BACKEND_URL", help="Result backend URL."
+        ),
+        queue: list[str] = typer.Option(
+            ["rfs"], "--queue", "-Q", help="Queue(s) to consume (repeatable)."
+        ),
+        concurrency: int | None = typer.Option(
+            None, "--concurrency", "-c", help="Worker processes (default: CPU count)."
+        ),
+        pool: str = typer.Option("prefork", "--pool", "-P", help="Celery pool: prefork, solo..."),
+        loglevel: str = typer.Option("INFO", "--loglevel", "-l"),
+        hostname: str | None = typer.Option(None, "--hostname", "-n", help="Worker node name."),
+    ) -> None:
+        """Run a Celery worker for pipeline tasks (at-least-once; time limits enforced)."""
+        from rfs.pipeline.celery_app import create_celery_app
+
+        for spec in tasks:
+            load_tasks(spec)
+        queues = [q for item in queue for q in item.split(",") if q]
+        celery = create_celery_app(broker, backend, queue=queues[0] if queues else "rfs")
+        argv = ["worker", "-Q", ",".join(queues), "-P", pool, "-l", loglevel]
+        argv += ["--without-gossip", "--without-mingle"]
+        argv += ["-n", hostname or f"rfs-{os.getpid()}@{socket.gethostname()}"]
+        if concurrency is not None:
+            argv += ["-c", str(concurrency)]
+        celery.worker_main(argv=argv)
