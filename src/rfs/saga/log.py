@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from rfs.saga.registry import SagaRegistry
 
 DEFAULT_URL = "sqlite+aiosqlite:///rfs_sagas.db"
+_DB_ERRORS = (SQLAlchemyError, OSError)
 
 
 def normalize_url(url: str) -> str:
@@ -138,7 +139,7 @@ class SagaLog:
             try:
                 async with self.engine.begin() as conn:
                     await conn.run_sync(self.metadata.create_all)
-            except SQLAlchemyError as exc:
+            except _DB_ERRORS as exc:
                 raise SagaLogError(f"cannot create saga log tables: {exc}") from exc
             self._ready = True
 
@@ -205,7 +206,7 @@ class SagaLog:
                 )
                 if events:
                     await conn.execute(insert(self.events), self._event_rows(execution_id, events))
-        except SQLAlchemyError as exc:
+        except _DB_ERRORS as exc:
             raise SagaLogError(f"cannot start saga execution {execution_id!r}: {exc}") from exc
 
     async def append(
@@ -242,7 +243,7 @@ class SagaLog:
                     )
                 if events:
                     await conn.execute(insert(self.events), self._event_rows(execution_id, events))
-        except SQLAlchemyError as exc:
+        except _DB_ERRORS as exc:
             raise SagaLogError(f"cannot log saga execution {execution_id!r}: {exc}") from exc
 
     async def claim(
@@ -262,7 +263,7 @@ class SagaLog:
                     )
                     .values(owner=new_owner, lease_until=lease_until, updated_at=time.time())
                 )
-        except SQLAlchemyError as exc:
+        except _DB_ERRORS as exc:
             raise SagaLogError(f"cannot claim saga execution {execution_id!r}: {exc}") from exc
         return bool(result.rowcount == 1)
 
@@ -311,7 +312,7 @@ class SagaLog:
                     LogEvent(EventKind(r.kind), r.step, r.step_index, r.attempt, r.detail, r.at)
                     for r in rows
                 ]
-        except SQLAlchemyError as exc:
+        except _DB_ERRORS as exc:
             raise SagaLogError(f"cannot read saga execution {execution_id!r}: {exc}") from exc
         record = self._record(row)
         record.events = events
@@ -336,7 +337,7 @@ class SagaLog:
         try:
             async with self.engine.connect() as conn:
                 rows = (await conn.execute(query)).all()
-        except SQLAlchemyError as exc:
+        except _DB_ERRORS as exc:
             raise SagaLogError(f"cannot list saga executions: {exc}") from exc
         return [self._record(row) for row in rows]
 

@@ -44,7 +44,10 @@ def current_step() -> StepContext | None:
 
 
 def _arity(fn: StepFunction) -> int:
-    """How many positional arguments to pass: 0, 1 (context) or 2 (context, step)."""
+    """How many positional arguments to pass: 0, 1 (context) or 2 (context, step).
+
+    Parameters with defaults are not filled, except one named ``step``.
+    """
     try:
         signature = inspect.signature(fn)
     except (TypeError, ValueError):
@@ -53,7 +56,8 @@ def _arity(fn: StepFunction) -> int:
     for parameter in signature.parameters.values():
         if parameter.kind is parameter.VAR_POSITIONAL:
             return 2
-        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
+        positional = parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+        if positional and (parameter.default is parameter.empty or parameter.name == "step"):
             count += 1
     return min(count, 2)
 

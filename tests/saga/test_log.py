@@ -1,0 +1,269 @@
+"""The durable saga log on SQLite and PostgreSQL: what is written, read back and recovered."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rfs.result import Failure, Success
+from rfs.saga import (
+    ContextNotSerializable,
+    EventKind,
+    Saga,
+    SagaLog,
+    SagaRegistry,
+    SagaStatus,
+    StepContext,
+)
+from rfs.saga.log import normalize_url
+
+
+class Abort(BaseException):
+    """Stands in for a crash: not an Exception, so the engine does not handle it."""
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.service("postgres"))])
+async def log(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SagaLog]:
+    if request.param == "sqlite":
+        saga_log = SagaLog(f"sqlite+aiosqlite:///{tmp_path / 'sagas.db'}")
+    else:
+        url = request.getfixturevalue("postgres_url")
+        saga_log = SagaLog(url, table_prefix=f"t{uuid.uuid4().hex[:10]}_")
+    await saga_log.create_tables()
+    yield saga_log
+    if request.param == "postgres":
+        await saga_log.drop_tables()
+    await saga_log.close()
+
+
+@pytest.fixture
+def registry() -> SagaRegistry:
+    return SagaRegistry()
+
+
+def kinds(record: Any) -> list[tuple[str, str | None]]:
+    return [(e.kind.value, e.step) for e in record.events]
+
+
+async def test_transitions_are_logged_in_order(log: SagaLog, registry: SagaRegistry) -> None:
+    """A completed execution logs each step's start and success, then completion."""
+    saga = Saga("logged", registry=registry, log=log)
+    saga.add_step("a", lambda ctx: ctx.update(a=1))
+    saga.add_step("b", lambda ctx: ctx.update(b=2))
+    result = await saga.execute({"order": 7}, execution_id="e1")
+    assert result == Success({"order": 7, "a": 1, "b": 2})
+    record = await log.load("e1")
+    assert record is not None
+    assert record.status is SagaStatus.COMPLETED
+    assert record.context == {"order": 7, "a": 1, "b": 2}
+    assert kinds(record) == [
+        ("saga_started", None),
+        ("step_started", "a"),
+        ("step_succeeded", "a"),
+        ("step_started", "b"),
+        ("step_succeeded", "b"),
+        ("saga_completed", None),
+    ]
+
+
+async def test_compensation_is_logged(log: SagaLog, registry: SagaRegistry) -> None:
+    """A failed execution logs the failure, each compensation and the final status."""
+    saga = Saga("undo", registry=registry, log=log)
+    saga.add_step("a", lambda ctx: None, lambda ctx: None)
+    saga.add_step("b", lambda ctx: Failure("declined"), None)
+    result = await saga.execute({}, execution_id="e2")
+    assert isinstance(result, Failure)
+    record = await log.load("e2")
+    assert record is not None and record.status is SagaStatus.COMPENSATED
+    assert kinds(record)[-5:] == [
+        ("step_started", "b"),
+        ("step_failed", "b"),
+        ("compensation_started", "a"),
+        ("compensation_succeeded", "a"),
+        ("saga_compensated", None),
+    ]
+    assert record.error == "declined"
+
+
+async def test_list_filters_by_status_and_saga(log: SagaLog, registry: SagaRegistry) -> None:
+    """``list`` returns executions newest first, filtered by status and saga name."""
+    ok = Saga("ok", registry=registry, log=log)
+    ok.add_step("a", lambda ctx: None)
+    bad = Saga("bad", registry=registry, log=log)
+    bad.add_step("a", lambda ctx: Failure("no"))
+    await ok.execute({}, execution_id="ok1")
+    await bad.execute({}, execution_id="bad1")
+    await ok.execute({}, execution_id="ok2")
+    assert [r.id for r in await log.list()] == ["ok2", "bad1", "ok1"]
+    assert [r.id for r in await log.list(status=SagaStatus.COMPENSATED)] == ["bad1"]
+    assert [r.id for r in await log.list(saga_name="ok", limit=1)] == ["ok2"]
+
+
+async def test_unserialisable_context_is_refused_before_any_step(
+    log: SagaLog, registry: SagaRegistry
+) -> None:
+    """A context JSON cannot hold raises a clear error and runs nothing."""
+    calls: list[int] = []
+    saga = Saga("objects", registry=registry, log=log)
+    saga.add_step("a", lambda ctx: calls.append(1))
+    with pytest.raises(ContextNotSerializable, match="serializer='pickle'"):
+        await saga.execute({"when": object()})
+    assert calls == []
+    assert await log.list() == []
+
+
+async def test_context_becoming_unserialisable_is_compensated(
+    log: SagaLog, registry: SagaRegistry
+) -> None:
+    """A step that puts an unloggable value in the context fails and is undone itself."""
+    undone: list[str] = []
+    saga = Saga("poison", registry=registry, log=log)
+    saga.add_step("a", lambda ctx: None, lambda ctx: undone.append("a"))
+    saga.add_step("b", lambda ctx: ctx.update(x=object()), lambda ctx: undone.append("b"))
+    result = await saga.execute({})
+    assert isinstance(result, Failure)
+    assert isinstance(result.error.cause, ContextNotSerializable)
+    assert undone == ["b", "a"]
+
+
+async def test_recover_finishes_an_interrupted_execution(
+    log: SagaLog, registry: SagaRegistry
+) -> None:
+    """An execution abandoned mid-step is resumed from that step once its lease runs out."""
+    runs: list[tuple[str, bool, str]] = []
+    crash = True
+
+    def second(ctx: dict[str, int], step: StepContext) -> None:
+        runs.append((step.step, step.recovering, step.idempotency_key))
+        if crash:
+            raise Abort
+
+    saga = Saga("resumable", registry=registry, log=log, lease=0.05)
+    saga.add_step("a", lambda ctx, step: runs.append((step.step, step.recovering, "")))
+    saga.add_step("b", second)
+    saga.add_step("c", lambda ctx: ctx.update(c=True))
+    with pytest.raises(Abort):
+        await saga.execute({"n": 1}, execution_id="crashed")
+    before = await log.load("crashed")
+    assert before is not None and before.status is SagaStatus.RUNNING
+    crash = False
+    # The owner (this process) is alive: only the lease lets another recover it.
+    import asyncio
+
+    await asyncio.sleep(0.1)
+    report = (await log.recover(registry)).unwrap()
+    assert report.completed == ["crashed"]
+    assert report.results["crashed"] == Success({"n": 1, "c": True})
+    assert runs == [("a", False, ""), ("b", False, "crashed:b"), ("b", True, "crashed:b")]
+    after = await log.load("crashed")
+    assert after is not None and after.status is SagaStatus.COMPLETED
+    assert EventKind.RECOVERED in [e.kind for e in after.events]
+
+
+async def test_recover_leaves_live_and_unknown_executions(
+    log: SagaLog, registry: SagaRegistry
+) -> None:
+    """Executions held by a live lease are busy; those of unregistered sagas are reported."""
+    import asyncio
+
+    held = Saga("held", registry=registry, log=log, lease=60)
+    held.add_step("a", lambda ctx: (_ for _ in ()).throw(Abort()))
+    stale = Saga("stale", registry=registry, log=log, lease=0.05)
+    stale.add_step("a", lambda ctx: (_ for _ in ()).throw(Abort()))
+    for saga, execution_id in ((held, "held1"), (stale, "stale1")):
+        with pytest.raises(Abort):
+            await saga.execute({}, execution_id=execution_id)
+    await asyncio.sleep(0.1)
+    report = (await log.recover(SagaRegistry())).unwrap()
+    assert report.busy == ["held1"]
+    assert report.unknown == ["stale1"]
+    assert report.results == {}
+    record = await log.load("stale1")
+    assert record is not None and record.status is SagaStatus.RUNNING
+
+
+async def test_recover_continues_compensation(log: SagaLog, registry: SagaRegistry) -> None:
+    """An execution interrupted mid-compensation finishes undoing, skipping what was undone."""
+    undone: list[str] = []
+    crash = True
+
+    def undo_b(ctx: object) -> None:
+        undone.append("b")
+        if crash:
+            raise Abort
+
+    saga = Saga("half-undone", registry=registry, log=log, lease=0.05)
+    saga.add_step("a", lambda ctx: None, lambda ctx: undone.append("a"))
+    saga.add_step("b", lambda ctx: None, undo_b)
+    saga.add_step("c", lambda ctx: None, lambda ctx: undone.append("c"))
+    saga.add_step("d", lambda ctx: Failure("boom"))
+    with pytest.raises(Abort):
+        await saga.execute({}, execution_id="comp")
+    crash = False
+    import asyncio
+
+    await asyncio.sleep(0.1)
+    report = (await log.recover(registry)).unwrap()
+    assert report.compensated == ["comp"]
+    assert undone == ["c", "b", "b", "a"]
+    error = report.results["comp"].unwrap_error()
+    assert error.step == "d" and error.cause == "boom"
+
+
+async def test_a_stale_owner_cannot_write_after_takeover(
+    log: SagaLog, registry: SagaRegistry
+) -> None:
+    """Once another process claims an execution, the old owner's writes are refused."""
+    saga = Saga("claimed", registry=registry, log=log)
+    saga.add_step("a", lambda ctx: (_ for _ in ()).throw(Abort()))
+    with pytest.raises(Abort):
+        await saga.execute({}, execution_id="c1")
+    record = await log.load("c1")
+    assert record is not None
+    assert await log.claim("c1", record.owner, "other:1:x", 1e12)
+    assert not await log.claim("c1", record.owner, "third:1:x", 1e12)
+    from rfs.saga import OwnershipLost
+
+    with pytest.raises(OwnershipLost):
+        await log.append("c1", record.owner, [], lease_until=0)
+
+
+async def test_pickle_serializer_keeps_python_objects(
+    tmp_path: Path, registry: SagaRegistry
+) -> None:
+    """With ``serializer='pickle'`` a context of arbitrary picklable objects is logged."""
+    from datetime import date
+
+    async with SagaLog(f"sqlite:///{tmp_path / 'p.db'}", serializer="pickle") as log:
+        saga = Saga("pickled", registry=registry, log=log)
+        saga.add_step("a", lambda ctx: None)
+        await saga.execute({"day": date(2024, 1, 2)}, execution_id="p1")
+        record = await log.load("p1")
+        assert record is not None and record.context == {"day": date(2024, 1, 2)}
+
+
+async def test_unreachable_database_gives_a_failure(registry: SagaRegistry) -> None:
+    """A log that cannot be reached fails the execution before any step runs."""
+    calls: list[int] = []
+    log = SagaLog("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    saga = Saga("nodb", registry=registry, log=log)
+    saga.add_step("a", lambda ctx: calls.append(1))
+    result = await saga.execute({})
+    assert isinstance(result, Failure)
+    assert "Connect call failed" in str(result.error.cause)
+    assert calls == []
+    recovered = await log.recover(registry)
+    assert recovered.is_failure()
+    await log.close()
+
+
+def test_plain_urls_get_async_drivers() -> None:
+    """Plain sqlite/postgresql URLs are given the async drivers."""
+    assert normalize_url("sqlite:///x.db") == "sqlite+aiosqlite:///x.db"
+    assert normalize_url("postgresql://u@h/d") == "postgresql+asyncpg://u@h/d"
+    assert normalize_url("postgres://u@h/d") == "postgresql+asyncpg://u@h/d"
+    assert normalize_url("sqlite+aiosqlite:///x") == "sqlite+aiosqlite:///x"
