@@ -527,7 +527,7 @@ async def _bounded(
             while not exhausted and running < limit and len(pending) < window:
                 if sync_source is not None:
                     item = next(sync_source, _END)
-                elif not pending:
+                elif not pending and pull is None:
                     item = await anext(async_source, _END)
                 else:
                     if pull is None:
@@ -545,11 +545,12 @@ async def _bounded(
                     pending.append(task)
                 else:
                     pending.append(item)
-            if not pending:
+            if pending:
+                head = pending[0]
+                if isinstance(head, Result) or head.done() or broken:
+                    continue
+            elif exhausted:
                 return
-            head = pending[0]
-            if isinstance(head, Result) or head.done() or broken:
-                continue
             wake.clear()
             await wake.wait()
     finally:
