@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml setup.py src/rfs/_speedups.c
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m examples
+	$(BIN)/rfs run examples/etl/pipeline.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
