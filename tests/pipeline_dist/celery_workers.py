@@ -65,6 +65,7 @@ class WorkerFactory:
     backend_url: str
     queue: str
     tmp: Path
+    tasks: str = "pipeline_dist.dist_tasks"
     workers: list[WorkerProcess] = field(default_factory=list)
 
     def start(self, count: int = 1, *, concurrency: int = 1) -> list[WorkerProcess]:
@@ -83,7 +84,7 @@ class WorkerFactory:
             "from rfs.cli.main import main; main()",
             "worker",
             "--tasks",
-            "pipeline_dist.dist_tasks",
+            self.tasks,
             "--broker",
             self.broker_url,
             "--backend",
@@ -125,9 +126,14 @@ class WorkerFactory:
 
 @contextlib.contextmanager
 def worker_factory(
-    broker_url: str, backend_url: str, queue: str, tmp: Path
+    broker_url: str,
+    backend_url: str,
+    queue: str,
+    tmp: Path,
+    tasks: str = "pipeline_dist.dist_tasks",
 ) -> Iterator[WorkerFactory]:
-    factory = WorkerFactory(broker_url, backend_url, queue, tmp)
+    """Workers for one queue, importing ``tasks``; all stopped and the queue deleted at exit."""
+    factory = WorkerFactory(broker_url, backend_url, queue, tmp, tasks)
     try:
         yield factory
     finally:

@@ -15,7 +15,6 @@ from rfs.pipeline.io import FilesystemIOManager
 
 from . import dist_tasks
 from .celery_workers import WorkerFactory, worker_factory
-from .conftest import wait_until
 
 MakeAttempt = Callable[..., TaskAttempt]
 
@@ -95,27 +94,3 @@ async def test_time_limit_marks_the_attempt_timed_out(
     outcome = await executor.submit(make_attempt(dist_tasks.forever, timeout=1.0))
     assert outcome.status is AttemptStatus.TIMED_OUT, outcome.error
     assert (await executor.submit(make_attempt(dist_tasks.noop))).ok
-
-
-@pytest.mark.slow
-@pytest.mark.service("rabbitmq", "redis")
-async def test_killed_worker_task_is_completed_by_another_worker(
-    workers: WorkerFactory, executor: CeleryExecutor, make_attempt: MakeAttempt, tmp_path: Path
-) -> None:
-    """A worker SIGKILLed mid-task: the broker redelivers the task and the other worker ends it."""
-    first, second = await asyncio.to_thread(workers.start, 2)
-    markers = tmp_path / "markers"
-    markers.mkdir()
-    attempt = make_attempt(
-        dist_tasks.block_first_attempt, params={"marker_dir": str(markers), "value": 42}
-    )
-    running = asyncio.ensure_future(executor.submit(attempt))
-    started = await asyncio.to_thread(wait_until, lambda: sorted(markers.glob("started-*")))
-    pid = int(started[0].name.rsplit("-", 1)[1])
-    victim, survivor = (first, second) if first.owns(pid) else (second, first)
-    assert victim.owns(pid)
-    victim.kill()
-    outcome = await asyncio.wait_for(running, 60)
-    assert outcome.ok, outcome.error
-    rerun = sorted(markers.glob("started-1-*"))
-    assert rerun and survivor.owns(int(rerun[0].name.rsplit("-", 1)[1]))

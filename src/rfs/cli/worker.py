@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
             None, "--backend", envvar="RFS_CELERY_BACKEND_URL", help="Result backend URL."
         ),
         queue: list[str] = typer.Option(
-            ["rfs"], "--queue", "-Q", help="Queue(s) to consume (repeatable)."
+            ["rfs"], "--queue", "-Q", envvar="RFS_CELERY_QUEUE", help="Queue(s) to consume."
         ),
         concurrency: int | None = typer.Option(
             None, "--concurrency", "-c", help="Worker processes (default: CPU count)."

@@ -177,6 +177,11 @@ class WorkerPool:
 
     # -- lifecycle ----------------------------------------------------------------------------
     @property
+    def closed(self) -> bool:
+        """Whether :meth:`aclose` or :meth:`shutdown` was called."""
+        return self._closed
+
+    @property
     def pids(self) -> list[int]:
         """Process ids of the live workers."""
         return [w.pid for w in self._workers]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import os
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +31,10 @@ class CeleryExecutor:
     to another worker. A task's ``timeout`` becomes its Celery soft time limit, with the
     hard limit ``hard_limit_grace`` seconds later.
 
-    ``queue`` must match the worker's ``--queue``. ``poll_interval`` is the longest wait
+    Without arguments, settings come from ``RFS_CELERY_BROKER_URL``, ``RFS_CELERY_BACKEND_URL``
+    and ``RFS_CELERY_QUEUE`` (as for ``rfs run --executor celery``), then a local RabbitMQ
+    broker, a local Redis backend and the queue ``rfs``. ``queue`` must match the worker's
+    ``--queue``. ``poll_interval`` is the longest wait
     between result checks (checks start fast and back off).
     """
 
@@ -51,7 +55,7 @@ class CeleryExecutor:
 
         self.broker_url = broker_url
         self.backend_url = backend_url
-        self.queue = queue or DEFAULT_QUEUE
+        self.queue = queue or os.environ.get("RFS_CELERY_QUEUE") or DEFAULT_QUEUE
         self.poll_interval = poll_interval
         self.hard_limit_grace = hard_limit_grace
         self._settings = settings

@@ -47,6 +47,7 @@ class MultiprocessExecutor:
         self, max_workers: int | None = None, *, mp_context: str | BaseContext | None = None
     ) -> None:
         self.max_workers = max_workers or os.cpu_count() or 1
+        self._mp_context = mp_context
         self._pool = WorkerPool(self.max_workers, mp_context=mp_context)
 
     @property
@@ -55,7 +56,9 @@ class MultiprocessExecutor:
         return self._pool.pids
 
     async def start(self) -> None:
-        """Start the worker processes and wait until they are ready."""
+        """Start the worker processes and wait until they are ready (idempotent)."""
+        if self._pool.closed:  # started again after shutdown: a fresh pool
+            self._pool = WorkerPool(self.max_workers, mp_context=self._mp_context)
         await self._pool.start()
 
     async def submit(self, attempt: TaskAttempt) -> AttemptOutcome:
