@@ -15,9 +15,11 @@ def format_chain(chain: Sequence[str]) -> str:
 class DIError(Exception):
     """A programmer error in the dependency wiring (never an expected runtime failure)."""
 
-    def __init__(self, message: str, chain: Sequence[str] = ()) -> None:
+    def __init__(self, message: str, chain: Sequence[str] = (), root: object = None) -> None:
         super().__init__(message)
         self.chain: tuple[str, ...] = tuple(chain)
+        self.root: object = root if root is not None else (type(self), self.chain)
+        """What identifies the underlying problem (the same root reached by two paths)."""
 
 
 class RegistrationError(DIError, TypeError):

@@ -151,7 +151,12 @@ def _param(
 ) -> Param:
     if hint is NO_HINT:
         return Param(arg, None, default, positional_only, False)
-    resolved = _evaluate(hint, getattr(func, "__globals__", {}), names, f"{where}({arg})")
+    try:
+        resolved = _evaluate(hint, getattr(func, "__globals__", {}), names, f"{where}({arg})")
+    except RegistrationError:
+        if default is MISSING:
+            raise
+        return Param(arg, None, default, positional_only, False)  # unknown name: not injectable
     key, _name, optional = _split(resolved)
     return Param(arg, key, default, positional_only, optional)
 

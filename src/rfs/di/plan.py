@@ -141,23 +141,27 @@ class Compiler:
                 "(Registry(profile=...) or RFS_PROFILE), or "
                 f"add @Adapter(port={name}, profile=...) for the active one",
                 path,
+                ("missing", key),
             )
         if self.host._is_port(key):
             return MissingBindingError(
                 f"{where}: no adapter registered for port {name}; fix: add a class decorated "
                 f"@Adapter(port={name}) and register or scan it",
                 path,
+                ("missing", key),
             )
         if isinstance(key, str):
             return MissingBindingError(
                 f"{where}: nothing is registered under the name {name}; fix: register one with "
                 f"name={name} or correct the Inject(name=...)",
                 path,
+                ("missing", key),
             )
         return MissingBindingError(
             f"{where}: nothing provides {name}; fix: decorate it with @Component (or @Adapter), "
             f"call registry.register({name}), or give the parameter a default",
             path,
+            ("missing", key),
         )
 
     def _ambiguous(
@@ -173,6 +177,7 @@ class Compiler:
             f"give them different profiles, or inject one by name with "
             f"Annotated[{label_of(key)}, Inject(name=...)]",
             path,
+            ("ambiguous", key),
         )
 
     # -- compilation -------------------------------------------------------------------------
@@ -195,6 +200,7 @@ class Compiler:
                 "component both depend on, or take the Registry as a parameter and resolve one "
                 "side lazily",
                 path,
+                ("cycle", frozenset(cycle)),
             )
         self._stack.append(binding)
         try:
@@ -269,6 +275,7 @@ class Compiler:
                 f"or prototype, make {bad} a singleton, or resolve {bad} per call from the "
                 "Registry",
                 path,
+                ("scope", binding.label, bad),
             )
         return None
 

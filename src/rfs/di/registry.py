@@ -283,6 +283,8 @@ class Registry:
                 self._by_provider[ident] = binding
             for key in binding.keys:
                 self._index.setdefault(key, []).append(binding)
+                if isinstance(key, type):
+                    self._names.setdefault(key.__name__, key)
             provider = binding.provider
             if isinstance(provider, type):
                 self._names.setdefault(provider.__name__, provider)
@@ -605,7 +607,7 @@ class Registry:
     # -- validation and lifecycle -----------------------------------------------------------
     def problems(self) -> list[DIError]:
         """Every wiring error in the active graph (missing, ambiguous, cycle, scope), deduped."""
-        found: dict[tuple[Any, ...], DIError] = {}
+        found: dict[Any, DIError] = {}
         with self._lock:
             for binding in self._active():
                 self._collect(functools.partial(self._compiler.plan_for, binding), found)
@@ -616,18 +618,13 @@ class Registry:
         return list(found.values())
 
     @staticmethod
-    def _collect(step: Callable[[], object], found: dict[tuple[Any, ...], DIError]) -> None:
+    def _collect(step: Callable[[], object], found: dict[Any, DIError]) -> None:
         try:
             step()
         except DIError as exc:
-            chain = exc.chain
-            root: tuple[Any, ...]
-            if type(exc).__name__ == "CircularDependencyError":
-                root = (type(exc), frozenset(chain))
-            else:
-                root = (type(exc), chain[-2:], str(exc).split(": ", 1)[-1])
+            root = (type(exc), exc.root)
             kept = found.get(root)
-            if kept is None or len(chain) > len(kept.chain):
+            if kept is None or len(exc.chain) > len(kept.chain):
                 found[root] = exc
 
     def validate(self) -> None:

@@ -29,8 +29,11 @@ def as_scope(value: ScopeLike) -> Scope:
     if isinstance(value, Scope):
         return value
     raw = value.value if isinstance(value, enum.Enum) else value
+    text = str(raw).lower()
+    if text == "transient":
+        return Scope.PROTOTYPE
     try:
-        return Scope(str(raw).lower())
+        return Scope(text)
     except ValueError:
         choices = ", ".join(
             repr(s.value) for s in (Scope.SINGLETON, Scope.PROTOTYPE, Scope.REQUEST)

@@ -1,0 +1,1 @@
+"""A package for ``Registry.scan`` tests (annotated with an explicit throwaway registry)."""
