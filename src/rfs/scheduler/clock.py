@@ -63,7 +63,9 @@ class FakeClock:
         self._now = start.astimezone(UTC)
         self._settle_timeout = settle_timeout
         self._sleepers: list[tuple[datetime, int, asyncio.Future[None]]] = []
-        self._owners: dict[asyncio.Future[None], asyncio.Task[object] | None] = {}
+        self._owners: dict[
+            asyncio.Future[None], tuple[asyncio.Task[object] | None, asyncio.Event | None]
+        ] = {}
         self._tasks: set[asyncio.Task[object]] = set()
         self._seq = itertools.count()
 
@@ -78,7 +80,7 @@ class FakeClock:
         future: asyncio.Future[None] = loop.create_future()
         task = asyncio.current_task()
         heapq.heappush(self._sleepers, (when, next(self._seq), future))
-        self._owners[future] = task
+        self._owners[future] = (task, interrupt)
         if task is not None:
             self._tasks.add(task)
         try:
@@ -97,7 +99,11 @@ class FakeClock:
                 future.cancel()
 
     def _asleep(self, task: asyncio.Task[object]) -> bool:
-        return any(owner is task and not f.done() for f, owner in self._owners.items())
+        """Whether ``task`` waits on this clock (and no interrupt is about to wake it)."""
+        return any(
+            owner is task and not f.done() and (interrupt is None or not interrupt.is_set())
+            for f, (owner, interrupt) in self._owners.items()
+        )
 
     async def settle(self) -> None:
         """Wait until every task that ever slept on this clock is asleep again or finished."""

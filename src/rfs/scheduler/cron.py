@@ -271,10 +271,13 @@ class CronExpression:
             start = start.replace(second=0, microsecond=0)
         best: datetime | None = None
         for candidate in self._naive_candidates(start):
-            for instant in self._instants(candidate):
+            instants = self._instants(candidate)
+            for instant in instants:
                 if instant > after and (best is None or instant < best):
                     best = instant
-            if best is not None and candidate >= wall:
+            # past the wall time of ``after`` and this candidate's earliest instant is later
+            # still: every further candidate fires later than what we have
+            if best is not None and candidate >= wall and instants and instants[0] > after:
                 return best
         return best
 

@@ -60,7 +60,7 @@ def plan_fires(
     threshold = now - grace
     if first >= threshold or policy is MisfirePolicy.RUN_ALL:
         times = _collect(next_after, first, now, batch)
-        return FirePlan(times, times[-1])
+        return FirePlan(times, times[-1], misfired=first < threshold)
     # some fire times are later than the grace time
     on_time = _collect(next_after, next_after(threshold - _TICK), now, batch)
     boundary = threshold - _TICK

@@ -322,6 +322,7 @@ class Scheduler:
         self._running, self._stopping = True, False
         if self.leader is None:
             await self._elected(0)
+            await self._reload()  # state is loaded before start() returns
         else:
             self._lead_task = asyncio.create_task(self._lead_loop(), name="rfs-scheduler-lead")
         self._loop_task = asyncio.create_task(self._run_loop(), name="rfs-scheduler-loop")
@@ -551,6 +552,8 @@ class Scheduler:
             else:
                 await entry.target.run(context, event, self.publisher)
                 entry.fires += 1
+            if not isinstance(entry.trigger, ScheduleTrigger):
+                entry.last_fired = context.fired_at
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -1,0 +1,174 @@
+"""Misfire policies: planning late fire times, and restarts after downtime honouring them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from rfs.scheduler import (
+    FakeClock,
+    MemoryStateStore,
+    MisfirePolicy,
+    Scheduler,
+    SQLStateStore,
+    StateStore,
+    create_cron_trigger,
+    create_interval_trigger,
+)
+from rfs.scheduler.misfire import parse_policy, plan_fires
+
+from .conftest import START, RecordingPublisher
+
+HOUR = timedelta(hours=1)
+
+
+def hourly(after: datetime) -> datetime:
+    return after.replace(minute=0, second=0, microsecond=0) + HOUR
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        (MisfirePolicy.SKIP, []),
+        (MisfirePolicy.RUN_ONCE, [START + HOUR]),
+        (MisfirePolicy.RUN_ALL, [START + HOUR * i for i in range(1, 6)]),
+    ],
+)
+def test_plan_for_five_missed_hours(policy: MisfirePolicy, expected: list[datetime]) -> None:
+    """Five hours late: skip drops them, run_once runs one, run_all runs each in order."""
+    now = START + HOUR * 5 + timedelta(minutes=10)
+    plan = plan_fires(hourly, START, now, policy, timedelta(seconds=30))
+    assert plan.fire_times == expected
+    assert plan.misfired
+    assert hourly(plan.cursor) == START + HOUR * 6  # nothing before now fires again
+
+
+def test_on_time_fires_run_under_every_policy() -> None:
+    """A fire later than its time but within the grace time runs whatever the policy."""
+    now = START + HOUR + timedelta(seconds=10)
+    for policy in MisfirePolicy:
+        plan = plan_fires(hourly, START, now, policy, timedelta(seconds=30))
+        assert plan.fire_times == [START + HOUR] and not plan.misfired
+
+
+def test_run_all_catches_up_in_batches() -> None:
+    """run_all returns at most ``batch`` times; the cursor lets the caller continue."""
+    now = START + HOUR * 250
+    plan = plan_fires(hourly, START, now, MisfirePolicy.RUN_ALL, timedelta(0), batch=100)
+    assert len(plan.fire_times) == 100 and plan.cursor == START + HOUR * 100
+
+
+def test_unknown_policy_name_lists_choices() -> None:
+    """A misspelt policy raises ValueError listing the valid names."""
+    with pytest.raises(ValueError, match="skip, run_once, run_all"):
+        parse_policy("sometimes")
+    with pytest.raises(ValueError, match="skip, run_once, run_all"):
+        create_interval_trigger(seconds=1, misfire_policy="never")
+
+
+async def run_with_downtime(
+    store: StateStore, policy: MisfirePolicy, downtime: timedelta
+) -> tuple[list[str], list[str]]:
+    """Run 3 hours, stop, stay down for ``downtime``, restart: scheduled times per run."""
+    clock = FakeClock(START)
+
+    def trigger() -> object:
+        return create_cron_trigger(cron_expression="0 * * * *", misfire_policy=policy)
+
+    first = RecordingPublisher(clock)
+    scheduler = Scheduler(first, clock=clock, store=store)
+    await scheduler.register_trigger("hourly", trigger(), "t")  # type: ignore[arg-type]
+    await scheduler.start()
+    await clock.advance(HOUR * 3)
+    await scheduler.stop()
+    await clock.advance(downtime)
+
+    second = RecordingPublisher(clock)
+    restarted = Scheduler(second, clock=clock, store=store)
+    await restarted.register_trigger("hourly", trigger(), "t")  # type: ignore[arg-type]
+    await restarted.start()
+    await clock.advance(timedelta(minutes=30))
+    await restarted.stop()
+    return (
+        [e.data["scheduled_time"] for _, e, _ in first.published],
+        [e.data["scheduled_time"] for _, e, _ in second.published],
+    )
+
+
+def iso(hours: int) -> str:
+    return (START + HOUR * hours).isoformat()
+
+
+EXPECTED_AFTER_DOWNTIME = {
+    MisfirePolicy.SKIP: [],
+    MisfirePolicy.RUN_ONCE: [iso(4)],
+    MisfirePolicy.RUN_ALL: [iso(4), iso(5), iso(6), iso(7), iso(8)],
+}
+
+
+@pytest.mark.parametrize("policy", list(MisfirePolicy))
+async def test_restart_after_downtime_honours_policy(policy: MisfirePolicy) -> None:
+    """Down from 03:00 to 08:10: skip fires nothing, run_once one, run_all the five missed."""
+    before, after = await run_with_downtime(
+        MemoryStateStore(), policy, HOUR * 5 + timedelta(minutes=10)
+    )
+    assert before == [iso(1), iso(2), iso(3)]
+    assert after == EXPECTED_AFTER_DOWNTIME[policy]
+
+
+@pytest.mark.parametrize("policy", list(MisfirePolicy))
+async def test_restart_without_downtime_repeats_nothing(policy: MisfirePolicy) -> None:
+    """An immediate restart fires none of the times already fired."""
+    before, after = await run_with_downtime(MemoryStateStore(), policy, timedelta(0))
+    assert before == [iso(1), iso(2), iso(3)] and after == []
+
+
+async def test_restart_with_sqlite_store(tmp_path: Path) -> None:
+    """State kept in SQLite survives a new store object (a new process) and run_all catches up."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'sched.db'}"
+    store = SQLStateStore(url)
+    clock = FakeClock(START)
+    publisher = RecordingPublisher(clock)
+    scheduler = Scheduler(publisher, clock=clock, store=store)
+    trigger = create_interval_trigger(hours=1, misfire_policy="run_all")
+    await scheduler.register_trigger("hourly", trigger, "t")
+    await scheduler.start()
+    await clock.advance(HOUR * 2)
+    await scheduler.stop()
+    await store.close()
+    await clock.advance(HOUR * 3)
+
+    reopened = SQLStateStore(url)
+    publisher2 = RecordingPublisher(clock)
+    restarted = Scheduler(publisher2, clock=clock, store=reopened)
+    await restarted.register_trigger("hourly", trigger, "t")
+    await restarted.start()
+    await clock.advance(timedelta(minutes=1))
+    await restarted.stop()
+    states = await reopened.load_all()
+    await reopened.close()
+    assert [t for t in publisher.times()] == [START + HOUR, START + HOUR * 2]
+    assert [e.data["scheduled_time"] for _, e, _ in publisher2.published] == [
+        iso(3),
+        iso(4),
+        iso(5),
+    ]
+    assert states["hourly"].cursor == START + HOUR * 5
+    assert states["hourly"].next_fire == START + HOUR * 6
+
+
+async def test_paused_state_survives_restart() -> None:
+    """A trigger paused before a restart is still paused after it."""
+    store = MemoryStateStore()
+    clock = FakeClock(START)
+    scheduler = Scheduler(RecordingPublisher(clock), clock=clock, store=store)
+    await scheduler.register_trigger("p", create_interval_trigger(minutes=1), "t")
+    await scheduler.start()
+    await scheduler.pause("p")
+    await scheduler.stop()
+    again = Scheduler(RecordingPublisher(clock), clock=clock, store=store)
+    await again.register_trigger("p", create_interval_trigger(minutes=1), "t")
+    assert again.list()[0].paused
+    assert datetime.now(UTC) > START  # sanity: fake time is independent of real time
