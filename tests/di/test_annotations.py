@@ -14,8 +14,8 @@ from rfs.di import (
     ComponentMeta,
     Controller,
     Port,
-    Registry,
     RegistrationError,
+    Registry,
     Scope,
     UseCase,
 )
@@ -160,7 +160,7 @@ def test_annotation_misuse_raises_with_the_fix() -> None:
 
 
 def test_reusing_a_configured_decorator_keeps_its_options() -> None:
-    """A decorator made once (``prototype = Component(scope=...)``) applies its options each time."""
+    """A decorator made once (``Component(scope=...)``) applies its options every time."""
     registry = Registry()
     prototype = Component(scope="prototype", registry=registry)
 

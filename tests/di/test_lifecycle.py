@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from rfs.di import AsyncResolutionError, Component, Registry, RegistrationError
+from rfs.di import AsyncResolutionError, Component, RegistrationError, Registry
 
 
 async def test_shutdown_closes_in_reverse_creation_order() -> None:

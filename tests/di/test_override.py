@@ -6,7 +6,7 @@ from typing import Protocol
 
 import pytest
 
-from rfs.di import Adapter, Component, Port, Registry, RegistrationError
+from rfs.di import Adapter, Component, Port, RegistrationError, Registry
 
 
 class Clock(Protocol):

@@ -16,8 +16,8 @@ from rfs.di import (
     Inject,
     MissingBindingError,
     Port,
-    Registry,
     RegistrationError,
+    Registry,
     UseCase,
 )
 
@@ -90,7 +90,7 @@ def test_registering_the_same_class_twice_is_idempotent() -> None:
 
 
 def test_constructor_injection_uses_string_annotations_of_local_classes() -> None:
-    """With ``from __future__ import annotations`` hints are strings; local classes still resolve."""
+    """Under ``from __future__ import annotations`` hints are strings; local classes resolve."""
     registry = Registry()
 
     @Component(registry=registry)
@@ -131,7 +131,7 @@ def test_annotated_inject_selects_a_named_binding() -> None:
         def __init__(
             self,
             main: Annotated[Database, Inject(name="primary")],
-            replica: Inject[Database, "replica"],  # type: ignore[valid-type]
+            replica: Inject[Database, "replica"],  # type: ignore[valid-type]  # noqa: F821, UP037
         ) -> None:
             self.main = main
             self.replica = replica

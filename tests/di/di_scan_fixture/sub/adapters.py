@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from rfs.di import Adapter, UseCase
 from di_scan_fixture.ports import SCRATCH, Greeter
+
+from rfs.di import Adapter, UseCase
 
 
 @Adapter(port=Greeter, profile="test", registry=SCRATCH)
