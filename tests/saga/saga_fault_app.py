@@ -29,6 +29,11 @@ SAGA_NAME = "fault_five_step"
 saga = Saga(SAGA_NAME, retry_backoff=0.001)
 
 
+def open_log(log_url: str) -> SagaLog:
+    """The log at ``log_url``; ``SAGA_TABLE_PREFIX`` keeps parallel tests apart."""
+    return SagaLog(log_url, table_prefix=os.environ.get("SAGA_TABLE_PREFIX", "rfs_saga_"))
+
+
 def init_effects(path: str) -> None:
     """Create the effects database the steps write into."""
     con = sqlite3.connect(path, isolation_level=None)
@@ -131,7 +136,7 @@ def check(effects: str, statuses: dict[str, str], fail_at: dict[str, int | None]
 
 
 async def run_one(log_url: str, effects: str, execution_id: str, fail: int | None) -> str:
-    log = SagaLog(log_url)
+    log = open_log(log_url)
     try:
         context = {"effects": effects, "fail_at": fail}
         result = await saga.execute(context, execution_id=execution_id, log=log)
@@ -141,7 +146,7 @@ async def run_one(log_url: str, effects: str, execution_id: str, fail: int | Non
 
 
 async def recover_all(log_url: str) -> dict[str, Any]:
-    log = SagaLog(log_url)
+    log = open_log(log_url)
     try:
         report = (await log.recover()).unwrap()
         return {"recovered": len(report.results), "unknown": report.unknown}
@@ -150,7 +155,7 @@ async def recover_all(log_url: str) -> dict[str, Any]:
 
 
 async def final_statuses(log_url: str) -> dict[str, str]:
-    log = SagaLog(log_url)
+    log = open_log(log_url)
     try:
         return {r.id: r.status.value for r in await log.list(limit=1_000_000)}
     finally:
