@@ -31,6 +31,7 @@ __all__ = ["run_async"]
 _JOINING = (Propagation.REQUIRED, Propagation.SUPPORTS, Propagation.MANDATORY)
 _WITHOUT = (Propagation.NEVER, Propagation.SUPPORTS, Propagation.NOT_SUPPORTED)
 _QUERY_ONLY_ON = text("PRAGMA query_only = ON")
+_SQLITE_GRACE = 0.2  # seconds between SQLite's interrupt() and cancelling the await
 _QUERY_ONLY_OFF = text("PRAGMA query_only = OFF")
 
 
@@ -141,7 +142,11 @@ async def _attempt(
     token = CURRENT.set(frame)
     phase = "begin"
     query_only = opts.read_only and manager.is_sqlite
-    deadline = None if opts.timeout is None else asyncio.timeout(opts.timeout)
+    deadline: asyncio.Timeout | None = None
+    alarm: _Alarm | None = None
+    if opts.timeout is not None:
+        grace = _SQLITE_GRACE if manager.is_sqlite else 0.0
+        deadline = asyncio.timeout(opts.timeout + grace)
     try:
         try:
             if deadline is None:
@@ -152,8 +157,16 @@ async def _attempt(
             else:
                 async with deadline:
                     await _begin(session, opts, manager)
+                    if manager.is_sqlite:
+                        alarm = await _Alarm.start(session, deadline, _SQLITE_GRACE)
                     phase = "body"
-                    result = await call()
+                    try:
+                        result = await call()
+                    finally:
+                        if alarm is not None:
+                            alarm.cancel()
+                    if alarm is not None and alarm.fired:
+                        raise TimeoutError("SQLite statement interrupted at the deadline")
             phase = "commit"
             if isinstance(result, Failure) or frame.rollback_only or opts.read_only:
                 if query_only:
@@ -163,7 +176,10 @@ async def _attempt(
                 await session.commit()
         except BaseException as exc:
             await _after_error(session, opts, exc, phase, query_only)
-            if deadline is not None and deadline.expired() and isinstance(exc, TimeoutError):
+            expired = (deadline is not None and deadline.expired()) or (
+                alarm is not None and alarm.fired
+            )
+            if expired and phase != "commit" and isinstance(exc, Exception):
                 return report(timeout_error(opts), exc, wants_result)
             error = classify(exc, phase, opts)
             if error is None:
@@ -175,6 +191,45 @@ async def _attempt(
     if frame.rollback_only and not isinstance(result, Failure):
         return report(rollback_only_error(), None, wants_result)
     return result
+
+
+class _Alarm:
+    """Interrupts SQLite's running statement at the deadline.
+
+    Cancelling the await alone would leave the statement running in aiosqlite's thread and
+    the connection terminated with its lock held, so SQLite gets ``interrupt()`` first and
+    the asyncio deadline (for awaits outside the database) follows after a grace period.
+    """
+
+    __slots__ = ("fired", "handle", "interrupt")
+
+    def __init__(self, interrupt: Callable[[], None]) -> None:
+        self.interrupt = interrupt
+        self.fired = False
+        self.handle: asyncio.TimerHandle | None = None
+
+    @classmethod
+    async def start(
+        cls, session: AsyncSession, deadline: asyncio.Timeout, grace: float
+    ) -> _Alarm | None:
+        when = deadline.when()
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        # aiosqlite keeps the sqlite3 connection in ``_conn``; interrupt() is thread-safe
+        interrupt = getattr(getattr(raw.driver_connection, "_conn", None), "interrupt", None)
+        if when is None or interrupt is None:
+            return None
+        alarm = cls(interrupt)
+        alarm.handle = asyncio.get_running_loop().call_at(when - grace, alarm.ring)
+        return alarm
+
+    def ring(self) -> None:
+        self.fired = True
+        self.interrupt()
+
+    def cancel(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
 
 
 async def _begin(session: AsyncSession, opts: TxOptions, manager: TransactionManager) -> None:
