@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -70,7 +71,7 @@ def test_quarter_hour_job_is_evenly_spaced_across_fall_back() -> None:
     """*/15 keeps firing every 15 real minutes through the repeated hour."""
     start = datetime(2026, 10, 25, tzinfo=PARIS)
     got = fires("*/15 * * * *", "Europe/Paris", start, start + timedelta(hours=4))
-    gaps = {b - a for a, b in zip(got, got[1:], strict=False)}
+    gaps = {b - a for a, b in itertools.pairwise(got)}
     assert gaps == {timedelta(minutes=15)}
 
 
