@@ -94,7 +94,7 @@ def run_failover(read: Callable[[], list[tuple[str, int]]], args: list[str]) -> 
 @pytest.mark.slow
 @pytest.mark.service("redis")
 def test_redis_leader_killed_every_tick_fires_exactly_once(redis_url: str, tmp_path: Path) -> None:
-    """SIGKILL the Redis-lock leader mid-run: another instance takes over, no tick lost or doubled."""
+    """SIGKILL the Redis-lock leader mid-run: another takes over, no tick lost or doubled."""
     import redis
 
     key = f"test:sched:{uuid.uuid4().hex}"
