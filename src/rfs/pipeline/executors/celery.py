@@ -18,6 +18,8 @@ from rfs.pipeline.executors.base import AttemptOutcome, AttemptStatus, TaskAttem
 __all__ = ["CeleryExecutor"]
 
 _READY = frozenset({"SUCCESS", "FAILURE", "REVOKED"})
+_FAST_POLL = 0.001  # seconds between result checks right after a submit or a result
+_FAST_WINDOW = 0.2  # how long after a submit checks stay fast
 
 
 class CeleryExecutor:
@@ -63,6 +65,7 @@ class CeleryExecutor:
         self._io: ThreadPoolExecutor | None = None
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._poller: asyncio.Task[None] | None = None
+        self._last_submit = 0.0
 
     @property
     def app(self) -> Any:
@@ -121,6 +124,7 @@ class CeleryExecutor:
         self._pending[task_id] = future
         try:
             await self._call(lambda: self.app.send_task(TASK_NAME, args=[blob], **options))
+            self._last_submit = asyncio.get_running_loop().time()
             self._ensure_poller()
             meta = await future
         except asyncio.CancelledError:
@@ -146,7 +150,10 @@ class CeleryExecutor:
             self._poller = asyncio.get_running_loop().create_task(self._poll())
 
     async def _poll(self) -> None:
-        delay = 0.002
+        # check every millisecond while results are fresh (short tasks come back fast), then
+        # back off to ``poll_interval`` for long-running ones
+        loop = asyncio.get_running_loop()
+        delay = _FAST_POLL
         while self._pending:
             ids = [i for i, f in self._pending.items() if not f.done()]
             metas: dict[str, dict[str, Any]] = await self._call(self._fetch, ids)
@@ -154,7 +161,10 @@ class CeleryExecutor:
                 future = self._pending.pop(task_id, None)
                 if future is not None and not future.done():
                     future.set_result(meta)
-            delay = 0.002 if metas else min(delay * 2, self.poll_interval)
+            if metas or loop.time() - self._last_submit < _FAST_WINDOW:
+                delay = _FAST_POLL
+            else:
+                delay = min(delay * 2, self.poll_interval)
             await asyncio.sleep(delay)
 
     def _fetch(self, ids: list[str]) -> dict[str, dict[str, Any]]:
