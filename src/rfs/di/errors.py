@@ -20,6 +20,8 @@ class DIError(Exception):
         self.chain: tuple[str, ...] = tuple(chain)
         self.root: object = root if root is not None else (type(self), self.chain)
         """What identifies the underlying problem (the same root reached by two paths)."""
+        self.related: list[DIError] = []
+        """Further problems found in the same constructor (reported by ``validate``)."""
 
 
 class RegistrationError(DIError, TypeError):

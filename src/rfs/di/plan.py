@@ -15,6 +15,7 @@ from rfs.di.bindings import Binding, label_of
 from rfs.di.errors import (
     AmbiguousBindingError,
     CircularDependencyError,
+    DIError,
     MissingBindingError,
     RegistrationError,
     ScopeViolationError,
@@ -216,14 +217,22 @@ class Compiler:
         deps: list[Dep] = []
         if provider is not None:
             contiguous = True
+            errors: list[DIError] = []
             for param in read_params(provider, self.host._class_names()):
-                dep = self._dep(param, chain, binding)
+                try:
+                    dep = self._dep(param, chain, binding)
+                except DIError as exc:  # keep going: validate() reports every problem
+                    errors.append(exc)
+                    continue
                 if dep is None:
                     contiguous = False
                     continue
                 if not (contiguous or param.positional_only):
                     dep.keyword = param.name
                 deps.append(dep)
+            if errors:
+                errors[0].related.extend(errors[1:])
+                raise errors[0]
         request_path = self._request_path(binding, deps, chain)
         raw: Getter = build_call(provider, deps) if provider is not None else _preset(binding)
         plan = Plan(

@@ -622,10 +622,14 @@ class Registry:
         try:
             step()
         except DIError as exc:
-            root = (type(exc), exc.root)
-            kept = found.get(root)
-            if kept is None or len(exc.chain) > len(kept.chain):
-                found[root] = exc
+            pending = [exc]
+            while pending:
+                error = pending.pop()
+                pending.extend(error.related)
+                root = (type(error), error.root)
+                kept = found.get(root)
+                if kept is None or len(error.chain) > len(kept.chain):
+                    found[root] = error
 
     def validate(self) -> None:
         """Check the whole graph now; raise ``ContainerValidationError`` listing every problem."""

@@ -1,0 +1,15 @@
+"""Composition root: one registry per profile, built by scanning this package."""
+
+from __future__ import annotations
+
+from examples.hexagonal_orders.settings import Settings
+from rfs.di import Registry
+
+
+def build_registry(profile: str, settings: Settings | None = None) -> Registry:
+    """Scan the package under ``profile``, add the settings, and check the wiring now."""
+    registry = Registry(profile=profile)
+    registry.scan("examples.hexagonal_orders")
+    registry.register(Settings, instance=settings or Settings())
+    registry.validate()
+    return registry
