@@ -41,7 +41,7 @@ async def plain_chain() -> Result[int, str]:
     return r
 
 
-def build_chain(source: object = None) -> MonoResult[int, str]:
+def build_chain() -> MonoResult[int, str]:
     mono = MonoResult.from_async_result(lambda: step(0))
     for _ in range(9):
         mono = mono.bind_async_result(step)
