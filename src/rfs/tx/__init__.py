@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     # database transactions
-    "Transactional": "rfs.tx.transactional",
-    "transactional": "rfs.tx.transactional",
+    "Transactional": "rfs.tx.decorator",
+    "transactional": "rfs.tx.decorator",
     "Propagation": "rfs.tx.options",
     "Isolation": "rfs.tx.options",
     "TransactionManager": "rfs.tx.manager",
@@ -94,6 +94,7 @@ if TYPE_CHECKING:
         current_sync_session,
         in_transaction,
     )
+    from rfs.tx.decorator import Transactional, transactional
     from rfs.tx.distributed import DistributedTransaction, distributed_transaction
     from rfs.tx.errors import (
         ConnectionLostError,
@@ -114,4 +115,3 @@ if TYPE_CHECKING:
         current_redis,
         redis_transaction,
     )
-    from rfs.tx.transactional import Transactional, transactional

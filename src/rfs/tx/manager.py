@@ -141,12 +141,13 @@ class TransactionManager:
 
 def _with_driver(url: URL, drivers: Mapping[str, str]) -> URL:
     """``url`` with the driver this engine kind needs (a dual driver such as psycopg stays)."""
-    backend, driver = url.get_backend_name(), url.get_driver_name()
+    backend = url.get_backend_name()
     wanted = drivers.get(backend)
-    if wanted is None or driver == wanted or driver in _DUAL_DRIVERS:
+    explicit = url.drivername.partition("+")[2]
+    if wanted is None or explicit == wanted or explicit in _DUAL_DRIVERS:
         return url
-    if backend == "sqlite" and wanted == "pysqlite":
-        return url.set(drivername="sqlite")
+    if wanted == "pysqlite":
+        return url.set(drivername=backend)
     return url.set(drivername=f"{backend}+{wanted}")
 
 

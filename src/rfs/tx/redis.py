@@ -22,9 +22,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from rfs.result import Failure
+from rfs.tx.decorator import returns_result
 from rfs.tx.errors import ConnectionLostError, NoTransactionError, WatchConflictError
 from rfs.tx.outcome import report
-from rfs.tx.transactional import returns_result
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
