@@ -374,7 +374,9 @@ def task(func: F | None = None, /, **options: Any) -> F | Callable[[F], F]:
     Works on sync and async functions, generators and async generators. Returns the function
     unchanged, so it can still be called directly and imported by worker processes.
     """
-    registry = options.pop("registry", None) or _default_registry
+    registry = options.pop("registry", None)
+    if registry is None:
+        registry = _default_registry
     if func is not None:
         return registry.task(func)
     return registry.task(**options)
