@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 from hypothesis import given, settings
@@ -73,7 +74,7 @@ def test_any_back_edge_is_reported_as_a_real_cycle(
     except CycleError as err:
         path = err.path
         assert path[0] == path[-1] and len(path) >= 3
-        for before, after in zip(path, path[1:], strict=False):
+        for before, after in itertools.pairwise(path):
             assert before in deps[after]  # `after` depends on `before`
     else:
         raise AssertionError("cycle not detected")
