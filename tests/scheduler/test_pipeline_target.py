@@ -1,0 +1,71 @@
+"""PipelineTarget: a trigger that starts a pipeline run instead of publishing an event."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+
+from rfs.pipeline import MemoryIOManager, MemoryRunStore, TaskRegistry
+from rfs.scheduler import FakeClock, PipelineTarget, Scheduler, create_cron_trigger
+
+from .conftest import RecordingPublisher
+
+
+async def test_cron_fire_runs_the_tagged_pipeline(clock: FakeClock) -> None:
+    """Each nightly fire runs the tasks tagged 'etl' once, in dependency order."""
+    registry = TaskRegistry()
+    calls: list[str] = []
+
+    @registry.task(name="extract", tags=["etl"])
+    def extract() -> list[int]:
+        calls.append("extract")
+        return [1, 2, 3]
+
+    @registry.task(name="load", tags=["etl"], dependencies=["extract"])
+    async def load(extract: list[int]) -> int:
+        calls.append("load")
+        return sum(extract)
+
+    store = MemoryRunStore()
+    target = PipelineTarget(
+        tags=["etl"], registry=registry, io_manager=MemoryIOManager(), run_store=store
+    )
+    publisher = RecordingPublisher(clock)
+    scheduler = Scheduler(publisher, clock=clock)
+    await scheduler.register_trigger("nightly", create_cron_trigger("0 3 * * *"), target=target)
+    await scheduler.start()
+    await clock.advance(timedelta(days=2))
+    await scheduler.stop()  # waits for the background runs
+    assert calls == ["extract", "load", "extract", "load"]
+    assert publisher.published == []
+    info = scheduler.list()[0]
+    assert info.fires == 2 and info.failures == 0
+
+
+async def test_failed_run_is_logged(clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    """A run that ends in Failure is logged against the trigger and counted as a failure."""
+    registry = TaskRegistry()
+
+    @registry.task(name="boom", tags=["bad"])
+    def boom() -> None:
+        raise RuntimeError("task exploded")
+
+    target = PipelineTarget(
+        tags=["bad"], registry=registry, io_manager=MemoryIOManager(), run_store=MemoryRunStore()
+    )
+    scheduler = Scheduler(RecordingPublisher(clock), clock=clock)
+    await scheduler.register_trigger("bad", create_cron_trigger("0 3 * * *"), target=target)
+    await scheduler.start()
+    with caplog.at_level(logging.ERROR, logger="rfs.scheduler"):
+        await clock.advance(timedelta(days=1))
+        await scheduler.stop()
+    assert scheduler.list()[0].failures == 1
+    assert "'bad'" in caplog.text
+
+
+def test_pipeline_target_needs_a_selection() -> None:
+    """PipelineTarget without tags or targets is a configuration error."""
+    with pytest.raises(ValueError, match="tags"):
+        PipelineTarget()
