@@ -26,16 +26,26 @@ class Abort(BaseException):
     """Stands in for a crash: not an Exception, so the engine does not handle it."""
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.service("postgres"))])
+BACKENDS = [
+    "sqlite",
+    "sqlite-sqlalchemy",
+    pytest.param("postgres", marks=pytest.mark.service("postgres")),
+    pytest.param("postgres-sqlalchemy", marks=pytest.mark.service("postgres")),
+]
+
+
+@pytest.fixture(params=BACKENDS)
 async def log(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SagaLog]:
-    if request.param == "sqlite":
-        saga_log = SagaLog(f"sqlite+aiosqlite:///{tmp_path / 'sagas.db'}")
+    """A fresh log; ``-sqlalchemy`` variants write through SQLAlchemy, not the fast path."""
+    fast = not request.param.endswith("-sqlalchemy")
+    if request.param.startswith("sqlite"):
+        saga_log = SagaLog(f"sqlite+aiosqlite:///{tmp_path / 'sagas.db'}", fast_path=fast)
     else:
         url = request.getfixturevalue("postgres_url")
-        saga_log = SagaLog(url, table_prefix=f"t{uuid.uuid4().hex[:10]}_")
+        saga_log = SagaLog(url, table_prefix=f"t{uuid.uuid4().hex[:10]}_", fast_path=fast)
     await saga_log.create_tables()
     yield saga_log
-    if request.param == "postgres":
+    if request.param.startswith("postgres"):
         await saga_log.drop_tables()
     await saga_log.close()
 
@@ -267,3 +277,15 @@ def test_plain_urls_get_async_drivers() -> None:
     assert normalize_url("postgresql://u@h/d") == "postgresql+asyncpg://u@h/d"
     assert normalize_url("postgres://u@h/d") == "postgresql+asyncpg://u@h/d"
     assert normalize_url("sqlite+aiosqlite:///x") == "sqlite+aiosqlite:///x"
+
+
+async def test_reused_execution_id_is_refused(log: SagaLog, registry: SagaRegistry) -> None:
+    """Starting an execution under a logged id fails without running a step."""
+    calls: list[int] = []
+    saga = Saga("twice", registry=registry, log=log)
+    saga.add_step("a", lambda ctx: calls.append(1))
+    assert (await saga.execute({}, execution_id="same")).is_success()
+    again = await saga.execute({}, execution_id="same")
+    assert isinstance(again, Failure)
+    assert "already exists" in str(again.error.cause)
+    assert calls == [1]

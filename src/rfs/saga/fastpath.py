@@ -1,0 +1,266 @@
+"""One-round-trip writers for the saga log's hot path (stdlib sqlite3, asyncpg).
+
+SQLAlchemy's async layer costs about a millisecond per transaction; a saga writes one
+transaction per step. These writers run the same statements straight on the driver: SQLite
+in one worker thread (one hop per write), PostgreSQL as a single statement (one round trip).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+from sqlalchemy import Table
+from sqlalchemy.engine import URL
+
+from rfs.saga.errors import OwnershipLost, SagaLogError
+from rfs.saga.records import LogEvent
+
+
+class FastWriter(Protocol):
+    """Starts executions and appends transitions; raises SagaLogError / OwnershipLost."""
+
+    async def start(self, row: dict[str, Any], events: Sequence[LogEvent]) -> None: ...
+
+    async def append(
+        self,
+        execution_id: str,
+        owner: str,
+        values: dict[str, Any],
+        events: Sequence[LogEvent],
+    ) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def _event_tuples(execution_id: str, events: Sequence[LogEvent]) -> list[tuple[Any, ...]]:
+    return [
+        (execution_id, e.kind.value, e.step, e.index, e.attempt, e.detail, e.at) for e in events
+    ]
+
+
+_EVENT_COLUMNS = "execution_id, kind, step, step_index, attempt, detail, at"
+_SET_ORDER = ("lease_until", "updated_at", "status", "context", "error")
+
+
+class SqliteWriter:
+    """Writes through one stdlib ``sqlite3`` connection in one worker thread."""
+
+    def __init__(self, database: str, executions: str, events: str) -> None:
+        self._database = database
+        self._executions = executions
+        self._events = events
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rfs-saga-log")
+        self._con: sqlite3.Connection | None = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._con is None:
+            con = sqlite3.connect(self._database, isolation_level=None, check_same_thread=False)
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")
+            con.execute("PRAGMA busy_timeout=30000")
+            self._con = con
+        return self._con
+
+    def _start(self, row: dict[str, Any], events: list[tuple[Any, ...]]) -> None:
+        con = self._connection()
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            con.execute(
+                f"INSERT INTO {self._executions} ({columns}) VALUES ({marks})", tuple(row.values())
+            )
+            con.executemany(
+                f"INSERT INTO {self._events} ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                events,
+            )
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+    def _append(
+        self, execution_id: str, owner: str, values: dict[str, Any], events: list[tuple[Any, ...]]
+    ) -> bool:
+        con = self._connection()
+        sets = ", ".join(f"{k} = ?" for k in values)
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = con.execute(
+                f"UPDATE {self._executions} SET {sets} WHERE id = ? AND owner = ?",
+                (*values.values(), execution_id, owner),
+            )
+            if cursor.rowcount != 1:
+                con.execute("ROLLBACK")
+                return False
+            if events:
+                con.executemany(
+                    f"INSERT INTO {self._events} ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    events,
+                )
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+        return True
+
+    async def start(self, row: dict[str, Any], events: Sequence[LogEvent]) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(
+                self._pool, self._start, row, _event_tuples(row["id"], events)
+            )
+        except sqlite3.IntegrityError as exc:
+            raise SagaLogError(f"saga execution {row['id']!r} already exists") from exc
+        except sqlite3.Error as exc:
+            raise SagaLogError(f"cannot start saga execution {row['id']!r}: {exc}") from exc
+
+    async def append(
+        self,
+        execution_id: str,
+        owner: str,
+        values: dict[str, Any],
+        events: Sequence[LogEvent],
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        rows = _event_tuples(execution_id, events)
+        try:
+            owned = await loop.run_in_executor(
+                self._pool, self._append, execution_id, owner, values, rows
+            )
+        except sqlite3.Error as exc:
+            raise SagaLogError(f"cannot log saga execution {execution_id!r}: {exc}") from exc
+        if not owned:
+            raise OwnershipLost(f"saga execution {execution_id!r} is no longer owned by {owner}")
+
+    async def close(self) -> None:
+        def shut() -> None:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+        await asyncio.get_running_loop().run_in_executor(self._pool, shut)
+        self._pool.shutdown(wait=False)
+
+
+class AsyncpgWriter:
+    """Writes each transition as one PostgreSQL statement on an asyncpg pool."""
+
+    def __init__(
+        self,
+        url: URL,
+        executions: str,
+        events: str,
+        *,
+        max_size: int = 10,
+        synchronous_commit: bool = True,
+    ) -> None:
+        self._dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._settings = {} if synchronous_commit else {"synchronous_commit": "off"}
+        self._executions = executions
+        self._events = events
+        self._max_size = max_size
+        self._pool: Any = None
+        self._lock = asyncio.Lock()
+        self._unnest = (
+            "unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::float8[])"
+            " WITH ORDINALITY AS e(kind, step, step_index, attempt, detail, at, n)"
+        )
+
+    async def _get_pool(self) -> Any:
+        if self._pool is None:
+            async with self._lock:
+                if self._pool is None:
+                    import asyncpg
+
+                    self._pool = await asyncpg.create_pool(
+                        self._dsn,
+                        min_size=1,
+                        max_size=self._max_size,
+                        server_settings=self._settings,
+                    )
+        return self._pool
+
+    @staticmethod
+    def _arrays(events: Sequence[LogEvent]) -> list[list[Any]]:
+        return [
+            [e.kind.value for e in events],
+            [e.step for e in events],
+            [e.index for e in events],
+            [e.attempt for e in events],
+            [e.detail for e in events],
+            [e.at for e in events],
+        ]
+
+    async def start(self, row: dict[str, Any], events: Sequence[LogEvent]) -> None:
+        import asyncpg
+
+        columns = list(row)
+        marks = ", ".join(f"${i}" for i in range(7, 7 + len(columns)))
+        sql = (
+            f"WITH x AS (INSERT INTO {self._executions} ({', '.join(columns)})"
+            f" VALUES ({marks}) RETURNING id)"
+            f" INSERT INTO {self._events} ({_EVENT_COLUMNS})"
+            f" SELECT x.id, e.kind, e.step, e.step_index, e.attempt, e.detail, e.at"
+            f" FROM x, {self._unnest} ORDER BY e.n"
+        )
+        try:
+            pool = await self._get_pool()
+            await pool.execute(sql, *self._arrays(events), *row.values())
+        except asyncpg.UniqueViolationError as exc:
+            raise SagaLogError(f"saga execution {row['id']!r} already exists") from exc
+        except (asyncpg.PostgresError, OSError) as exc:
+            raise SagaLogError(f"cannot start saga execution {row['id']!r}: {exc}") from exc
+
+    async def append(
+        self,
+        execution_id: str,
+        owner: str,
+        values: dict[str, Any],
+        events: Sequence[LogEvent],
+    ) -> None:
+        import asyncpg
+
+        keys = [k for k in _SET_ORDER if k in values]
+        sets = ", ".join(f"{k} = ${i}" for i, k in enumerate(keys, start=9))
+        sql = (
+            f"WITH u AS (UPDATE {self._executions} SET {sets}"
+            f" WHERE id = $7 AND owner = $8 RETURNING id),"
+            f" i AS (INSERT INTO {self._events} ({_EVENT_COLUMNS})"
+            f" SELECT u.id, e.kind, e.step, e.step_index, e.attempt, e.detail, e.at"
+            f" FROM u, {self._unnest} ORDER BY e.n)"
+            f" SELECT count(*) FROM u"
+        )
+        try:
+            pool = await self._get_pool()
+            owned = await pool.fetchval(
+                sql, *self._arrays(events), execution_id, owner, *(values[k] for k in keys)
+            )
+        except (asyncpg.PostgresError, OSError) as exc:
+            raise SagaLogError(f"cannot log saga execution {execution_id!r}: {exc}") from exc
+        if owned != 1:
+            raise OwnershipLost(f"saga execution {execution_id!r} is no longer owned by {owner}")
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+
+def writer_for(
+    url: URL, executions: Table, events: Table, preparer: Any, *, synchronous_commit: bool = True
+) -> FastWriter | None:
+    """The fast writer for this engine URL, or ``None`` to keep SQLAlchemy's path."""
+    ex, ev = preparer.format_table(executions), preparer.format_table(events)
+    if url.get_backend_name() == "sqlite":
+        database = url.database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return None
+        return SqliteWriter(database, ex, ev)
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() == "asyncpg":
+        return AsyncpgWriter(url, ex, ev, synchronous_commit=synchronous_commit)
+    return None
