@@ -26,6 +26,19 @@ def wait_until(condition: Callable[[], Any], *, timeout: float = 30.0, every: fl
     raise AssertionError(f"condition not met within {timeout}s")
 
 
+def _attempt_for(func: Callable[..., Any], outputs: str, **options: Any) -> TaskAttempt:
+    """An attempt of ``func`` with outputs under ``outputs`` (for driver subprocesses)."""
+    return TaskAttempt(
+        run_id="run",
+        task_name=func.__name__,
+        attempt=1,
+        ref=TaskRef.of(func),
+        kind=_kind_of(func),
+        io_manager=FilesystemIOManager(outputs),
+        **options,
+    )
+
+
 @pytest.fixture
 def io(tmp_path: Path) -> FilesystemIOManager:
     return FilesystemIOManager(tmp_path / "outputs")

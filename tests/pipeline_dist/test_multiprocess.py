@@ -5,6 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
+import time
+import types
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -173,3 +177,85 @@ async def test_shutdown_stops_every_worker() -> None:
     for p in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(p, 0)
+
+
+async def test_cancelled_submit_kills_its_worker(
+    executor: MultiprocessExecutor, make_attempt: MakeAttempt
+) -> None:
+    """Cancelling a running submit (an aborted run) kills that worker; a fresh one replaces it."""
+    before = set(executor.worker_pids)
+    running = asyncio.ensure_future(executor.submit(make_attempt(dist_tasks.forever)))
+    await asyncio.sleep(0.2)
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    for _ in range(500):
+        pids = set(executor.worker_pids)
+        if len(pids) == 2 and pids != before:
+            break
+        await asyncio.sleep(0.01)
+    assert len(pids) == 2 and len(pids & before) == 1
+    assert (await executor.submit(make_attempt(dist_tasks.noop))).ok
+
+
+async def test_arguments_a_worker_cannot_unpickle_fail_the_attempt(
+    executor: MultiprocessExecutor, make_attempt: MakeAttempt
+) -> None:
+    """A parameter whose class exists only in the driver fails the attempt, not the worker."""
+    ghost = types.ModuleType("rfs_ghost_module")
+    exec("class Ghost:\n    pass\n", ghost.__dict__)
+    sys.modules["rfs_ghost_module"] = ghost
+    try:
+        outcome = await executor.submit(
+            make_attempt(dist_tasks.add, params={"a": ghost.Ghost(), "b": 1})
+        )
+    finally:
+        del sys.modules["rfs_ghost_module"]
+    assert outcome.status is AttemptStatus.FAILED
+    assert "rfs_ghost_module" in (outcome.error or "")
+    assert (await executor.submit(make_attempt(dist_tasks.noop))).ok
+
+
+DRIVER = """
+import asyncio, sys
+sys.path.insert(0, sys.argv[1])
+from pipeline_dist import dist_tasks
+from pipeline_dist.conftest import _attempt_for
+from rfs.pipeline.executors.multiprocess import MultiprocessExecutor
+
+async def main():
+    ex = MultiprocessExecutor(max_workers=1)
+    await ex.start()
+    print(ex.worker_pids[0], flush=True)
+    await ex.submit(_attempt_for(dist_tasks.forever, sys.argv[2]))
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.slow
+def test_workers_die_with_a_killed_driver(tmp_path: Path) -> None:
+    """A driver SIGKILLed while its worker spins in a loop leaves no worker process behind."""
+    tests_dir = str(Path(__file__).resolve().parent.parent)
+    driver = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, tests_dir, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert driver.stdout is not None
+        worker_pid = int(driver.stdout.readline())
+        time.sleep(0.3)  # let the task start spinning
+    finally:
+        driver.kill()
+        driver.wait()
+
+    def gone() -> bool:
+        try:
+            os.kill(worker_pid, 0)
+        except ProcessLookupError:
+            return True
+        # a zombie (exited, not yet reaped by init) counts as gone
+        return Path(f"/proc/{worker_pid}/stat").read_text().split()[2] == "Z"
+
+    wait_until(gone, timeout=10)

@@ -15,9 +15,11 @@ import asyncio
 import contextlib
 import itertools
 import multiprocessing
+import multiprocessing.connection
 import os
+import pickle
 import signal
-import sys
+import threading
 import time
 import traceback
 from collections import deque
@@ -74,41 +76,51 @@ class Crashed:
 
 Outcome = Done | Raised | TimedOut | Crashed
 
+#: job id of a reply about the job being run when its own id could not be read
+_CURRENT_JOB = -1
+
 
 # --------------------------------------------------------------------------------------------
 # worker side
 
 
 def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL this worker when the driver dies, so no stuck task outlives it."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
+    """Exit this worker as soon as the driver process dies, even in the middle of a task.
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover - exotic libc
+    A daemon thread waits on the parent's sentinel (a pipe closed when the parent exits), so
+    a task stuck in a loop does not outlive a driver killed with SIGKILL.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:  # pragma: no cover - not started by multiprocessing
         return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="rfs-parent-watch", daemon=True).start()
 
 
 def _describe(exc: BaseException) -> tuple[str, str, str]:
     return (type(exc).__qualname__, str(exc), "".join(traceback.format_exception(exc)))
 
 
-def _worker_main(conn: Connection, parent_pid: int) -> None:
+def _worker_main(conn: Connection) -> None:
     """Loop of a worker process: receive a job, run it, send the outcome back."""
     _die_with_parent()
-    if os.getppid() != parent_pid:  # the driver died before prctl took effect
-        os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     loop: asyncio.AbstractEventLoop | None = None
     conn.send(("ready", os.getpid(), None))
     while True:
         try:
-            message = conn.recv()
+            data = conn.recv_bytes()
         except (EOFError, OSError):
             return
+        try:
+            message = pickle.loads(data)
+        except Exception as exc:  # e.g. a class of the arguments cannot be imported here
+            conn.send((_CURRENT_JOB, False, _describe(exc)))
+            continue
         if message is None:
             if loop is not None:
                 loop.close()
@@ -221,7 +233,7 @@ class WorkerPool:
     def _spawn(self) -> _Worker:
         parent_conn, child_conn = self._ctx.Pipe(duplex=True)
         process = self._ctx.Process(  # type: ignore[attr-defined]
-            target=_worker_main, args=(child_conn, os.getpid()), daemon=True, name="rfs-worker"
+            target=_worker_main, args=(child_conn,), daemon=True, name="rfs-worker"
         )
         process.start()
         child_conn.close()
@@ -255,6 +267,8 @@ class WorkerPool:
                 self._release(worker)
             return None
         future = worker.future
+        if job_id == _CURRENT_JOB:
+            job_id = worker.job_id
         if future is None or job_id != worker.job_id:
             return None  # a late reply for a job already given up on
         worker.future = None

@@ -36,8 +36,9 @@ class CeleryExecutor:
     Without arguments, settings come from ``RFS_CELERY_BROKER_URL``, ``RFS_CELERY_BACKEND_URL``
     and ``RFS_CELERY_QUEUE`` (as for ``rfs run --executor celery``), then a local RabbitMQ
     broker, a local Redis backend and the queue ``rfs``. ``queue`` must match the worker's
-    ``--queue``. ``poll_interval`` is the longest wait
-    between result checks (checks start fast and back off).
+    ``--queue``. ``poll_interval`` is the longest wait between result checks (checks start
+    fast and back off); when the result backend stays unreachable for ``backend_timeout``
+    seconds, the attempts waiting on it are reported failed.
     """
 
     name = "celery"
@@ -50,6 +51,7 @@ class CeleryExecutor:
         queue: str | None = None,
         poll_interval: float = 0.05,
         hard_limit_grace: float = 5.0,
+        backend_timeout: float = 60.0,
         app: Any = None,
         **settings: Any,
     ) -> None:
@@ -60,6 +62,7 @@ class CeleryExecutor:
         self.queue = queue or os.environ.get("RFS_CELERY_QUEUE") or DEFAULT_QUEUE
         self.poll_interval = poll_interval
         self.hard_limit_grace = hard_limit_grace
+        self.backend_timeout = backend_timeout
         self._settings = settings
         self._app = app
         self._io: ThreadPoolExecutor | None = None
@@ -129,13 +132,13 @@ class CeleryExecutor:
             meta = await future
         except asyncio.CancelledError:
             self._pending.pop(task_id, None)
-            with contextlib.suppress(Exception):
-                self.app.control.revoke(task_id, terminate=True, signal="SIGKILL")
+            if self._io is not None:  # stop it on its worker, without waiting for that
+                self._io.submit(self._revoke, task_id)
             raise
-        except Exception as exc:  # the broker refused the message
+        except Exception as exc:  # the broker refused the message, or the backend is gone
             self._pending.pop(task_id, None)
             return AttemptOutcome.failed(
-                f"task {attempt.task_name!r} could not be queued: {type(exc).__name__}: {exc}",
+                f"task {attempt.task_name!r} on Celery: {type(exc).__name__}: {exc}",
                 error_type=type(exc).__name__,
                 started_at=started,
             )
@@ -144,19 +147,37 @@ class CeleryExecutor:
             return outcome_from_dict(result)
         return _failed_meta(attempt, state, result, meta.get("traceback"), started)
 
+    def _revoke(self, task_id: str) -> None:
+        with contextlib.suppress(Exception):
+            self.app.control.revoke(task_id, terminate=True, signal="SIGKILL")
+
     # -- waiting for results ------------------------------------------------------------------
     def _ensure_poller(self) -> None:
-        if self._poller is None or self._poller.done():
-            self._poller = asyncio.get_running_loop().create_task(self._poll())
+        loop = asyncio.get_running_loop()
+        if self._poller is None or self._poller.done() or self._poller.get_loop() is not loop:
+            # attempts left over from an earlier event loop can never be awaited again
+            self._pending = {i: f for i, f in self._pending.items() if f.get_loop() is loop}
+            self._poller = loop.create_task(self._poll())
 
     async def _poll(self) -> None:
         # check every millisecond while results are fresh (short tasks come back fast), then
         # back off to ``poll_interval`` for long-running ones
         loop = asyncio.get_running_loop()
         delay = _FAST_POLL
+        failing_since: float | None = None
         while self._pending:
             ids = [i for i, f in self._pending.items() if not f.done()]
-            metas: dict[str, dict[str, Any]] = await self._call(self._fetch, ids)
+            try:
+                metas: dict[str, dict[str, Any]] = await self._call(self._fetch, ids)
+            except Exception as exc:  # the result backend is unreachable: retry for a while
+                now = loop.time()
+                failing_since = failing_since or now
+                if now - failing_since > self.backend_timeout:
+                    self._fail_pending(exc)
+                    return
+                await asyncio.sleep(min(1.0, self.poll_interval * 4))
+                continue
+            failing_since = None
             for task_id, meta in metas.items():
                 future = self._pending.pop(task_id, None)
                 if future is not None and not future.done():
@@ -166,6 +187,14 @@ class CeleryExecutor:
             else:
                 delay = min(delay * 2, self.poll_interval)
             await asyncio.sleep(delay)
+
+    def _fail_pending(self, exc: Exception) -> None:
+        url = self.app.conf.result_backend
+        error = ConnectionError(f"Celery result backend {url} unreachable: {exc}")
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(error)
+        self._pending.clear()
 
     def _fetch(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         backend = self.app.backend
