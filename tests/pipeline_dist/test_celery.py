@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -15,6 +17,7 @@ from rfs.pipeline.io import FilesystemIOManager
 
 from . import dist_tasks
 from .celery_workers import WorkerFactory, worker_factory
+from .conftest import wait_until
 
 MakeAttempt = Callable[..., TaskAttempt]
 
@@ -94,3 +97,25 @@ async def test_time_limit_marks_the_attempt_timed_out(
     outcome = await executor.submit(make_attempt(dist_tasks.forever, timeout=1.0))
     assert outcome.status is AttemptStatus.TIMED_OUT, outcome.error
     assert (await executor.submit(make_attempt(dist_tasks.noop))).ok
+
+
+@pytest.mark.slow
+@pytest.mark.service("rabbitmq", "redis")
+async def test_killed_pool_process_task_is_requeued(
+    workers: WorkerFactory, executor: CeleryExecutor, make_attempt: MakeAttempt, tmp_path: Path
+) -> None:
+    """SIGKILL of the pool process running a task: the worker requeues it and it runs again."""
+    (worker,) = await asyncio.to_thread(workers.start, 1)
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    attempt = make_attempt(
+        dist_tasks.block_first_attempt, params={"marker_dir": str(markers), "value": 5}
+    )
+    running = asyncio.ensure_future(executor.submit(attempt))
+    started = await asyncio.to_thread(wait_until, lambda: sorted(markers.glob("started-0-*")))
+    child = int(started[0].name.rsplit("-", 1)[1])
+    assert child != worker.process.pid and worker.owns(child)
+    os.kill(child, signal.SIGKILL)
+    outcome = await asyncio.wait_for(running, 60)
+    assert outcome.ok, outcome.error
+    assert sorted(markers.glob("started-1-*"))  # it ran a second time
