@@ -238,6 +238,16 @@ async def test_bind_async_and_parallel_map_async_take_result_functions() -> None
         await FluxResult.from_values([1]).bind_async(plain)
 
 
+async def test_async_steps_accept_sync_functions() -> None:
+    """map_async and bind_async take sync functions too; a bad return type still raises."""
+    mapped = await FluxResult.from_results(MIXED).map_async(lambda v: v + 1, concurrency=2)
+    assert mapped.to_list()[:2] == [Success(2), Failure("a")]
+    bound = await FluxResult.from_values([1, 2]).bind_async(lambda v: Failure(v))
+    assert bound.failures() == [1, 2]
+    with pytest.raises(TypeError, match="must return a Result"):
+        await FluxResult.from_values([1]).bind_async(lambda v: v)  # type: ignore[arg-type, return-value]
+
+
 async def test_parallel_map_runs_blocking_functions_in_threads() -> None:
     """parallel_map runs a sync function off the event loop thread, keeping order."""
     loop_thread = threading.get_ident()

@@ -180,6 +180,27 @@ async def test_on_error_resume_with_a_non_result_raises() -> None:
         await MonoResult.from_error("x").on_error_resume(plain)
 
 
+async def test_sync_functions_are_accepted_where_async_ones_are_expected() -> None:
+    """from_async_result and bind_async_result also take sync functions returning a Result."""
+    mono = MonoResult.from_async_result(lambda: Success(1)).bind_async_result(
+        lambda v: Success(v + 1)
+    )
+    assert await mono == Success(2)
+
+
+async def test_async_side_effects_are_awaited() -> None:
+    """tap and tap_error await an async side effect before going on."""
+    seen: list[object] = []
+
+    async def record(item: object) -> None:
+        await asyncio.sleep(0)
+        seen.append(item)
+
+    assert await MonoResult.from_value(1).tap(record) == Success(1)
+    assert await MonoResult.from_error("e").do_on_error(record) == Failure("e")
+    assert seen == [1, "e"]
+
+
 async def test_side_effect_steps_see_the_right_variant() -> None:
     """tap/do_on_success see values and tap_error/do_on_error see errors, unchanged."""
     seen: list[object] = []

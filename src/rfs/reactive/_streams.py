@@ -8,7 +8,6 @@ from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
-    Awaitable,
     Callable,
     Iterator,
 )
@@ -50,7 +49,7 @@ class AsyncSource:
 
 async def bounded_map(
     source: Iterator[Result[Any, Any]] | AsyncIterator[Result[Any, Any]],
-    fn: Callable[[Any], Awaitable[Any]],
+    fn: Callable[[Any], Any],
     limit: int,
     *,
     wrap: bool,
@@ -118,10 +117,18 @@ async def bounded_map(
                 if item is _END:
                     exhausted = True
                 elif isinstance(item, Success):
-                    task = asyncio.ensure_future(fn(item.value))
-                    running += 1
-                    task.add_done_callback(finished)
-                    pending.append(task)
+                    out = fn(item.value)
+                    if hasattr(out, "__await__"):
+                        task = asyncio.ensure_future(out)
+                        running += 1
+                        task.add_done_callback(finished)
+                        pending.append(task)
+                    elif wrap:  # a sync function: its value is ready
+                        pending.append(Success(out))
+                    elif isinstance(out, Result):
+                        pending.append(out)
+                    else:
+                        raise TypeError(f"{step}: {fn!r} must return a Result, returned {out!r}")
                 else:
                     pending.append(item)
             if pending:

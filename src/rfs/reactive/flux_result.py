@@ -208,12 +208,13 @@ class FluxResult(Generic[T_co, E_co]):
 
         Never more than ``concurrency`` calls are in flight; the output keeps the input
         order; items are pulled from the source only as room frees up (bounded memory).
-        An exception from ``fn`` cancels the calls in flight and propagates.
+        An exception from ``fn`` cancels the calls in flight and propagates. A sync ``fn``
+        is accepted too (its values are used as they are).
         """
         return self._bounded(fn, concurrency, wrap=True, step="map_async")
 
     def bind_async(
-        self, fn: Callable[[T_co], Awaitable[Result[U, F]]], concurrency: int = 10
+        self, fn: Callable[[T_co], Awaitable[Result[U, F]] | Result[U, F]], concurrency: int = 10
     ) -> FluxResult[U, E_co | F]:
         """Chain an async function returning a Result on each success value (as ``map_async``)."""
         return self._bounded(fn, concurrency, wrap=False, step="bind_async")
@@ -361,7 +362,7 @@ class FluxResult(Generic[T_co, E_co]):
         return _lazy(stream)
 
     def _bounded(
-        self, fn: Callable[[Any], Awaitable[Any]], concurrency: int, *, wrap: bool, step: str
+        self, fn: Callable[[Any], Any], concurrency: int, *, wrap: bool, step: str
     ) -> FluxResult[Any, Any]:
         _check_concurrency(concurrency)
         items, upstream = self._items, self._stream

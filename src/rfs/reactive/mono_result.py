@@ -75,10 +75,12 @@ class MonoResult(Generic[T_co, E_co]):
     __slots__ = ("_initial", "_source", "_steps")
 
     _initial: Result[Any, Any] | None
-    _source: _Run | None
+    _source: Callable[[], Any] | None
     _steps: tuple[tuple[int, Any], ...]
 
-    def __init__(self, async_func: Callable[[], Awaitable[Result[T_co, E_co]]]) -> None:
+    def __init__(
+        self, async_func: Callable[[], Awaitable[Result[T_co, E_co]] | Result[T_co, E_co]]
+    ) -> None:
         """Wrap a function returning an awaitable of a Result (same as ``from_async_result``)."""
         if not callable(async_func):
             raise TypeError(
@@ -109,8 +111,10 @@ class MonoResult(Generic[T_co, E_co]):
         return _new(None, Failure(error), ())
 
     @staticmethod
-    def from_async_result(fn: Callable[[], Awaitable[Result[T, E]]]) -> MonoResult[T, E]:
-        """A Mono calling ``fn()`` and awaiting its Result on every await of the Mono."""
+    def from_async_result(
+        fn: Callable[[], Awaitable[Result[T, E]] | Result[T, E]],
+    ) -> MonoResult[T, E]:
+        """A Mono calling ``fn()`` and awaiting its Result on every await (a sync fn works too)."""
         return MonoResult(fn)
 
     @overload
@@ -144,13 +148,13 @@ class MonoResult(Generic[T_co, E_co]):
         return _new(self._source, self._initial, (*self._steps, (_BIND, fn)))
 
     def bind_async_result(
-        self, fn: Callable[[T_co], Awaitable[Result[U, F]]]
+        self, fn: Callable[[T_co], Awaitable[Result[U, F]] | Result[U, F]]
     ) -> MonoResult[U, E_co | F]:
-        """Chain an async function returning a Result on the success value."""
+        """Chain an async function returning a Result on the success value (a sync one works)."""
         return _new(self._source, self._initial, (*self._steps, (_BIND_ASYNC, fn)))
 
     def tap(self, fn: Callable[[T_co], object]) -> MonoResult[T_co, E_co]:
-        """Call ``fn(value)`` on success for its side effect; the Result is unchanged."""
+        """Call ``fn(value)`` on success for its side effect (awaited if async)."""
         return _new(self._source, self._initial, (*self._steps, (_TAP, fn)))
 
     do_on_success = tap
@@ -162,7 +166,7 @@ class MonoResult(Generic[T_co, E_co]):
         return _new(self._source, self._initial, (*self._steps, (_MAP_ERROR, fn)))
 
     def tap_error(self, fn: Callable[[E_co], object]) -> MonoResult[T_co, E_co]:
-        """Call ``fn(error)`` on failure for its side effect; the Result is unchanged."""
+        """Call ``fn(error)`` on failure for its side effect (awaited if async)."""
         return _new(self._source, self._initial, (*self._steps, (_TAP_ERROR, fn)))
 
     do_on_error = tap_error
@@ -270,17 +274,25 @@ class MonoResult(Generic[T_co, E_co]):
     async def _run(self) -> Result[Any, Any]:
         start = time.perf_counter()
         source = self._source
-        result = self._initial if source is None else await source()
-        if not isinstance(result, Result):
-            raise TypeError(f"a MonoResult source must produce a Result, got {result!r}")
+        result: Any
+        if source is None:
+            result = self._initial
+        else:
+            result = source()
+            if not isinstance(result, Result):  # an awaitable, unless fn was sync
+                result = await result
+                if not isinstance(result, Result):
+                    raise TypeError(f"a MonoResult source must produce a Result, got {result!r}")
         for kind, fn in self._steps:
             if kind == _MAP:
                 result = result.map(fn)
             elif kind == _BIND_ASYNC:
                 if isinstance(result, Success):
-                    result = await fn(result.value)
-                    if not isinstance(result, Result):
-                        raise TypeError(_not_a_result("bind_async_result", fn, result))
+                    result = fn(result.value)
+                    if not isinstance(result, Result):  # an awaitable, unless fn was sync
+                        result = await result
+                        if not isinstance(result, Result):
+                            raise TypeError(_not_a_result("bind_async_result", fn, result))
             elif kind == _BIND:
                 result = result.bind(fn)
                 if not isinstance(result, Result):
@@ -288,9 +300,15 @@ class MonoResult(Generic[T_co, E_co]):
             elif kind == _MAP_ERROR:
                 result = result.map_error(fn)
             elif kind == _TAP:
-                result = result.tap(fn)
+                if isinstance(result, Success):
+                    effect = fn(result.value)
+                    if effect is not None and hasattr(effect, "__await__"):
+                        await effect
             elif kind == _TAP_ERROR:
-                result = result.tap_error(fn)
+                if isinstance(result, Failure):
+                    effect = fn(result.error)
+                    if effect is not None and hasattr(effect, "__await__"):
+                        await effect
             elif kind == _RECOVER:
                 if isinstance(result, Failure):
                     result = fn(result.error)
@@ -305,7 +323,8 @@ class MonoResult(Generic[T_co, E_co]):
                             raise TypeError(_not_a_result("on_error_resume", fn, result))
             else:
                 _log(fn[0], result, start, fn[1])
-        return result
+        final: Result[Any, Any] = result
+        return final
 
 
 _KIND_NAMES = {
@@ -322,7 +341,9 @@ _KIND_NAMES = {
 
 
 def _new(
-    source: _Run | None, initial: Result[Any, Any] | None, steps: tuple[tuple[int, Any], ...]
+    source: Callable[[], Any] | None,
+    initial: Result[Any, Any] | None,
+    steps: tuple[tuple[int, Any], ...],
 ) -> MonoResult[Any, Any]:
     mono: MonoResult[Any, Any] = object.__new__(MonoResult)
     mono._source = source
