@@ -133,7 +133,7 @@ class Annotation:
             **options,
         )
         type.__setattr__(cls, META_ATTR, meta)
-        (registry if registry is not None else default_registry()).register_class(cls)
+        (registry if registry is not None else default_registry())._register_meta(cls, meta)
         return cls
 
 

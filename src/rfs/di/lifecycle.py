@@ -13,8 +13,18 @@ Closer = Callable[[], Any]
 HOOK_NAMES = ("on_start", "on_stop", "__enter__", "__exit__", "__aenter__", "__aexit__")
 
 
+_HOOKS = frozenset(HOOK_NAMES)
+
+
+def class_hooks(cls: type) -> frozenset[str]:
+    """Which lifecycle names ``cls`` (or a base other than ``object``) defines."""
+    found: set[str] = set()
+    for klass in cls.__mro__[:-1]:
+        found.update(_HOOKS.intersection(klass.__dict__))
+    return frozenset(found)
+
+
 def _lookup(cls: type, name: str) -> Any:
-    """``getattr`` on a class without the cost of raising for a miss."""
     for klass in cls.__mro__:
         if name in klass.__dict__:
             return klass.__dict__[name]
@@ -25,7 +35,7 @@ def has_hooks(provider: Any) -> bool:
     """Whether objects made by ``provider`` may need lifecycle handling (factories: maybe)."""
     if not isinstance(provider, type):
         return True
-    return any(_lookup(provider, name) is not None for name in HOOK_NAMES)
+    return bool(class_hooks(provider))
 
 
 def needs_await(provider: Any, tracked: bool) -> bool:
@@ -34,14 +44,12 @@ def needs_await(provider: Any, tracked: bool) -> bool:
         return False
     if not isinstance(provider, type):
         return inspect.iscoroutinefunction(provider) or inspect.isasyncgenfunction(provider)
-    on_start = _lookup(provider, "on_start")
-    if on_start is not None and inspect.iscoroutinefunction(on_start):
+    hooks = class_hooks(provider)
+    if not hooks:
+        return False
+    if "on_start" in hooks and inspect.iscoroutinefunction(_lookup(provider, "on_start")):
         return True
-    return (
-        tracked
-        and _lookup(provider, "__aenter__") is not None
-        and _lookup(provider, "__enter__") is None
-    )
+    return tracked and "__aenter__" in hooks and "__enter__" not in hooks
 
 
 def _await_needed(label: str, what: str) -> AsyncResolutionError:

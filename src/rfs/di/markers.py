@@ -6,7 +6,7 @@ import enum
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, NamedTuple
 
 from rfs.di.scopes import Scope
 
@@ -46,8 +46,7 @@ def profile_matches(wanted: tuple[str, ...] | None, active: frozenset[str]) -> b
     return any((p[1:] not in active) if p.startswith("!") else (p in active) for p in wanted)
 
 
-@dataclass(frozen=True, slots=True)
-class ComponentMeta:
+class ComponentMeta(NamedTuple):
     """What an annotation recorded on a class (read by ``Registry.register`` and ``scan``)."""
 
     kind: str

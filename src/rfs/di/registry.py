@@ -246,6 +246,9 @@ class Registry:
                 f"{cls.__qualname__} has no RFS annotation; decorate it (@Component, @Adapter, "
                 f"...) or call registry.register({cls.__name__})"
             )
+        return self._register_meta(cls, meta)
+
+    def _register_meta(self, cls: type, meta: ComponentMeta) -> Binding | None:
         with self._lock:
             self._names[cls.__name__] = cls
             if meta.kind == "port":
@@ -254,7 +257,7 @@ class Registry:
                 self._port_by_name[cls.__name__] = cls
                 self._invalidate()
                 return None
-        ports = [base for base in cls.__mro__[1:] if (m := meta_of(base)) and m.kind == "port"]
+        ports = [base for base in cls.__mro__[1:-1] if (m := meta_of(base)) and m.kind == "port"]
         if meta.kind == "adapter" and meta.port is None and not ports:
             raise RegistrationError(
                 f"@Adapter on {cls.__qualname__}: no port given and no @Port base class; "
