@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from rfs.result import Failure, Success
-from rfs.saga import Saga, SagaDefinitionError, SagaLog, SagaRegistry, SagaStatus
+from rfs.result import Failure, Result, Success
+from rfs.saga import Saga, SagaDefinitionError, SagaLog, SagaRegistry, SagaStatus, StepContext
 from rfs.tx import DistributedTransaction, distributed_transaction
+from rfs.tx.distributed import TransactionScope, current_transaction
 
 
 async def test_declared_steps_run_and_compensate() -> None:
@@ -75,10 +77,91 @@ async def test_durable_log_and_recovery_by_name(tmp_path: Path) -> None:
         assert registry.get("durable") is durable.saga
 
 
-def test_async_declaration_is_refused() -> None:
-    """An ``async def`` declaration is a programmer error with a message saying what to do."""
-    with pytest.raises(SagaDefinitionError, match="plain `def`"):
+async def test_v4_workflow_form_compensates_in_reverse() -> None:
+    """RFS v4's ``@DistributedTransaction(saga_id=..., timeout=...)`` on an async function:
+    a Failure undoes the completed steps in reverse, each given its action's value."""
+    undone: list[object] = []
 
-        @DistributedTransaction(name="bad", registry=SagaRegistry())
-        async def bad(tx: Saga) -> None:  # pragma: no cover - never called
-            pass
+    async def create_account(step: StepContext) -> Result[dict[str, str], str]:
+        return Success({"account": step.idempotency_key.rsplit(":", 1)[1]})
+
+    @DistributedTransaction(saga_id="user_registration", timeout=600)
+    async def register(user: dict[str, Any], tx: TransactionScope) -> Result[str, str]:
+        account = await tx.step("account", create_account, compensate=undone.append)
+        await tx.step("mailbox", lambda: Success("box-1"), compensate=undone.append)
+        if user["vip"]:
+            return Success(f"registered {account.unwrap()['account']}")
+        quota = await tx.step("quota", lambda: Failure("quota service down"))
+        return quota
+
+    assert await register({"vip": True}) == Success("registered account")
+    result = await register({"vip": False})
+    assert isinstance(result, Failure)
+    error = result.error
+    assert error.saga == "user_registration"
+    assert error.step == "quota" and error.cause == "quota service down"
+    assert error.compensated == ("mailbox", "account")
+    assert undone == ["box-1", {"account": "account"}]
+
+
+async def test_workflow_exception_and_timeout_are_compensated() -> None:
+    """An exception or the transaction timeout undoes the steps and becomes the cause."""
+    undone: list[str] = []
+
+    @distributed_transaction("raises")
+    async def raises() -> None:
+        await current_transaction().step("a", lambda: 1, compensate=lambda: undone.append("a"))
+        raise RuntimeError("lost connection")
+
+    @DistributedTransaction(name="slow", timeout=0.05)
+    async def slow(tx: TransactionScope) -> None:
+        await tx.step("b", lambda: 2, compensate=lambda: undone.append("b"))
+        await asyncio.sleep(10)
+
+    first = await raises()
+    assert isinstance(first, Failure) and isinstance(first.error.cause, RuntimeError)
+    second = await slow()
+    assert isinstance(second, Failure) and isinstance(second.error.cause, TimeoutError)
+    assert undone == ["a", "b"]
+
+
+async def test_workflow_failing_compensation_is_reported() -> None:
+    """A compensation that keeps failing is retried ``retry_count`` times, then reported."""
+    attempts: list[int] = []
+
+    def refund(value: object, step: StepContext) -> Result[None, str]:
+        attempts.append(step.attempt)
+        return Failure("bank offline")
+
+    @DistributedTransaction(name="pay", retry_count=2, retry_backoff=0.001)
+    async def pay(tx: TransactionScope) -> Result[None, str]:
+        await tx.step("charge", lambda: "charge-1", compensate=refund)
+        return Failure("shipping refused")
+
+    result = await pay()
+    assert isinstance(result, Failure)
+    assert attempts == [1, 2, 3]
+    assert result.error.status is SagaStatus.FAILED
+    assert [f.step for f in result.error.failed_compensations] == ["charge"]
+
+
+async def test_workflow_step_retries() -> None:
+    """``tx.step(..., retries=n)`` retries a failing action under one idempotency key."""
+    keys: list[str] = []
+
+    def flaky(step: StepContext) -> Result[str, str]:
+        keys.append(step.idempotency_key)
+        return Success("ok") if step.attempt == 2 else Failure("busy")
+
+    @DistributedTransaction(name="retrying", retry_backoff=0.001)
+    async def retrying(tx: TransactionScope) -> Result[Any, object]:
+        return await tx.step("flaky", flaky, retries=1)
+
+    assert await retrying() == Success("ok")
+    assert len(keys) == 2 and keys[0] == keys[1]
+
+
+def test_current_transaction_outside_is_a_programmer_error() -> None:
+    """``current_transaction()`` outside a transaction raises, saying where it must be used."""
+    with pytest.raises(SagaDefinitionError, match="outside a @DistributedTransaction"):
+        current_transaction()

@@ -41,6 +41,7 @@ class Saga:
         compensation_retries: int = 3,
         retry_backoff: float = 0.05,
         lease: float = 30.0,
+        compensation_timeout: float | None = None,
     ) -> None:
         if not name:
             raise SagaDefinitionError("a saga needs a non-empty name")
@@ -52,6 +53,7 @@ class Saga:
         self.compensation_retries = compensation_retries
         self.retry_backoff = retry_backoff
         self.lease = lease
+        self.compensation_timeout = compensation_timeout
         (registry if registry is not None else get_saga_registry()).register(self)
 
     def __repr__(self) -> str:
@@ -100,7 +102,11 @@ class Saga:
                     if compensation_retries is None
                     else compensation_retries
                 ),
-                compensation_timeout=compensation_timeout,
+                compensation_timeout=(
+                    self.compensation_timeout
+                    if compensation_timeout is None
+                    else compensation_timeout
+                ),
             )
         )
         return self

@@ -1,7 +1,7 @@
-"""``@DistributedTransaction``: a function that declares saga steps, run with compensation.
+"""``@DistributedTransaction``: saga steps with compensation on failure, in two forms.
 
-The decorated function is called once, at decoration, with a :class:`~rfs.saga.Saga` to
-declare its steps on; the result is awaitable like the saga itself::
+Declared (durable, recoverable): a plain ``def`` is called once, at decoration, with a
+:class:`~rfs.saga.Saga` to declare its steps on; the result runs like the saga::
 
     @DistributedTransaction(name="book_trip")
     def book_trip(tx: Saga) -> None:
@@ -10,29 +10,45 @@ declare its steps on; the result is awaitable like the saga itself::
 
     result = await book_trip({"trip": 42})   # Success(context) or Failure(SagaError)
 
-Steps are logged to the saga log (durable with :class:`~rfs.saga.SagaLog`) and the saga is
-registered by name, so ``SagaLog.recover()`` in any process that imports the module finishes
-an execution a crash interrupted.
+Written as code (RFS v4's form, one process): an ``async def`` runs its steps through
+``tx.step`` (a ``tx`` parameter, or :func:`current_transaction`); when it fails, returns a
+Failure or times out, the completed steps are compensated in reverse::
+
+    @DistributedTransaction(saga_id="user_registration", timeout=600)
+    async def register(user: dict, tx: TransactionScope) -> Result[dict, str]:
+        account = await tx.step("account", create_account, compensate=delete_account)
+        ...
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, overload
 
 from rfs.result import Result
-from rfs.saga.errors import SagaDefinitionError, SagaError
+from rfs.saga.errors import SagaError
 from rfs.saga.registry import SagaRegistry
 from rfs.saga.saga import Saga
 from rfs.saga.step import StepFunction
 from rfs.saga.store import SagaStore
+from rfs.saga.workflow import TransactionScope, current_transaction, run_workflow
+
+__all__ = [
+    "DistributedSaga",
+    "DistributedTransaction",
+    "TransactionScope",
+    "current_transaction",
+    "distributed_transaction",
+]
 
 Declaration = Callable[[Saga], object]
+Decorated = Callable[..., Any]
 
 
 class DistributedSaga:
-    """What ``@DistributedTransaction`` returns: call it (``await tx(context)``) to run."""
+    """A declared distributed transaction: ``await tx(context)`` runs one execution."""
 
     def __init__(self, saga: Saga, declaration: Declaration) -> None:
         self.saga = saga
@@ -70,60 +86,97 @@ class DistributedSaga:
 
 
 @overload
-def DistributedTransaction(fn: Declaration, /) -> DistributedSaga: ...
+def DistributedTransaction(fn: Decorated, /) -> Any: ...
 @overload
 def DistributedTransaction(
-    fn: None = None,
+    saga_id: str | None = None,
     /,
     *,
     name: str | None = None,
     log: SagaStore | None = None,
     registry: SagaRegistry | None = None,
-    compensation_retries: int = 3,
+    timeout: float | None = None,
+    retry_count: int = 3,
+    compensation_timeout: float | None = None,
+    idempotent: bool = True,
     retry_backoff: float = 0.05,
     lease: float = 30.0,
-) -> Callable[[Declaration], DistributedSaga]: ...
+) -> Callable[[Decorated], Any]: ...
 def DistributedTransaction(
-    fn: Declaration | None = None,
+    fn: Decorated | str | None = None,
     /,
     *,
     name: str | None = None,
+    saga_id: str | None = None,
     log: SagaStore | None = None,
     registry: SagaRegistry | None = None,
-    compensation_retries: int = 3,
+    timeout: float | None = None,
+    retry_count: int = 3,
+    compensation_timeout: float | None = None,
+    idempotent: bool = True,
     retry_backoff: float = 0.05,
     lease: float = 30.0,
-) -> DistributedSaga | Callable[[Declaration], DistributedSaga]:
+) -> Any:
     """Declare a distributed transaction: saga steps, compensated in reverse on failure.
 
-    Bare (``@DistributedTransaction``) the saga is named ``module.qualname``; ``name`` sets
-    the name under which the log and recovery know it (keep it stable across deploys).
-    ``log``, ``compensation_retries``, ``retry_backoff`` and ``lease`` are the
-    :class:`~rfs.saga.Saga` options.
+    ``name`` (or RFS v4's ``saga_id``, also positional) names the saga; bare, it is
+    ``module.qualname``. ``retry_count`` is how many times a failing compensation is
+    retried (with ``retry_backoff`` doubling), ``compensation_timeout`` limits each
+    compensation attempt, ``timeout`` limits a whole ``async def`` transaction. ``log`` and
+    ``lease`` apply to the declared form. ``idempotent`` is accepted for v4 code: every
+    step gets an idempotency key either way.
     """
+    del idempotent  # every step receives an idempotency key
+    label = fn if isinstance(fn, str) else (name or saga_id)
 
-    def decorate(declaration: Declaration) -> DistributedSaga:
-        if inspect.iscoroutinefunction(declaration):
-            raise SagaDefinitionError(
-                f"@DistributedTransaction on {declaration.__qualname__}: the function declares"
-                " steps once, at import; make it a plain `def` taking the saga"
-                " (`def f(tx): tx.add_step(...)`)"
+    def decorate(target: Decorated) -> Any:
+        saga_name = label or f"{target.__module__}.{target.__qualname__}"
+        if inspect.iscoroutinefunction(target):
+            return _workflow(
+                saga_name, target, timeout, retry_count, retry_backoff, compensation_timeout
             )
-        saga_name = name or f"{declaration.__module__}.{declaration.__qualname__}"
         saga = Saga(
             saga_name,
             log=log,
             registry=registry,
-            compensation_retries=compensation_retries,
+            compensation_retries=retry_count,
             retry_backoff=retry_backoff,
             lease=lease,
+            compensation_timeout=compensation_timeout,
         )
-        declaration(saga)
-        return DistributedSaga(saga, declaration)
+        target(saga)
+        return DistributedSaga(saga, target)
 
-    if fn is not None:
+    if fn is not None and not isinstance(fn, str):
         return decorate(fn)
     return decorate
+
+
+def _workflow(
+    saga_name: str,
+    body: Callable[..., Awaitable[Any]],
+    timeout: float | None,
+    retry_count: int,
+    retry_backoff: float,
+    compensation_timeout: float | None,
+) -> Callable[..., Awaitable[Result[Any, SagaError]]]:
+    pass_scope = "tx" in inspect.signature(body).parameters
+
+    @functools.wraps(body)
+    async def run(*args: Any, **kwargs: Any) -> Result[Any, SagaError]:
+        return await run_workflow(
+            saga_name,
+            body,
+            args,
+            kwargs,
+            limit=timeout,
+            compensation_retries=retry_count,
+            retry_backoff=retry_backoff,
+            compensation_timeout=compensation_timeout,
+            pass_scope=pass_scope,
+        )
+
+    return run
 
 
 distributed_transaction = DistributedTransaction
