@@ -436,6 +436,7 @@ def test_map_async_agrees_with_map(results: list[Result[int, str]], concurrency:
     assert fn.max <= concurrency
 
 
+@settings(deadline=None)
 @given(st.lists(st.one_of(st.integers().map(Success), st.text(max_size=2).map(Failure))))
 def test_stats_agree_with_partition(results: list[Result[int, str]]) -> None:
     """count_success + count_failures == count_total, matching partition."""

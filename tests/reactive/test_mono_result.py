@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rfs.reactive import MonoResult, OperationTimeoutError
@@ -557,12 +557,14 @@ def test_repr_names_the_steps() -> None:
 results = st.one_of(st.integers().map(Success), st.text(max_size=3).map(Failure))
 
 
+@settings(deadline=None)
 @given(results)
 def test_map_identity_law(result: Result[int, str]) -> None:
     """Mono.map(identity) yields the source Result."""
     assert asyncio.run(MonoResult.from_result(result).map(lambda v: v).to_result()) == result
 
 
+@settings(deadline=None)
 @given(results, st.integers(), st.integers())
 def test_map_composition_and_agreement_with_result(
     result: Result[int, str], a: int, b: int
@@ -580,6 +582,7 @@ def test_map_composition_and_agreement_with_result(
     assert chained == composed == result.map(f).map(g)
 
 
+@settings(deadline=None)
 @given(results, st.integers())
 def test_bind_async_agrees_with_result_bind(result: Result[int, str], n: int) -> None:
     """bind_async_result with an async f gives what Result.bind gives with the sync f."""

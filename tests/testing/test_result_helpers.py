@@ -91,7 +91,8 @@ async def slow() -> Result[int, str]:
 
 async def test_assert_mono_result_timeout_passes_on_a_real_timeout() -> None:
     """A Mono timing out after ~seconds passes; the timeout error is returned."""
-    error = await assert_mono_result_timeout(MonoResult.from_async_result(slow).timeout(0.05), 0.05)
+    mono = MonoResult.from_async_result(slow).timeout(0.05)
+    error = await assert_mono_result_timeout(mono, 0.05, tolerance=2.0)
     assert isinstance(error, TimeoutError)
 
 
@@ -115,7 +116,7 @@ async def test_assert_mono_result_timeout_checks_elapsed_time() -> None:
     with pytest.raises(AssertionError, match=r"expected the timeout after ~0.5s"):
         await assert_mono_result_timeout(early, 0.5)
     late = MonoResult.from_async_result(slow).timeout(0.3)
-    with pytest.raises(AssertionError, match=r"got Failure.*after 0\.3"):
+    with pytest.raises(AssertionError, match=r"got Failure\(.*\) after \d+\.\d+s"):
         await assert_mono_result_timeout(late, 0.01, tolerance=0.05)
 
 
