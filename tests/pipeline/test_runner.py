@@ -14,8 +14,8 @@ from rfs.pipeline import (
     LocalExecutor,
     MemoryIOManager,
     MemoryRunStore,
-    Planner,
     PlanError,
+    Planner,
     RunState,
     TaskRegistry,
     TaskState,
@@ -37,7 +37,9 @@ class Recorder:
         return [t for t, d in self.events if task is None or d.get("task") == task]
 
 
-async def _run(registry: TaskRegistry, io: MemoryIOManager, store: MemoryRunStore, **kw: Any) -> Any:
+async def _run(
+    registry: TaskRegistry, io: MemoryIOManager, store: MemoryRunStore, **kw: Any
+) -> Any:
     plan = Planner(registry).create_execution_plan()
     return await run_pipeline(plan, io_manager=io, run_store=store, **kw)
 
@@ -261,9 +263,7 @@ async def test_stream_items_saved_in_order_as_produced(
     result = (await _run(registry, io, store)).unwrap()
     assert stored_before == [0, 1, 2, 3, 4]
     assert result.output("consume") == [0, 10, 20, 30, 40]
-    assert io.list_results(result.run_id, "produce") == [
-        f"item-{i:09d}" for i in range(5)
-    ]
+    assert io.list_results(result.run_id, "produce") == [f"item-{i:09d}" for i in range(5)]
 
 
 async def test_stream_output_on_a_plain_function_saves_each_item(
@@ -392,7 +392,10 @@ async def test_resume_reruns_only_unfinished_tasks(
     assert calls == {"a": 1, "b": 2, "c": 1}
     assert result.executed == ["b", "c"] and not result.tasks["a"].executed
     attempts = await store.list_attempts(result.run_id)
-    assert [(x.task_name, x.attempt) for x in attempts if x.task_name == "b"] == [("b", 1), ("b", 2)]
+    assert [(x.task_name, x.attempt) for x in attempts if x.task_name == "b"] == [
+        ("b", 1),
+        ("b", 2),
+    ]
 
 
 async def test_resume_unknown_or_changed_run(

@@ -27,9 +27,7 @@ async def _exercise(store: SqlRunStore) -> None:
     running = TaskRecord(run_id, "a", TaskState.RUNNING, attempts=1, started_at=101.0)
     await store.save_attempt(AttemptRecord(run_id, "a", 1, TaskState.RUNNING, 101.0), running)
     done = TaskRecord(run_id, "a", TaskState.SUCCEEDED, 1, 101.0, 103.5, stream_count=4)
-    await store.save_attempt(
-        AttemptRecord(run_id, "a", 1, TaskState.SUCCEEDED, 101.0, 103.5), done
-    )
+    await store.save_attempt(AttemptRecord(run_id, "a", 1, TaskState.SUCCEEDED, 101.0, 103.5), done)
     await store.save_task(TaskRecord(run_id, "b", TaskState.SKIPPED, error="upstream"))
     await store.update_run(run_id, RunState.SUCCEEDED, finished_at=110.0, error=None)
 
@@ -43,9 +41,7 @@ async def _exercise(store: SqlRunStore) -> None:
     assert (a.state, a.attempts, a.duration, a.stream_count) == (TaskState.SUCCEEDED, 1, 2.5, 4)
     assert (b.state, b.error) == (TaskState.SKIPPED, "upstream")
     attempts = await store.list_attempts(run_id)
-    assert [(x.attempt, x.state, x.duration) for x in attempts] == [
-        (1, TaskState.SUCCEEDED, 2.5)
-    ]
+    assert [(x.attempt, x.state, x.duration) for x in attempts] == [(1, TaskState.SUCCEEDED, 2.5)]
     assert run_id in [r.run_id for r in await store.list_runs(limit=50)]
     assert await store.get_run("missing") is None
 

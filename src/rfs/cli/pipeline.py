@@ -207,8 +207,8 @@ def run_file(
     try:
         module = load_pipeline(target)
         plan = Planner(registry_of(module)).create_execution_plan(tags=tags, targets=targets)
-    except (PlanError, ImportError, FileNotFoundError) as exc:
-        console.print(f"[red]{exc}[/red]")
+    except (PlanError, ImportError, FileNotFoundError, ValueError, TypeError) as exc:
+        console.print(f"[red]{type(exc).__name__}: {exc}[/red]")
         return 2
     print_plan(console, plan)
     progress = _Progress(console, len(plan))
@@ -301,8 +301,8 @@ def register(app: typer.Typer) -> None:
             plan = Planner(registry_of(module)).create_execution_plan(
                 tags=_split(tags), targets=_split(targets)
             )
-        except (PlanError, ImportError, FileNotFoundError) as exc:
-            console.print(f"[red]{exc}[/red]")
+        except (PlanError, ImportError, FileNotFoundError, ValueError, TypeError) as exc:
+            console.print(f"[red]{type(exc).__name__}: {exc}[/red]")
             raise typer.Exit(2) from None
         if fmt == "mermaid":
             typer.echo(plan.to_mermaid())

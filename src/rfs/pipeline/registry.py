@@ -378,5 +378,5 @@ def task(func: F | None = None, /, **options: Any) -> F | Callable[[F], F]:
     if registry is None:
         registry = _default_registry
     if func is not None:
-        return registry.task(func)
-    return registry.task(**options)
+        return registry.task(func, **options)  # type: ignore[no-any-return]
+    return registry.task(**options)  # type: ignore[no-any-return]
