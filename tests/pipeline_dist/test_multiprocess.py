@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import signal
 import subprocess
 import sys
 import time
 import types
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,14 +26,15 @@ from .conftest import wait_until
 MakeAttempt = Callable[..., TaskAttempt]
 
 
-@pytest.fixture
-async def executor() -> AsyncIterator[MultiprocessExecutor]:
+@pytest.fixture(scope="module")
+def executor() -> Iterator[MultiprocessExecutor]:
+    """One warm pool for the module: each test's event loop picks it up (as a second run would)."""
     ex = MultiprocessExecutor(max_workers=2)
-    await ex.start()
+    asyncio.run(ex.start())
     try:
         yield ex
     finally:
-        await ex.shutdown()
+        asyncio.run(ex.shutdown())
 
 
 async def test_outputs_go_through_the_io_manager(
@@ -259,3 +262,23 @@ def test_workers_die_with_a_killed_driver(tmp_path: Path) -> None:
         return Path(f"/proc/{worker_pid}/stat").read_text().split()[2] == "Z"
 
     wait_until(gone, timeout=10)
+
+
+async def test_task_from_a_file_not_importable_by_name(
+    executor: MultiprocessExecutor, make_attempt: MakeAttempt, tmp_path: Path
+) -> None:
+    """A task module loaded from a path (not on sys.path) is loaded by path in the worker."""
+    source = tmp_path / "elsewhere" / "file_tasks.py"
+    source.parent.mkdir()
+    source.write_text("def triple(x: int) -> int:\n    return 3 * x\n")
+    name = f"rfs_by_path_{uuid.uuid4().hex[:8]}"
+    spec = importlib.util.spec_from_file_location(name, source)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+        outcome = await executor.submit(make_attempt(module.triple, params={"x": 4}))
+    finally:
+        del sys.modules[name]
+    assert outcome.ok, outcome.error
