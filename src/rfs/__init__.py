@@ -32,6 +32,19 @@ _EXPORTS: dict[str, str] = {
     "Either": "rfs.monads",
     "MonoResult": "rfs.reactive",
     "FluxResult": "rfs.reactive",
+    # dependency injection (the names RFS v4 exported from ``rfs``)
+    "Port": "rfs.di",
+    "Adapter": "rfs.di",
+    "Component": "rfs.di",
+    "UseCase": "rfs.di",
+    "Controller": "rfs.di",
+    "Service": "rfs.di",
+    "Repository": "rfs.di",
+    "ServiceScope": "rfs.di",
+    "AnnotationRegistry": "rfs.di",
+    "StatelessRegistry": "rfs.di",
+    "stateless": "rfs.di",
+    "get_annotation_registry": "rfs.di",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -54,6 +67,18 @@ if TYPE_CHECKING:
     from rfs.combinators import combine as combine
     from rfs.combinators import first_success as first_success
     from rfs.combinators import traverse as traverse
+    from rfs.di import Adapter as Adapter
+    from rfs.di import AnnotationRegistry as AnnotationRegistry
+    from rfs.di import Component as Component
+    from rfs.di import Controller as Controller
+    from rfs.di import Port as Port
+    from rfs.di import Repository as Repository
+    from rfs.di import Service as Service
+    from rfs.di import ServiceScope as ServiceScope
+    from rfs.di import StatelessRegistry as StatelessRegistry
+    from rfs.di import UseCase as UseCase
+    from rfs.di import get_annotation_registry as get_annotation_registry
+    from rfs.di import stateless as stateless
     from rfs.monads import Either as Either
     from rfs.monads import Maybe as Maybe
     from rfs.reactive import FluxResult as FluxResult
