@@ -58,7 +58,7 @@ def test_generator_is_deterministic() -> None:
     writer = csv.DictWriter(buffer, fieldnames=script["COLUMNS"])
     writer.writeheader()
     writer.writerows(rows)
-    assert buffer.getvalue() == script["CSV_PATH"].read_text(newline="")
+    assert buffer.getvalue().encode() == script["CSV_PATH"].read_bytes()
     lines = script["CSV_PATH"].read_text().splitlines()
     assert len(lines) == len(rows) + 1 == 3001
     assert lines[1].split(",")[0] == rows[0]["order_id"]
