@@ -32,6 +32,7 @@ class FilesystemIOManager:
         self.base_path = Path(base_path)
         self.serializer: Serializer = serializer or PickleSerializer()
         self.fsync = fsync
+        self._made: set[Path] = set()  # folders known to exist (saves a mkdir per item)
 
     def _path(self, run_id: str, task_name: str, task_result_id: str) -> Path:
         check_name("run_id", run_id)
@@ -42,10 +43,17 @@ class FilesystemIOManager:
 
     def save(self, run_id: str, task_name: str, task_result_id: str, value: Any) -> str:
         path = self._path(run_id, task_name, task_result_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self._made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(path.parent)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         try:
-            with open(tmp, "wb") as file:
+            try:
+                file = open(tmp, "wb")  # noqa: SIM115
+            except FileNotFoundError:  # the folder was removed behind our back
+                path.parent.mkdir(parents=True, exist_ok=True)
+                file = open(tmp, "wb")  # noqa: SIM115
+            with file:
                 self.serializer.dump(value, file)
                 if self.fsync:
                     file.flush()
@@ -89,7 +97,13 @@ class FilesystemIOManager:
             return 0
         count = sum(1 for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
         shutil.rmtree(folder)
+        self._made = {p for p in self._made if folder not in p.parents}
         return count
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_made"] = set()
+        return state
 
     def list_runs(self) -> list[str]:
         if not self.base_path.is_dir():
