@@ -147,6 +147,10 @@ class SqliteWriter:
         self._pool.shutdown(wait=False)
 
 
+async def _keep_session(connection: Any) -> None:
+    """Skip asyncpg's reset query on release: the writer never changes session state."""
+
+
 class AsyncpgWriter:
     """Writes each transition as one PostgreSQL statement on an asyncpg pool."""
 
@@ -182,6 +186,7 @@ class AsyncpgWriter:
                         min_size=1,
                         max_size=self._max_size,
                         server_settings=self._settings,
+                        reset=_keep_session,
                     )
         return self._pool
 
