@@ -152,11 +152,17 @@ def _param(
     if hint is NO_HINT:
         return Param(arg, None, default, positional_only, False)
     try:
-        resolved = _evaluate(hint, getattr(func, "__globals__", {}), names, f"{where}({arg})")
+        resolved = (
+            _evaluate(hint, getattr(func, "__globals__", {}), names, f"{where}({arg})")
+            if isinstance(hint, str)
+            else hint
+        )
     except RegistrationError:
         if default is MISSING:
             raise
         return Param(arg, None, default, positional_only, False)  # unknown name: not injectable
+    if isinstance(resolved, type) and not isinstance(resolved, types.GenericAlias):
+        return Param(arg, resolved, default, positional_only, False)  # the common case
     key, _name, optional = _split(resolved)
     return Param(arg, key, default, positional_only, optional)
 

@@ -38,13 +38,14 @@ def has_hooks(provider: Any) -> bool:
     return bool(class_hooks(provider))
 
 
-def needs_await(provider: Any, tracked: bool) -> bool:
+def needs_await(provider: Any, tracked: bool, hooks: frozenset[str] | None = None) -> bool:
     """Whether creating an object from ``provider`` needs an event loop."""
     if provider is None:
         return False
     if not isinstance(provider, type):
         return inspect.iscoroutinefunction(provider) or inspect.isasyncgenfunction(provider)
-    hooks = class_hooks(provider)
+    if hooks is None:
+        hooks = class_hooks(provider)
     if not hooks:
         return False
     if "on_start" in hooks and inspect.iscoroutinefunction(_lookup(provider, "on_start")):

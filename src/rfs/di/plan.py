@@ -22,7 +22,7 @@ from rfs.di.errors import (
     format_chain,
 )
 from rfs.di.hints import Param, read_params
-from rfs.di.lifecycle import has_hooks, needs_await
+from rfs.di.lifecycle import class_hooks, needs_await
 from rfs.di.markers import MISSING, ComponentMeta, profile_matches
 from rfs.di.scopes import Scope
 
@@ -235,14 +235,13 @@ class Compiler:
                 raise errors[0]
         request_path = self._request_path(binding, deps, chain)
         raw: Getter = build_call(provider, deps) if provider is not None else _preset(binding)
-        plan = Plan(
-            binding=binding,
-            deps=deps,
-            raw=raw,
-            hooks=provider is not None and has_hooks(provider),
-            is_async=needs_await(provider, tracked) or binding.generator == "async",
-            request_path=request_path,
-        )
+        if isinstance(provider, type):
+            names = class_hooks(provider)
+            hooks, is_async = bool(names), bool(names) and needs_await(provider, tracked, names)
+        else:
+            hooks = provider is not None
+            is_async = needs_await(provider, tracked) or binding.generator == "async"
+        plan = Plan(binding, deps, raw, hooks, is_async, request_path)
         plan.get = self.host._getter_for(plan)
         return plan
 
@@ -255,11 +254,16 @@ class Compiler:
                 "hint and no default; fix: annotate it with the type to inject",
                 chain,
             )
-        if self.host._self_key(param.key):
-            return Dep(param.key, None, None, self.host)
         optional = param.has_default or param.optional
-        selected = self.select(param.key, chain, required=not optional)
+        try:
+            selected = self.select(param.key, chain, required=not optional)
+        except MissingBindingError:
+            if self.host._self_key(param.key):
+                return Dep(param.key, None, None, self.host)
+            raise
         if selected is None:
+            if self.host._self_key(param.key):
+                return Dep(param.key, None, None, self.host)
             if param.has_default and not param.positional_only:
                 return None
             value = param.default if param.has_default else None

@@ -50,13 +50,17 @@ T = TypeVar("T")
 class _Cache(dict[Any, Any]):
     """Resolved singletons by key; a miss falls through to the registry's slow path."""
 
-    __slots__ = ("slow",)
+    __slots__ = ("getters", "slow")
 
-    def __init__(self, slow: Callable[[Any], Any]) -> None:
+    def __init__(self, slow: Callable[[Any], Any], getters: dict[Any, Getter]) -> None:
         super().__init__()
         self.slow = slow
+        self.getters = getters
 
     def __missing__(self, key: Any) -> Any:
+        getter = self.getters.get(key)  # prototype and request keys: their compiled getter
+        if getter is not None:
+            return getter()
         return self.slow(key)
 
 
@@ -89,7 +93,7 @@ class Registry:
         self._request: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
             f"rfs_di_request_{id(self):x}", default=None
         )
-        self._cache = _Cache(self._resolve_slow)
+        self._cache = _Cache(self._resolve_slow, self._getters)
         # Fast path: resolve/get are the cache's C-level __getitem__ (a hit never enters Python).
         self.__dict__["resolve"] = self.__dict__["get"] = self._cache.__getitem__
 
@@ -334,19 +338,16 @@ class Registry:
     get = resolve
 
     def _resolve_slow(self, key: Any) -> Any:
-        getter = self._getters.get(key)
-        if getter is not None:
-            return getter()
         with self._lock:
             generation = self._generation
             plan = self._plan_for_key(key)
         value = plan.get()
-        if plan.binding.scope is Scope.SINGLETON:
-            with self._lock:
-                if generation == self._generation:
+        with self._lock:
+            if generation == self._generation:  # nothing re-registered meanwhile
+                if plan.binding.scope is Scope.SINGLETON:
                     self._cache[key] = value
-        else:
-            self._getters[key] = plan.get
+                else:
+                    self._getters[key] = plan.get
         return value
 
     @overload
@@ -701,9 +702,11 @@ class Registry:
         return [b for b in self._bindings if profile_matches(b.profiles, self.profiles)]
 
     def _candidates(self, key: Any) -> list[Binding]:
-        found = list(self._index.get(key, ()))
         port: Any = self._port_by_name.get(key) if isinstance(key, str) else key
         meta = self._ports.get(port)
+        if meta is None:
+            return self._index.get(key) or []
+        found = list(self._index.get(key, ()))
         if meta is not None:
             for extra in (port, meta.name):
                 for binding in self._index.get(extra, ()):
