@@ -164,3 +164,45 @@ def test_alias_survives_submodule_import():
 
     assert rfs.tx.transactional is rfs.tx.Transactional
     assert rfs.tx.redis_transaction is rfs.tx.RedisTransaction
+
+
+async def test_unreachable_database_is_a_failure():
+    """A database that refuses connections gives Failure(ConnectionLostError), or raises it."""
+    from sqlalchemy import text
+
+    from rfs.tx import ConnectionLostError, TransactionError, current_session
+
+    manager = TransactionManager("postgresql+asyncpg://postgres@127.0.0.1:1/none")
+
+    @Tx(manager=manager)
+    async def as_result() -> Result[int, TransactionError]:
+        await current_session().execute(text("SELECT 1"))
+        return Success(1)
+
+    @Tx(manager=manager, isolation="SERIALIZABLE")
+    async def plain() -> None:
+        await current_session().execute(text("SELECT 1"))
+
+    try:
+        result = await as_result()
+        assert isinstance(result, Failure)
+        assert isinstance(result.error, ConnectionLostError)
+        with pytest.raises(ConnectionLostError, match=r"refused|failed"):
+            await plain()
+    finally:
+        await manager.dispose()
+
+
+async def test_callers_network_errors_pass_through(tmp_path):
+    """A ConnectionError raised by the function itself is not mistaken for the database's."""
+    manager = TransactionManager(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+
+    @Tx(manager=manager)
+    async def call_api() -> Result[int, str]:
+        raise ConnectionRefusedError("payment API down")
+
+    try:
+        with pytest.raises(ConnectionRefusedError, match="payment API"):
+            await call_api()
+    finally:
+        await manager.dispose()

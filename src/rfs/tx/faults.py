@@ -69,7 +69,19 @@ def is_disconnect(exc: BaseException) -> bool:
             if item.connection_invalidated:
                 return True
             wrapped = True
-    return wrapped and any(_lost(item) for item in _chain(exc))
+    if not (wrapped or _raised_by_sqlalchemy(exc)):
+        return False  # the caller's own network errors are not the database's
+    return any(_lost(item) for item in _chain(exc))
+
+
+def _raised_by_sqlalchemy(exc: BaseException) -> bool:
+    """Whether ``exc`` passed through SQLAlchemy (asyncpg's connect errors arrive unwrapped)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if str(tb.tb_frame.f_globals.get("__name__", "")).startswith("sqlalchemy."):
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _lost(item: BaseException) -> bool:

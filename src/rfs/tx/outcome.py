@@ -59,7 +59,7 @@ def classify(exc: BaseException, phase: str, opts: TxOptions) -> TransactionErro
         if phase == "commit":
             message = "database connection lost during COMMIT: the outcome is unknown"
         else:
-            message = f"database connection lost ({phase}): the transaction was rolled back"
+            message = f"database connection failed or dropped ({phase}): rolled back"
         return ConnectionLostError(f"{message}: {_short(exc)}")
     return None
 
