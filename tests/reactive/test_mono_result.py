@@ -141,6 +141,21 @@ async def test_exceptions_in_steps_propagate() -> None:
         await mono
 
 
+async def test_result_subclasses_are_handled_like_results() -> None:
+    """A subclass of Success from a source or an async bind is treated as a Success."""
+
+    class Tagged(Success[int]):
+        __slots__ = ()
+
+    async def tagged(v: int) -> Result[int, str]:
+        return Tagged(v + 1)
+
+    mono = MonoResult.from_async_result(lambda: tagged(0)).bind_async_result(tagged)
+    mono = mono.bind_async_result(lambda v: Tagged(v * 10))
+    result = await mono.map(lambda v: v + 1)
+    assert result.is_success() and result.unwrap() == 21
+
+
 async def test_bind_returning_a_non_result_raises() -> None:
     """bind_result and bind_async_result insist on a Result from their function."""
 

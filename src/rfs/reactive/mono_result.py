@@ -27,6 +27,7 @@ T_co = TypeVar("T_co", covariant=True)
 E_co = TypeVar("E_co", covariant=True)
 
 logger = logging.getLogger("rfs.reactive")
+_perf_counter = time.perf_counter
 
 _Run = Callable[[], Awaitable[Result[Any, Any]]]
 
@@ -272,7 +273,7 @@ class MonoResult(Generic[T_co, E_co]):
         return f"MonoResult({source}{''.join('.' + n for n in names)})"
 
     async def _run(self) -> Result[Any, Any]:
-        start = time.perf_counter()
+        start = _perf_counter()
         source = self._source
         result: Any
         if source is None:
@@ -287,10 +288,12 @@ class MonoResult(Generic[T_co, E_co]):
             if kind == _MAP:
                 result = result.map(fn)
             elif kind == _BIND_ASYNC:
-                if isinstance(result, Success):
+                # Exact-type checks first: this is the hot path of an async chain.
+                if type(result) is Success or isinstance(result, Success):
                     result = fn(result.value)
-                    if not isinstance(result, Result):  # an awaitable, unless fn was sync
-                        result = await result
+                    cls = type(result)
+                    if cls is not Success and cls is not Failure and not isinstance(result, Result):
+                        result = await result  # an awaitable, unless fn was sync
                         if not isinstance(result, Result):
                             raise TypeError(_not_a_result("bind_async_result", fn, result))
             elif kind == _BIND:
@@ -363,7 +366,7 @@ def _log(name: str, result: Result[Any, Any], start: float, errors_only: bool) -
     level = logging.ERROR if errors_only else logging.INFO
     if not logger.isEnabledFor(level):
         return
-    elapsed_ms = (time.perf_counter() - start) * 1000.0
+    elapsed_ms = (_perf_counter() - start) * 1000.0
     outcome = "failure" if failed else "success"
     extra = {"rfs_step": name, "rfs_result": outcome, "rfs_elapsed_ms": elapsed_ms}
     if failed:
