@@ -289,3 +289,47 @@ async def test_reused_execution_id_is_refused(log: SagaLog, registry: SagaRegist
     assert isinstance(again, Failure)
     assert "already exists" in str(again.error.cause)
     assert calls == [1]
+
+
+@pytest.mark.service("postgres")
+@pytest.mark.parametrize("fast", [True, False], ids=["fast-path", "sqlalchemy"])
+async def test_dropped_database_connection_mid_saga(
+    postgres_url: str, registry: SagaRegistry, fast: bool
+) -> None:
+    """The log's connections killed by the server mid-saga: the write is retried, nothing lost."""
+    import asyncpg
+
+    prefix = f"d{uuid.uuid4().hex[:10]}_"
+    log = SagaLog(postgres_url, table_prefix=prefix, fast_path=fast)
+
+    async def drop_log_connections(ctx: dict[str, Any]) -> None:
+        from sqlalchemy import text
+
+        async with log.engine.connect() as conn:  # the engine's pooled connection
+            engine_pid = await conn.scalar(text("SELECT pg_backend_pid()"))
+        admin = await asyncpg.connect(postgres_url.replace("+asyncpg", ""))
+        try:
+            ctx["terminated"] = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE (query LIKE $1 OR pid = $2) AND pid <> pg_backend_pid()",
+                f"%{prefix}%",
+                engine_pid,
+            )
+        finally:
+            await admin.close()
+
+    saga = Saga("dropped", registry=registry, log=log)
+    saga.add_step("a", lambda ctx: None)
+    saga.add_step("drop", drop_log_connections)
+    saga.add_step("c", lambda ctx: ctx.update(c=True))
+    try:
+        result = await saga.execute({}, execution_id="drop1")
+        assert result.is_success(), result
+        assert result.unwrap()["terminated"] >= 1
+        record = await log.load("drop1")
+        assert record is not None and record.status is SagaStatus.COMPLETED
+        steps_done = [e.step for e in record.events if e.kind is EventKind.STEP_SUCCEEDED]
+        assert steps_done == ["a", "drop", "c"]
+    finally:
+        await log.drop_tables()
+        await log.close()

@@ -15,6 +15,7 @@ from rfs.result import Failure, Result, Success
 from rfs.saga.errors import (
     CompensationFailure,
     ContextNotSerializable,
+    OwnershipLost,
     SagaError,
     SagaLogError,
 )
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 _TOKEN = uuid.uuid4().hex[:8]
 _HOST = socket.gethostname()
 _MAX_BACKOFF = 30.0
+_WRITE_ATTEMPTS = 3
 
 
 def process_owner() -> str:
@@ -100,15 +102,25 @@ class SagaExecution:
         context: Any = UNSET,
         error: str | None = None,
     ) -> None:
-        await self.store.append(
-            self.id,
-            self.owner,
-            events,
-            lease_until=self._lease(),
-            status=status,
-            context=context,
-            error=error,
-        )
+        """Append ``events`` (one transaction); a dropped connection is retried twice."""
+        for attempt in range(_WRITE_ATTEMPTS):
+            try:
+                await self.store.append(
+                    self.id,
+                    self.owner,
+                    events,
+                    lease_until=self._lease(),
+                    status=status,
+                    context=context,
+                    error=error,
+                )
+                break
+            except (OwnershipLost, ContextNotSerializable):
+                raise
+            except SagaLogError:
+                if attempt + 1 == _WRITE_ATTEMPTS:
+                    raise
+                await asyncio.sleep(_backoff(0.05, attempt + 1))
         if status is not None:
             self.status = status
 
@@ -202,7 +214,8 @@ class SagaExecution:
                 started[i] = event.attempt
             elif event.kind is EventKind.STEP_SUCCEEDED and i is not None:
                 started.pop(i, None)
-                self.completed.append(i)
+                if i not in self.completed:  # a retried write may have logged it twice
+                    self.completed.append(i)
             elif event.kind is EventKind.STEP_FAILED:
                 failed = (event.step, event.detail or "failed")
             elif event.kind is EventKind.COMPENSATION_STARTED and i is not None:

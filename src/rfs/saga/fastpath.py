@@ -218,7 +218,7 @@ class AsyncpgWriter:
             await pool.execute(sql, *self._arrays(events), *row.values())
         except asyncpg.UniqueViolationError as exc:
             raise SagaLogError(f"saga execution {row['id']!r} already exists") from exc
-        except (asyncpg.PostgresError, OSError) as exc:
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
             raise SagaLogError(f"cannot start saga execution {row['id']!r}: {exc}") from exc
 
     async def append(
@@ -245,7 +245,7 @@ class AsyncpgWriter:
             owned = await pool.fetchval(
                 sql, *self._arrays(events), execution_id, owner, *(values[k] for k in keys)
             )
-        except (asyncpg.PostgresError, OSError) as exc:
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
             raise SagaLogError(f"cannot log saga execution {execution_id!r}: {exc}") from exc
         if owned != 1:
             raise OwnershipLost(f"saga execution {execution_id!r} is no longer owned by {owner}")

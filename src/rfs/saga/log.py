@@ -92,7 +92,8 @@ class SagaLog:
         if url_or_engine is None:
             url_or_engine = os.environ.get("RFS_SAGA_LOG_URL") or DEFAULT_URL
         if isinstance(url_or_engine, str):
-            self.engine = create_async_engine(normalize_url(url_or_engine))
+            # pre-ping: a connection the server dropped is replaced, not handed out
+            self.engine = create_async_engine(normalize_url(url_or_engine), pool_pre_ping=True)
             self._owns_engine = True
         else:
             self.engine = url_or_engine
