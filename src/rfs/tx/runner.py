@@ -31,8 +31,8 @@ __all__ = ["run_async"]
 _JOINING = (Propagation.REQUIRED, Propagation.SUPPORTS, Propagation.MANDATORY)
 _WITHOUT = (Propagation.NEVER, Propagation.SUPPORTS, Propagation.NOT_SUPPORTED)
 _QUERY_ONLY_ON = text("PRAGMA query_only = ON")
-_SQLITE_GRACE = 0.2  # seconds between SQLite's interrupt() and cancelling the await
 _QUERY_ONLY_OFF = text("PRAGMA query_only = OFF")
+_SQLITE_GRACE = 0.2  # seconds between SQLite's interrupt() and cancelling the await
 
 
 async def run_async(opts: TxOptions, call: Callable[[], Awaitable[Any]], wants_result: bool) -> Any:
@@ -175,7 +175,7 @@ async def _attempt(
             else:
                 await session.commit()
         except BaseException as exc:
-            await _after_error(session, opts, exc, phase, query_only)
+            await _after_error(session, opts, exc, phase, query_only, frame.rollback_only)
             expired = (deadline is not None and deadline.expired()) or (
                 alarm is not None and alarm.fired
             )
@@ -252,11 +252,17 @@ async def _begin(session: AsyncSession, opts: TxOptions, manager: TransactionMan
 
 
 async def _after_error(
-    session: AsyncSession, opts: TxOptions, exc: BaseException, phase: str, query_only: bool
+    session: AsyncSession,
+    opts: TxOptions,
+    exc: BaseException,
+    phase: str,
+    query_only: bool,
+    rollback_only: bool,
 ) -> None:
     """Roll back after ``exc``, or commit when a ``no_rollback_for`` rule says so."""
     keep = (
         phase == "body"
+        and not rollback_only
         and not opts.read_only
         and not opts.should_rollback(exc)
         and not is_fault(exc)

@@ -181,7 +181,7 @@ def _attempt(
             else:
                 session.commit()
         except BaseException as exc:
-            _after_error(session, opts, exc, phase, query_only)
+            _after_error(session, opts, exc, phase, query_only, frame.rollback_only)
             if deadline is not None and deadline.expired() and phase != "commit":
                 return report(timeout_error(opts), exc, wants_result)
             error = classify(exc, phase, opts)
@@ -215,10 +215,16 @@ def _begin(session: Session, opts: TxOptions, manager: TransactionManager) -> No
 
 
 def _after_error(
-    session: Session, opts: TxOptions, exc: BaseException, phase: str, query_only: bool
+    session: Session,
+    opts: TxOptions,
+    exc: BaseException,
+    phase: str,
+    query_only: bool,
+    rollback_only: bool,
 ) -> None:
     keep = (
         phase == "body"
+        and not rollback_only
         and not opts.read_only
         and not opts.should_rollback(exc)
         and not is_fault(exc)
