@@ -14,6 +14,7 @@ import calendar
 from bisect import bisect_left
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 FIELD_NAMES = ("minute", "hour", "day-of-month", "month", "day-of-week")
@@ -41,7 +42,9 @@ def resolve_timezone(timezone: str | tzinfo | None) -> tzinfo:
         ) from exc
 
 
+@lru_cache(maxsize=2048)
 def _expand(expression: str) -> tuple[list[list[object]], dict[object, object]]:
+    """croniter's expansion of an expression (cached: parsing is the slow part)."""
     from croniter import croniter
 
     result: tuple[list[list[object]], dict[object, object]] = croniter.expand(expression)

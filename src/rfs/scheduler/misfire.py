@@ -33,10 +33,14 @@ def parse_policy(policy: MisfirePolicy | str) -> MisfirePolicy:
 
 @dataclass(frozen=True)
 class FirePlan:
-    """The fire times to run now, the new cursor, and whether late fire times were found."""
+    """The fire times to run now, the new cursor, and whether late fire times were found.
+
+    ``upcoming`` is the first fire time after ``cursor`` (None when the schedule ended).
+    """
 
     fire_times: list[datetime]
     cursor: datetime
+    upcoming: datetime | None
     misfired: bool = False
     skipped_until: datetime | None = field(default=None)
 
@@ -48,28 +52,31 @@ def plan_fires(
     policy: MisfirePolicy,
     grace: timedelta,
     batch: int = 100,
+    first: datetime | None = None,
 ) -> FirePlan:
     """Decide which scheduled times in ``(cursor, now]`` fire, per ``policy``.
 
     ``cursor`` is the last handled time: every scheduled time at or before it was fired or
-    dropped. ``run_all`` returns at most ``batch`` times; the caller comes back for the rest.
+    dropped; ``first`` is ``next_after(cursor)`` when the caller already knows it.
+    ``run_all`` returns at most ``batch`` times; the caller comes back for the rest.
     """
-    first = next_after(cursor)
+    if first is None:
+        first = next_after(cursor)
     if first is None or first > now:
-        return FirePlan([], cursor)
+        return FirePlan([], cursor, first)
     threshold = now - grace
     if first >= threshold or policy is MisfirePolicy.RUN_ALL:
-        times = _collect(next_after, first, now, batch)
-        return FirePlan(times, times[-1], misfired=first < threshold)
+        times, upcoming = _collect(next_after, first, now, batch)
+        return FirePlan(times, times[-1], upcoming, misfired=first < threshold)
     # some fire times are later than the grace time
-    on_time = _collect(next_after, next_after(threshold - _TICK), now, batch)
     boundary = threshold - _TICK
+    on_time, upcoming = _collect(next_after, next_after(boundary), now, batch)
     if policy is MisfirePolicy.SKIP:
         cursor_after = on_time[-1] if on_time else max(cursor, boundary)
-        return FirePlan(on_time, cursor_after, misfired=True, skipped_until=boundary)
+        return FirePlan(on_time, cursor_after, upcoming, misfired=True, skipped_until=boundary)
     # run_once: one fire, at the first missed time, stands for every missed one
     times = [first, *on_time]
-    return FirePlan(times, times[-1] if on_time else max(first, boundary), misfired=True)
+    return FirePlan(times, on_time[-1] if on_time else boundary, upcoming, misfired=True)
 
 
 def _collect(
@@ -77,10 +84,11 @@ def _collect(
     start: datetime | None,
     now: datetime,
     batch: int,
-) -> list[datetime]:
+) -> tuple[list[datetime], datetime | None]:
+    """Times from ``start`` up to ``now`` (at most ``batch``), and the one after them."""
     times: list[datetime] = []
     current = start
     while current is not None and current <= now and len(times) < batch:
         times.append(current)
         current = next_after(current)
-    return times
+    return times, current

@@ -412,12 +412,16 @@ class Scheduler:
 
     # -- the loop --------------------------------------------------------------------------
 
-    def _schedule(self, entry: _Entry) -> None:
+    def _schedule(self, entry: _Entry, upcoming: datetime | bool | None = False) -> None:
+        """Queue the entry's next fire (``upcoming`` when the caller computed it already)."""
         entry.version += 1
         trigger = entry.trigger
         if not isinstance(trigger, ScheduleTrigger) or entry.cursor is None:
             return
-        entry.next_fire = trigger.next_fire_time(entry.cursor)
+        if upcoming is False:
+            entry.next_fire = trigger.next_fire_time(entry.cursor)
+        else:
+            entry.next_fire = upcoming  # type: ignore[assignment]
         if entry.next_fire is None or entry.paused:
             return
         wake = entry.next_fire
@@ -472,10 +476,11 @@ class Scheduler:
         self._stored = await self.store.load_all()
         for entry in self._entries.values():
             stored = self._stored.get(entry.name)
-            if stored is not None:
-                entry.paused = stored.paused
-                if stored.cursor is not None:
-                    entry.cursor = stored.cursor
+            if stored is None or (stored.cursor, stored.paused) == (entry.cursor, entry.paused):
+                continue  # already scheduled from this state
+            entry.paused = stored.paused
+            if stored.cursor is not None:
+                entry.cursor = stored.cursor
             self._schedule(entry)
         await self._save(list(self._entries.values()))
 
@@ -501,6 +506,7 @@ class Scheduler:
                 trigger.misfire_policy,
                 trigger.misfire_grace_time,
                 self.batch,
+                first=entry.next_fire,
             )
             if plan.misfired:
                 log.warning(
@@ -514,9 +520,10 @@ class Scheduler:
             await self._fire_plan(*planned[0], now)
         else:
             await asyncio.gather(*(self._fire_plan(e, p, now) for e, p in planned))
-        for entry, _ in planned:
-            if entry.name in self._entries:
-                self._schedule(entry)
+        for entry, plan in planned:
+            if self._entries.get(entry.name) is entry:
+                # the plan's upcoming time is right unless firing stopped part-way
+                self._schedule(entry, plan.upcoming if entry.cursor == plan.cursor else False)
         await self._save([e for e, _ in planned if e.name in self._entries])
 
     async def _fire_plan(self, entry: _Entry, plan: FirePlan, now: datetime) -> None:
