@@ -276,3 +276,22 @@ async def test_use_case_with_async_prototype_dependency() -> None:
 
     first, second = await registry.aresolve(Job), await registry.aresolve(Job)
     assert (first.db.url, second.db.url) == ("0", "1")
+
+
+async def test_aresolve_awaits_async_factories_deep_in_the_graph() -> None:
+    """A sync singleton over a sync prototype over an async factory is built by aresolve."""
+    registry = Registry()
+
+    async def connect() -> Database:
+        return Database("deep")
+
+    registry.register(Database, connect)
+    registry.register(Repo, scope="prototype")
+
+    class Service:
+        def __init__(self, repo: Repo) -> None:
+            self.repo = repo
+
+    registry.register(Service)
+    service = await registry.aresolve(Service)
+    assert service.repo.db.url == "deep"

@@ -56,6 +56,8 @@ class Plan:
     hooks: bool
     is_async: bool
     request_path: tuple[str, ...] | None
+    deep_async: bool = False
+    """Whether this plan or any plan below it may need ``await`` (routes ``aresolve``)."""
     get: Getter = field(default=lambda: None)
 
 
@@ -241,7 +243,8 @@ class Compiler:
         else:
             hooks = provider is not None
             is_async = needs_await(provider, tracked) or binding.generator == "async"
-        plan = Plan(binding, deps, raw, hooks, is_async, request_path)
+        deep = is_async or any(d.plan.deep_async for d in deps if d.plan is not None)
+        plan = Plan(binding, deps, raw, hooks, is_async, request_path, deep)
         plan.get = self.host._getter_for(plan)
         return plan
 

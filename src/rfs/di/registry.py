@@ -482,7 +482,7 @@ class Registry:
         if binding.scope is Scope.SINGLETON:
             if binding.value is not MISSING:
                 return binding.value
-            if not plan.is_async and not any(d.plan and d.plan.is_async for d in plan.deps):
+            if not plan.deep_async:
                 return plan.get()
             return await self._once(
                 plan, self._lock, self._inflight, binding, self._closers, self._store_singleton
@@ -493,7 +493,7 @@ class Registry:
         value = context.values.get(binding, MISSING)
         if value is not MISSING:
             return value
-        if not plan.is_async and not any(d.plan and d.plan.is_async for d in plan.deps):
+        if not plan.deep_async:
             return plan.get()
         return await self._once(
             plan,
