@@ -333,3 +333,29 @@ async def test_dropped_database_connection_mid_saga(
     finally:
         await log.drop_tables()
         await log.close()
+
+
+async def test_watch_recovers_in_the_background(log: SagaLog, registry: SagaRegistry) -> None:
+    """``watch`` keeps recovering: an abandoned execution is finished within its interval."""
+    import asyncio
+
+    finished = asyncio.Event()
+    crash = True
+
+    def step(ctx: object) -> None:
+        if crash:
+            raise Abort
+        finished.set()
+
+    saga = Saga("watched", registry=registry, log=log, lease=0.05)
+    saga.add_step("a", step)
+    with pytest.raises(Abort):
+        await saga.execute({}, execution_id="w1")
+    crash = False
+    stop = asyncio.Event()
+    watcher = asyncio.create_task(log.watch(registry, interval=0.05, stop=stop))
+    await asyncio.wait_for(finished.wait(), 5)
+    stop.set()
+    await watcher
+    record = await log.load("w1")
+    assert record is not None and record.status is SagaStatus.COMPLETED
