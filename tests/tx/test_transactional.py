@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -498,3 +500,50 @@ async def test_concurrent_tasks_get_their_own_sessions(
     ids = await asyncio.gather(*(add(k) for k in range(8)))
     assert len(set(ids)) >= 2 or len(ids) == 1
     assert await committed() == list(range(8))
+
+
+async def test_failed_join_beats_no_rollback_for(
+    manager: TransactionManager, table: str, committed: Committed
+):
+    """A rollback-only transaction is not committed even by a no_rollback_for exception."""
+
+    @Tx(manager=manager)
+    async def inner() -> Result[None, str]:
+        return Failure("no")
+
+    @Tx(manager=manager, no_rollback_for=LookupError)
+    async def outer() -> None:
+        await insert(table, 1)
+        await inner()
+        raise KeyError("would normally commit")
+
+    with pytest.raises(KeyError):
+        await outer()
+    assert await committed() == []
+
+
+async def test_busy_sqlite_is_retried(tmp_path: Path):
+    """SQLite reporting a locked database (another process writing) is retried until free."""
+    path = tmp_path / "busy.db"
+    manager = TransactionManager(
+        f"sqlite+aiosqlite:///{path}", engine_options={"connect_args": {"timeout": 0.05}}
+    )
+    async with manager.engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # holds the write lock
+    attempts = []
+
+    @Tx(manager=manager, retries=20, backoff=0.02)
+    async def add() -> Result[int, TransactionError]:
+        attempts.append(1)
+        if len(attempts) == 2:
+            other.execute("ROLLBACK")  # the other writer finishes
+        await current_session().execute(text("INSERT INTO t VALUES (1)"))
+        return Success(len(attempts))
+
+    try:
+        assert await add() == Success(2)
+    finally:
+        other.close()
+        await manager.dispose()
