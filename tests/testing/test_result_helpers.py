@@ -124,3 +124,17 @@ async def test_assert_mono_result_timeout_does_not_hang() -> None:
     """A Mono with no timeout that never finishes fails instead of hanging the test."""
     with pytest.raises(AssertionError, match="still running"):
         await assert_mono_result_timeout(MonoResult.from_async_result(slow), 0.01, tolerance=0.01)
+
+
+async def test_seed_keyword_names_are_accepted() -> None:
+    """Seed 004's parameter names work as keywords."""
+    assert assert_result_success(Success(1), expected_type=int) == 1
+    with pytest.raises(AssertionError, match=r"expected Success\(str\)"):
+        assert_result_success(Success(1), expected_type=str)
+    assert assert_result_error(Failure("e"), expected_error_type=str) == "e"
+    flux = FluxResult.from_results([Success(1), Failure("a")])
+    assert_flux_result_stats(flux, expected_success=1, expected_failures=1)
+    with pytest.raises(TypeError, match="both counts"):
+        assert_flux_result_stats(flux, 1)
+    mono = MonoResult.from_async_result(slow).timeout(0.02)
+    await assert_mono_result_timeout(mono, timeout_seconds=0.02, tolerance=2.0)

@@ -38,10 +38,21 @@ def _check_is_result(result: object, helper: str) -> None:
 @overload
 def assert_result_success(result: Result[Any, Any], type: builtins.type[T]) -> T: ...
 @overload
+def assert_result_success(result: Result[Any, Any], *, expected_type: builtins.type[T]) -> T: ...
+@overload
 def assert_result_success(result: Result[T, Any], type: None = None) -> T: ...
-def assert_result_success(result: Result[Any, Any], type: builtins.type[Any] | None = None) -> Any:
-    """Assert ``result`` is a Success (whose value is an instance of ``type``); return the value."""
+def assert_result_success(
+    result: Result[Any, Any],
+    type: builtins.type[Any] | None = None,
+    *,
+    expected_type: builtins.type[Any] | None = None,
+) -> Any:
+    """Assert ``result`` is a Success (whose value is an instance of ``type``); return the value.
+
+    ``expected_type`` is seed 004's name for ``type``.
+    """
     _check_is_result(result, "assert_result_success")
+    type = type if type is not None else expected_type
     wanted = f"Success({type.__name__})" if type is not None else "Success"
     if not isinstance(result, Success):
         raise AssertionError(f"expected {wanted}, got {result!r}")
@@ -54,10 +65,23 @@ def assert_result_success(result: Result[Any, Any], type: builtins.type[Any] | N
 @overload
 def assert_result_error(result: Result[Any, Any], type: builtins.type[E]) -> E: ...
 @overload
+def assert_result_error(
+    result: Result[Any, Any], *, expected_error_type: builtins.type[E]
+) -> E: ...
+@overload
 def assert_result_error(result: Result[Any, E], type: None = None) -> E: ...
-def assert_result_error(result: Result[Any, Any], type: builtins.type[Any] | None = None) -> Any:
-    """Assert ``result`` is a Failure (whose error is an instance of ``type``); return the error."""
+def assert_result_error(
+    result: Result[Any, Any],
+    type: builtins.type[Any] | None = None,
+    *,
+    expected_error_type: builtins.type[Any] | None = None,
+) -> Any:
+    """Assert ``result`` is a Failure (whose error is an instance of ``type``); return the error.
+
+    ``expected_error_type`` is seed 004's name for ``type``.
+    """
     _check_is_result(result, "assert_result_error")
+    type = type if type is not None else expected_error_type
     wanted = f"Failure({type.__name__})" if type is not None else "Failure"
     if not isinstance(result, Failure):
         raise AssertionError(f"expected {wanted}, got {result!r}")
@@ -67,11 +91,23 @@ def assert_result_error(result: Result[Any, Any], type: builtins.type[Any] | Non
     return error
 
 
-def assert_flux_result_stats(flux: FluxResult[Any, Any], successes: int, failures: int) -> None:
+def assert_flux_result_stats(
+    flux: FluxResult[Any, Any],
+    successes: int | None = None,
+    failures: int | None = None,
+    *,
+    expected_success: int | None = None,
+    expected_failures: int | None = None,
+) -> None:
     """Assert a materialized Flux holds exactly ``successes`` Successes and ``failures`` Failures.
 
     A lazy Flux must be awaited first: ``assert_flux_result_stats(await flux, 3, 1)``.
+    ``expected_success`` / ``expected_failures`` are seed 004's names for the counts.
     """
+    successes = successes if successes is not None else expected_success
+    failures = failures if failures is not None else expected_failures
+    if successes is None or failures is None:
+        raise TypeError("assert_flux_result_stats needs both counts: (flux, successes, failures)")
     if not isinstance(flux, FluxResult):
         raise AssertionError(f"assert_flux_result_stats: expected a FluxResult, got {flux!r}")
     if not flux.is_materialized:
@@ -89,14 +125,22 @@ def assert_flux_result_stats(flux: FluxResult[Any, Any], successes: int, failure
 
 
 async def assert_mono_result_timeout(
-    mono: MonoResult[Any, Any], seconds: float, *, tolerance: float = 0.5
+    mono: MonoResult[Any, Any],
+    seconds: float | None = None,
+    *,
+    tolerance: float = 0.5,
+    timeout_seconds: float | None = None,
 ) -> Any:
     """Await ``mono`` and assert it ended in a timeout Failure after about ``seconds``.
 
     The error must be a ``TimeoutError`` (or mention "timeout"), and the elapsed time must
     lie within ``[0.9 * seconds, seconds + tolerance]``. A Mono still running well past that
     window fails the assertion rather than hanging the test. Returns the error.
+    ``timeout_seconds`` is seed 004's name for ``seconds``.
     """
+    seconds = seconds if seconds is not None else timeout_seconds
+    if seconds is None:
+        raise TypeError("assert_mono_result_timeout needs the expected seconds")
     if not isinstance(mono, MonoResult):
         raise AssertionError(f"assert_mono_result_timeout: expected a MonoResult, got {mono!r}")
     limit = seconds + tolerance
