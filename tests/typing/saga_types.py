@@ -1,0 +1,40 @@
+"""Static checks of the saga API, run by `mypy --strict` and `pyright --strict` (make lint).
+
+Nothing here runs in pytest.
+"""
+
+from __future__ import annotations
+
+from typing import Any, assert_type
+
+from rfs import Failure, Result, Success
+from rfs.saga import RecoveryReport, Saga, SagaError, SagaLog, SagaLogError, StepContext
+from rfs.tx import DistributedTransaction
+
+
+def reserve(order: dict[str, int]) -> Result[dict[str, int], str]:
+    return Success(order)
+
+
+def release(order: dict[str, int], step: StepContext) -> Result[None, str]:
+    assert_type(step.idempotency_key, str)
+    return Success(None)
+
+
+saga = Saga("typed").add_step("reserve", reserve, release, retries=1, timeout=2.0)
+assert_type(saga, Saga)
+
+
+async def run(log: SagaLog) -> None:
+    result = await saga.execute({"qty": 1}, log=log)
+    assert_type(result, Result[Any, SagaError])
+    if isinstance(result, Failure):
+        assert_type(result.error, SagaError)
+        assert_type(result.error.compensated, tuple[str, ...])
+    recovered = await log.recover()
+    assert_type(recovered, Result[RecoveryReport, SagaLogError])
+
+
+@DistributedTransaction(name="typed_tx")
+def typed_tx(tx: Saga) -> None:
+    tx.add_step("reserve", reserve, release)
