@@ -113,6 +113,10 @@ if TYPE_CHECKING:
         InMemoryPublisher,
         InMemorySubscription,
     )
+    from rfs.events.backends.multiprocess import MultiprocessBroker, MultiprocessQueue
+    from rfs.events.backends.nats_jetstream import JetStreamBroker
+    from rfs.events.backends.rabbitmq import RabbitMQBroker
+    from rfs.events.backends.redis_streams import RedisStreamsBroker
     from rfs.events.backpressure import Backpressure, BoundedBuffer
     from rfs.events.batching import BatchingConsumer
     from rfs.events.errors import (

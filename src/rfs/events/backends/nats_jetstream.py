@@ -1,0 +1,294 @@
+"""NATS JetStream backend (nats-py): durable pull consumers, explicit ack, redelivery, dead letters.
+
+Topics become subjects under ``prefix`` in one stream. A group is a durable consumer shared by
+its members; a subscription without a group gets its own consumer, deleted on close. A message
+not acked within ``ack_wait`` (its consumer died) is redelivered; after ``max_deliveries`` it
+goes to the dead-letter topic. Patterns NATS cannot express exactly (``a|b``, a trailing
+``**`` that may match nothing) use a wider server filter plus an exact client-side match.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import uuid
+from collections import deque
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from rfs.events.errors import BrokerClosedError, PublishError
+from rfs.events.event import Event
+from rfs.events.subscription import BaseSubscription, Delivery, dead_letter_topic, make_dead_letter
+from rfs.events.topics import compile_pattern, validate_topic
+from rfs.result import Failure, Result, Success
+
+try:
+    import nats
+    import nats.errors
+    import nats.js.errors
+    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError("the NATS JetStream backend needs nats-py: pip install 'rfs[nats]'") from exc
+
+__all__ = ["JetStreamBroker", "JetStreamSubscription", "nats_filter"]
+
+_OK: Success[None] = Success(None)
+_TRANSIENT = (nats.errors.Error, ConnectionError, OSError, asyncio.TimeoutError)
+
+
+def nats_filter(pattern: str, prefix: str) -> str:
+    """The narrowest single NATS filter subject covering ``pattern`` (matched exactly later)."""
+    out: list[str] = [prefix]
+    segments = compile_pattern(pattern).segments
+    for index, seg in enumerate(segments):
+        if seg == ("**",):
+            if index == len(segments) - 1 and len(out) > 1:
+                out.pop()  # "a.**" also matches "a": widen to the parent
+            out.append(">")
+            break
+        out.append(seg[0] if len(seg) == 1 else "*")
+    return ".".join(out)
+
+
+def _durable_name(group: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", group)
+
+
+class JetStreamBroker:
+    """Publish to and consume from one JetStream stream (created on :meth:`connect`).
+
+    ``ack_wait`` is how long the server waits for an ack before redelivering; ``max_msgs``
+    bounds the stream (oldest discarded).
+    """
+
+    def __init__(
+        self,
+        url: str = "nats://127.0.0.1:4222",
+        *,
+        stream: str = "RFS_EVENTS",
+        prefix: str = "rfs",
+        ack_wait: float = 30.0,
+        max_msgs: int = 1_000_000,
+        batch_size: int = 100,
+        fetch_timeout: float = 1.0,
+        max_deliveries: int = 5,
+        dead_letter: Callable[[str], str] = dead_letter_topic,
+    ) -> None:
+        validate_topic(prefix)
+        self.url = url
+        self.stream = stream
+        self.prefix = prefix
+        self.ack_wait = ack_wait
+        self.max_msgs = max_msgs
+        self.batch_size = batch_size
+        self.fetch_timeout = fetch_timeout
+        self.max_deliveries = max_deliveries
+        self.dead_letter = dead_letter
+        self.nc: Any = None
+        self.js: Any = None
+        self.closed = False
+        self._subscriptions: set[JetStreamSubscription] = set()
+
+    async def connect(self) -> JetStreamBroker:
+        """Connect (reconnecting forever on drops) and create the stream if it is missing."""
+        if self.nc is None:
+            self.nc = await nats.connect(
+                self.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2
+            )
+            self.js = self.nc.jetstream()
+            config = StreamConfig(
+                name=self.stream, subjects=[f"{self.prefix}.>"], max_msgs=self.max_msgs
+            )
+            try:
+                await self.js.add_stream(config)
+            except nats.js.errors.BadRequestError:
+                await self.js.update_stream(config)
+        return self
+
+    async def publish(self, topic: str, event: Event | Any = None) -> Result[None, PublishError]:
+        """Publish and wait for JetStream's ack (the event is stored when this succeeds)."""
+        if self.closed:
+            return Failure(BrokerClosedError("the broker is closed"))
+        validate_topic(topic)
+        if not isinstance(event, Event):
+            event = Event(topic, event)
+        elif event.topic != topic:
+            event = event.with_topic(topic)
+        try:
+            body = event.to_json().encode()
+        except TypeError as exc:
+            return Failure(PublishError(str(exc)))
+        if self.js is None:
+            await self.connect()
+        try:
+            await self.js.publish(f"{self.prefix}.{topic}", body, stream=self.stream)
+        except _TRANSIENT as exc:
+            return Failure(PublishError(f"nats publish failed: {exc!r}"))
+        return _OK
+
+    def consume(
+        self,
+        pattern: str,
+        *,
+        group: str | None = None,
+        max_deliveries: int | None = None,
+    ) -> JetStreamSubscription:
+        """Subscribe; events published after this call (or since the group was made) arrive."""
+        if self.closed:
+            raise RuntimeError("the broker is closed; create a new JetStreamBroker")
+        sub = JetStreamSubscription(self, pattern, group, max_deliveries or self.max_deliveries)
+        self._subscriptions.add(sub)
+        return sub
+
+    async def destroy(self) -> None:
+        """Delete the stream (tests and teardown)."""
+        for sub in list(self._subscriptions):
+            await sub.close()
+        if self.js is not None:
+            with contextlib.suppress(*_TRANSIENT):
+                await self.js.delete_stream(self.stream)
+
+    async def close(self) -> None:
+        """Close every subscription and the connection."""
+        if self.closed:
+            return
+        self.closed = True
+        for sub in list(self._subscriptions):
+            await sub.close()
+        if self.nc is not None:
+            with contextlib.suppress(*_TRANSIENT):
+                await self.nc.close()
+
+
+class JetStreamSubscription(BaseSubscription):
+    """A pull consumer on the broker's stream."""
+
+    def __init__(
+        self, broker: JetStreamBroker, pattern: str, group: str | None, max_deliveries: int
+    ) -> None:
+        super().__init__(
+            pattern, group, max_deliveries=max_deliveries, dead_letter=broker.dead_letter
+        )
+        self._broker = broker
+        self._match = compile_pattern(pattern).matches
+        self._filter = nats_filter(pattern, broker.prefix)
+        self._durable = _durable_name(group) if group else f"rfs_{uuid.uuid4().hex}"
+        self._ephemeral = group is None
+        self._start = datetime.now(UTC)
+        self._psub: Any = None
+        self._buffer: deque[Any] = deque()
+        self._fetch_task: asyncio.Task[Any] | None = None
+        self._cut = len(broker.prefix) + 1
+
+    async def _subscribe(self) -> Any:
+        if self._psub is None:
+            broker = self._broker
+            if broker.js is None:
+                await broker.connect()
+            config = ConsumerConfig(
+                durable_name=self._durable,
+                ack_policy=AckPolicy.EXPLICIT,
+                ack_wait=broker.ack_wait,
+                max_deliver=-1,
+                filter_subject=self._filter,
+                deliver_policy=DeliverPolicy.BY_START_TIME,
+                opt_start_time=self._start,
+            )
+            self._psub = await broker.js.pull_subscribe(
+                self._filter, durable=self._durable, stream=broker.stream, config=config
+            )
+        return self._psub
+
+    async def _fetch(self) -> list[Any]:
+        psub = await self._subscribe()
+        try:
+            return list(
+                await psub.fetch(self._broker.batch_size, timeout=self._broker.fetch_timeout)
+            )
+        except (TimeoutError, nats.errors.TimeoutError):
+            return []
+
+    async def _receive(self) -> Delivery | None:
+        backoff = 0.05
+        while not self.closed:
+            while self._buffer:
+                msg = self._buffer.popleft()
+                topic = msg.subject[self._cut :]
+                attempt = int(msg.metadata.num_delivered)
+                decoded = Event.from_json(msg.data)
+                if isinstance(decoded, Failure):
+                    letter = make_dead_letter(
+                        None,
+                        decoded.error,
+                        deliveries=attempt,
+                        topic=topic,
+                        group=self.group,
+                        raw=msg.data,
+                        route=self.dead_letter,
+                    )
+                    await self._broker.publish(letter.topic, letter)
+                    await msg.ack()
+                    continue
+                event = decoded.value
+                if not self._match(topic):
+                    await msg.ack()
+                    continue
+                delivery = Delivery(event, attempt, msg)
+                if attempt > self.max_deliveries:
+                    error = RuntimeError(f"gave up after {attempt - 1} deliveries")
+                    await self._dead_letter(delivery, error)
+                    continue
+                return delivery
+            self._fetch_task = asyncio.ensure_future(self._fetch())
+            try:
+                self._buffer.extend(await self._fetch_task)
+                backoff = 0.05
+            except asyncio.CancelledError:
+                if self.closed:
+                    return None
+                raise
+            except _TRANSIENT:
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+            finally:
+                self._fetch_task = None
+        return None
+
+    async def _ack(self, delivery: Delivery) -> None:
+        with contextlib.suppress(*_TRANSIENT):
+            await delivery.token.ack()
+
+    async def _retry(self, delivery: Delivery, error: BaseException) -> None:
+        with contextlib.suppress(*_TRANSIENT):
+            await delivery.token.nak()
+
+    async def _dead_letter(self, delivery: Delivery, error: BaseException) -> None:
+        event = delivery.event
+        letter = make_dead_letter(
+            event,
+            error,
+            deliveries=delivery.attempt,
+            topic=event.topic,
+            group=self.group,
+            route=self.dead_letter,
+        )
+        result = await self._broker.publish(letter.topic, letter)
+        if result.is_success():
+            with contextlib.suppress(*_TRANSIENT):
+                await delivery.token.ack()
+
+    async def _close(self) -> None:
+        task = self._fetch_task
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, *_TRANSIENT):
+                await task
+        self._broker._subscriptions.discard(self)
+        if self._psub is not None:
+            with contextlib.suppress(*_TRANSIENT):
+                await self._psub.unsubscribe()
+            if self._ephemeral and self._broker.js is not None:
+                with contextlib.suppress(*_TRANSIENT):
+                    await self._broker.js.delete_consumer(self._broker.stream, self._durable)

@@ -1,0 +1,278 @@
+"""RabbitMQ backend (aio-pika): a topic exchange; ``*`` and ``**`` map to AMQP ``*`` and ``#``.
+
+A group is a durable queue shared by its members; a subscription without a group gets an
+exclusive queue that disappears with it. ``a|b`` alternatives become one binding each.
+Publishing waits for the broker's confirm; a failed handler's message is republished to its
+queue with a delivery count header, and dead-lettered after ``max_deliveries``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from rfs.events.errors import BrokerClosedError, PublishError
+from rfs.events.event import Event
+from rfs.events.subscription import BaseSubscription, Delivery, dead_letter_topic, make_dead_letter
+from rfs.events.topics import compile_pattern, validate_topic
+from rfs.result import Failure, Result, Success
+
+try:
+    import aio_pika
+    import aio_pika.abc
+    import aio_pika.exceptions
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError("the RabbitMQ backend needs aio-pika: pip install 'rfs[rabbitmq]'") from exc
+
+__all__ = ["RabbitMQBroker", "RabbitMQSubscription", "amqp_bindings"]
+
+_OK: Success[None] = Success(None)
+_DELIVERIES = "x-rfs-deliveries"
+_TRANSIENT = (aio_pika.exceptions.AMQPError, ConnectionError, OSError, asyncio.TimeoutError)
+_MAX_BINDINGS = 64
+
+
+def amqp_bindings(pattern: str) -> list[str]:
+    """AMQP binding keys covering ``pattern``: ``*``→``*``, ``**``→``#``, ``a|b`` expanded."""
+    segments = compile_pattern(pattern).segments
+    choices = [("#",) if s == ("**",) else s for s in segments]
+    count = 1
+    for choice in choices:
+        count *= len(choice)
+    if count > _MAX_BINDINGS:
+        return ["#"]  # too many combinations: take everything, match in the client
+    return [".".join(combo) for combo in itertools.product(*choices)]
+
+
+class RabbitMQBroker:
+    """Publish to and consume from one topic exchange (declared on :meth:`connect`)."""
+
+    def __init__(
+        self,
+        url: str = "amqp://guest:guest@127.0.0.1:5672/",
+        *,
+        exchange: str = "rfs.events",
+        prefetch: int = 100,
+        max_deliveries: int = 5,
+        dead_letter: Callable[[str], str] = dead_letter_topic,
+    ) -> None:
+        self.url = url
+        self.exchange_name = exchange
+        self.prefetch = prefetch
+        self.max_deliveries = max_deliveries
+        self.dead_letter = dead_letter
+        self.connection: Any = None
+        self.channel: Any = None
+        self.exchange: Any = None
+        self.closed = False
+        self._subscriptions: set[RabbitMQSubscription] = set()
+        self._setups: set[asyncio.Task[None]] = set()
+        self._queues: set[str] = set()
+
+    async def connect(self) -> RabbitMQBroker:
+        """Connect (robust: reconnects and restores consumers) and declare the exchange."""
+        if self.connection is None:
+            self.connection = await aio_pika.connect_robust(self.url)
+            self.channel = await self.connection.channel(publisher_confirms=True)
+            self.exchange = await self.channel.declare_exchange(
+                self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+            )
+        return self
+
+    async def publish(self, topic: str, event: Event | Any = None) -> Result[None, PublishError]:
+        """Publish persistently and wait for the broker's confirm."""
+        if self.closed:
+            return Failure(BrokerClosedError("the broker is closed"))
+        validate_topic(topic)
+        if not isinstance(event, Event):
+            event = Event(topic, event)
+        elif event.topic != topic:
+            event = event.with_topic(topic)
+        try:
+            body = event.to_json().encode()
+        except TypeError as exc:
+            return Failure(PublishError(str(exc)))
+        if self._setups:  # subscriptions opened before this publish must be bound first
+            await asyncio.gather(*list(self._setups), return_exceptions=True)
+        if self.exchange is None:
+            await self.connect()
+        message = aio_pika.Message(
+            body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, message_id=event.id
+        )
+        try:
+            await self.exchange.publish(message, routing_key=topic)
+        except _TRANSIENT as exc:
+            return Failure(PublishError(f"rabbitmq publish failed: {exc!r}"))
+        return _OK
+
+    def consume(
+        self, pattern: str, *, group: str | None = None, max_deliveries: int | None = None
+    ) -> RabbitMQSubscription:
+        """Subscribe; the queue is declared and bound before this process's next publish."""
+        if self.closed:
+            raise RuntimeError("the broker is closed; create a new RabbitMQBroker")
+        sub = RabbitMQSubscription(self, pattern, group, max_deliveries or self.max_deliveries)
+        self._subscriptions.add(sub)
+        task = asyncio.ensure_future(sub._setup())
+        self._setups.add(task)
+        task.add_done_callback(self._setups.discard)
+        return sub
+
+    async def destroy(self) -> None:
+        """Delete the group queues and the exchange (tests and teardown)."""
+        for sub in list(self._subscriptions):
+            await sub.close()
+        with contextlib.suppress(*_TRANSIENT):
+            connection = await aio_pika.connect(self.url)
+            async with connection:
+                channel = await connection.channel()
+                for name in self._queues:
+                    await channel.queue_delete(name)
+                await channel.exchange_delete(self.exchange_name)
+
+    async def close(self) -> None:
+        """Close every subscription and the connection."""
+        if self.closed:
+            return
+        self.closed = True
+        for sub in list(self._subscriptions):
+            await sub.close()
+        if self.connection is not None:
+            with contextlib.suppress(*_TRANSIENT):
+                await self.connection.close()
+
+
+class RabbitMQSubscription(BaseSubscription):
+    """A consumer on a queue bound to the broker's exchange."""
+
+    def __init__(
+        self, broker: RabbitMQBroker, pattern: str, group: str | None, max_deliveries: int
+    ) -> None:
+        super().__init__(
+            pattern, group, max_deliveries=max_deliveries, dead_letter=broker.dead_letter
+        )
+        self._broker = broker
+        self._match = compile_pattern(pattern).matches
+        self._buffer: deque[Any] = deque()
+        self._wakeup = asyncio.Event()
+        self._channel: Any = None
+        self._queue: Any = None
+        self._tag: str | None = None
+        self._ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def _setup(self) -> None:
+        try:
+            broker = await self._broker.connect()
+            self._channel = await broker.connection.channel()
+            await self._channel.set_qos(prefetch_count=broker.prefetch)
+            exchange = await self._channel.declare_exchange(
+                broker.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+            )
+            if self.group is not None:
+                name = f"{broker.exchange_name}.{self.group}"
+                self._queue = await self._channel.declare_queue(name, durable=True)
+                broker._queues.add(name)
+            else:
+                self._queue = await self._channel.declare_queue(exclusive=True, auto_delete=True)
+            for key in amqp_bindings(self.pattern):
+                await self._queue.bind(exchange, routing_key=key)
+            self._tag = await self._queue.consume(self._on_message)
+        except BaseException as exc:
+            if not self._ready.done():
+                self._ready.set_exception(exc)
+            raise
+        if not self._ready.done():
+            self._ready.set_result(None)
+
+    async def _on_message(self, message: Any) -> None:
+        self._buffer.append(message)
+        self._wakeup.set()
+
+    async def _receive(self) -> Delivery | None:
+        if not self._ready.done():
+            await asyncio.shield(self._ready)
+        while not self.closed:
+            while self._buffer:
+                message = self._buffer.popleft()
+                topic = message.routing_key or ""
+                headers = message.headers or {}
+                attempt = int(headers.get(_DELIVERIES, 1)) + (1 if message.redelivered else 0)
+                decoded = Event.from_json(message.body)
+                if isinstance(decoded, Failure):
+                    letter = make_dead_letter(
+                        None,
+                        decoded.error,
+                        deliveries=attempt,
+                        topic=topic,
+                        group=self.group,
+                        raw=message.body,
+                        route=self.dead_letter,
+                    )
+                    await self._broker.publish(letter.topic, letter)
+                    await self._settle(message)
+                    continue
+                event = decoded.value
+                if not self._match(event.topic):
+                    await self._settle(message)
+                    continue
+                delivery = Delivery(event, attempt, message)
+                if attempt > self.max_deliveries:
+                    error = RuntimeError(f"gave up after {attempt - 1} deliveries")
+                    await self._dead_letter(delivery, error)
+                    continue
+                return delivery
+            self._wakeup.clear()
+            await self._wakeup.wait()
+        return None
+
+    async def _settle(self, message: Any) -> None:
+        with contextlib.suppress(*_TRANSIENT):
+            await message.ack()
+
+    async def _ack(self, delivery: Delivery) -> None:
+        await self._settle(delivery.token)
+
+    async def _retry(self, delivery: Delivery, error: BaseException) -> None:
+        message = delivery.token
+        retry = aio_pika.Message(
+            message.body,
+            headers={_DELIVERIES: delivery.attempt + 1},
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=message.message_id,
+        )
+        with contextlib.suppress(*_TRANSIENT):
+            await self._broker.channel.default_exchange.publish(retry, routing_key=self._queue.name)
+            # the routing key is the queue name now; keep the topic in the body's event
+            await message.ack()
+
+    async def _dead_letter(self, delivery: Delivery, error: BaseException) -> None:
+        event = delivery.event
+        letter = make_dead_letter(
+            event,
+            error,
+            deliveries=delivery.attempt,
+            topic=event.topic,
+            group=self.group,
+            route=self.dead_letter,
+        )
+        if (await self._broker.publish(letter.topic, letter)).is_success():
+            await self._settle(delivery.token)
+
+    async def _close(self) -> None:
+        self._wakeup.set()
+        self._broker._subscriptions.discard(self)
+        with contextlib.suppress(*_TRANSIENT, asyncio.CancelledError):
+            if not self._ready.done():
+                await asyncio.wait_for(asyncio.shield(self._ready), 5)
+        with contextlib.suppress(*_TRANSIENT, Exception):
+            if self._tag is not None and self._queue is not None:
+                await self._queue.cancel(self._tag)
+            for message in self._buffer:
+                await message.nack(requeue=True)
+            self._buffer.clear()
+            if self._channel is not None:
+                await self._channel.close()
