@@ -39,6 +39,9 @@ def set_default_registry(registry: Registry | None) -> None:
     _default = registry
 
 
+_BARE = ComponentMeta("component", "")
+
+
 class Annotation:
     """One annotation kind; an instance is the decorator (``Component``, ``Adapter``, ...)."""
 
@@ -84,7 +87,7 @@ class Annotation:
     ) -> Any:
         """Decorate a class, or take options and return the decorator."""
         if isinstance(target, type) and not self._is_port_reference(target):
-            return self._apply(target, {})
+            return self._apply(target, _BARE, None)
         if isinstance(target, str):
             if self.kind == "adapter":
                 port = target
@@ -96,19 +99,19 @@ class Annotation:
             port = target
         if port is not None and self.kind != "adapter":
             raise RegistrationError(f"@{self.title}: port= is only for @Adapter")
-        options: dict[str, Any] = {
-            "name": name,
-            "scope": as_scope(scope),
-            "primary": primary,
-            "lazy": lazy,
-            "profiles": normalize_profiles(profile),
-            "port": port,
-            "route": route,
-            "registry": registry,
-        }
+        template = ComponentMeta(
+            self.kind,
+            name or "",
+            as_scope(scope),
+            primary,
+            lazy,
+            normalize_profiles(profile),
+            port,
+            route,
+        )
 
         def decorator(cls: type[T]) -> type[T]:
-            return self._apply(cls, options)
+            return self._apply(cls, template, registry)
 
         return decorator
 
@@ -121,17 +124,10 @@ class Annotation:
         meta = meta_of(target)
         return self.kind == "adapter" and meta is not None and meta.kind == "port"
 
-    def _apply(self, cls: type[T], options: dict[str, Any]) -> type[T]:
+    def _apply(self, cls: type[T], template: ComponentMeta, registry: Registry | None) -> type[T]:
         if not isinstance(cls, type):
             raise RegistrationError(f"@{self.title} decorates classes; got {cls!r}")
-        options = dict(options)
-        registry = options.pop("registry", None)
-        meta = ComponentMeta(
-            kind=self.kind,
-            name=options.pop("name", None) or cls.__name__,
-            scope=options.pop("scope", Scope.SINGLETON),
-            **options,
-        )
+        meta = ComponentMeta(self.kind, template.name or cls.__name__, *template[2:])
         type.__setattr__(cls, META_ATTR, meta)
         (registry if registry is not None else default_registry())._register_meta(cls, meta)
         return cls

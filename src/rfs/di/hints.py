@@ -108,7 +108,7 @@ def read_params(target: Callable[..., Any], names: Mapping[str, Any]) -> list[Pa
     func, skip_self = _target_function(target)
     if func is None:
         return []
-    where = getattr(target, "__qualname__", repr(target))
+    where = getattr(target, "__qualname__", None) or repr(target)
     if isinstance(func, types.FunctionType):
         return _from_code(func, skip_self, names, where)
     return _from_signature(target, names, where)

@@ -261,7 +261,10 @@ class Registry:
                 self._port_by_name[cls.__name__] = cls
                 self._invalidate()
                 return None
-        ports = [base for base in cls.__mro__[1:-1] if (m := meta_of(base)) and m.kind == "port"]
+        mro = cls.__mro__
+        ports = (
+            [b for b in mro[1:-1] if (m := meta_of(b)) and m.kind == "port"] if len(mro) > 2 else []
+        )
         if meta.kind == "adapter" and meta.port is None and not ports:
             raise RegistrationError(
                 f"@Adapter on {cls.__qualname__}: no port given and no @Port base class; "
@@ -694,12 +697,16 @@ class Registry:
     # -- internals used by the compiler -----------------------------------------------------
     def _invalidate(self) -> None:
         self._generation += 1
-        self._plans.clear()
-        self._getters.clear()
-        self._cache.clear()
+        if self._plans or self._getters or self._cache:
+            self._plans.clear()
+            self._getters.clear()
+            self._cache.clear()
 
     def _active(self) -> list[Binding]:
-        return [b for b in self._bindings if profile_matches(b.profiles, self.profiles)]
+        profiles = self.profiles
+        return [
+            b for b in self._bindings if b.profiles is None or profile_matches(b.profiles, profiles)
+        ]
 
     def _candidates(self, key: Any) -> list[Binding]:
         port: Any = self._port_by_name.get(key) if isinstance(key, str) else key
