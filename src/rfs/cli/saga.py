@@ -88,15 +88,16 @@ def register(app: typer.Typer) -> None:
         records = _with_log(
             url, prefix, lambda log: log.list(status=wanted, saga_name=saga, limit=limit)
         )
-        table = Table("execution", "saga", "status", "started", "updated", "error")
+        table = Table("saga", "status", "updated", "error")
+        table.columns[0].overflow = "fold"
+        table.add_column("execution", no_wrap=True)
         for r in records:
             table.add_row(
-                r.id,
                 r.saga_name,
                 _styled(r.status.value),
-                _when(r.created_at),
                 _when(r.updated_at),
                 (r.error or "")[:60],
+                r.id,
             )
         Console().print(table)
 
@@ -122,10 +123,11 @@ def register(app: typer.Typer) -> None:
             console.print(f"context: {json.dumps(record.context, default=repr)}")
         except (TypeError, ValueError):
             console.print(f"context: {record.context!r}")
-        table = Table("at", "event", "step", "attempt", "detail")
+        console.print(f"started {_when(record.created_at)}")
+        table = Table("time", "event", "step", "attempt", "detail")
         for e in record.events:
             table.add_row(
-                _when(e.at),
+                _dt.datetime.fromtimestamp(e.at).strftime("%H:%M:%S.%f")[:-3],
                 e.kind.value,
                 e.step or "",
                 str(e.attempt or ""),
