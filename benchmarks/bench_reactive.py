@@ -142,9 +142,16 @@ def v4_reactive_figures() -> tuple[float | None, float | None, float | None]:
 def main() -> None:
     built = build_chain()
     assert asyncio.run(built.to_result()) == asyncio.run(plain_chain()) == Success(10)
-    ours_built = per_call_ns_async(lambda: built)
-    ours_build = per_call_ns_async(build_chain)
-    plain = per_call_ns_async(plain_chain)
+    # Interleaved rounds, best of each: on a shared machine load drifts between cases.
+    ours_built = ours_build = plain = float("inf")
+    for _ in range(3):
+        plain = min(plain, per_call_ns_async(plain_chain))
+        ours_built = min(ours_built, per_call_ns_async(lambda: built))
+        ours_build = min(ours_build, per_call_ns_async(build_chain))
+    flux_ours = flux_gather = float("inf")
+    for _ in range(2):
+        flux_gather = min(flux_gather, best_ms(gather_semaphore, repeat=3))
+        flux_ours = min(flux_ours, best_ms(flux_map_async, repeat=3))
     v4_built, v4_build, v4_flux = v4_reactive_figures()
     rows = [
         Row(
@@ -159,8 +166,8 @@ def main() -> None:
         ),
         Row(
             f"Flux map_async(concurrency={CONCURRENCY}), {ITEMS:,} items",
-            best_ms(flux_map_async),
-            {"gather+Semaphore": best_ms(gather_semaphore), "rfs v4": v4_flux},
+            flux_ours,
+            {"gather+Semaphore": flux_gather, "rfs v4": v4_flux},
             unit="ms",
         ),
     ]

@@ -13,6 +13,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Generator
+from types import CoroutineType
 from typing import Any, Generic, Never, TypeVar, overload
 
 from rfs.result import Failure, Result, Success
@@ -28,6 +29,7 @@ E_co = TypeVar("E_co", covariant=True)
 
 logger = logging.getLogger("rfs.reactive")
 _perf_counter = time.perf_counter
+_Coroutine = CoroutineType
 
 _Run = Callable[[], Awaitable[Result[Any, Any]]]
 
@@ -292,10 +294,13 @@ class MonoResult(Generic[T_co, E_co]):
                 if type(result) is Success or isinstance(result, Success):
                     result = fn(result.value)
                     cls = type(result)
-                    if cls is not Success and cls is not Failure and not isinstance(result, Result):
+                    if cls is _Coroutine or (
+                        cls is not Success and cls is not Failure and not isinstance(result, Result)
+                    ):
                         result = await result  # an awaitable, unless fn was sync
-                        if not isinstance(result, Result):
-                            raise TypeError(_not_a_result("bind_async_result", fn, result))
+                        cls = type(result)
+                        if cls is not Success and cls is not Failure:
+                            _check_result("bind_async_result", fn, result)
             elif kind == _BIND:
                 result = result.bind(fn)
                 if not isinstance(result, Result):
@@ -357,6 +362,11 @@ def _new(
 
 def _not_a_result(step: str, fn: object, value: object) -> str:
     return f"{step}: {fn!r} must return a Result, returned {value!r}"
+
+
+def _check_result(step: str, fn: object, value: object) -> None:
+    if not isinstance(value, Result):
+        raise TypeError(_not_a_result(step, fn, value))
 
 
 def _log(name: str, result: Result[Any, Any], start: float, errors_only: bool) -> None:
