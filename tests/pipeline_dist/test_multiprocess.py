@@ -12,13 +12,14 @@ import time
 import types
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from rfs.pipeline.executors.base import AttemptStatus, InputRef, TaskAttempt
 from rfs.pipeline.executors.multiprocess import MultiprocessExecutor
-from rfs.pipeline.io import FilesystemIOManager
+from rfs.pipeline.io import FilesystemIOManager, MemoryIOManager
 
 from . import dist_tasks
 from .conftest import wait_until
@@ -282,3 +283,13 @@ async def test_task_from_a_file_not_importable_by_name(
     finally:
         del sys.modules[name]
     assert outcome.ok, outcome.error
+
+
+async def test_process_local_io_manager_is_refused(
+    executor: MultiprocessExecutor, make_attempt: MakeAttempt
+) -> None:
+    """A MemoryIOManager cannot carry outputs between processes: a final, explicit failure."""
+    attempt = replace(make_attempt(dist_tasks.noop), io_manager=MemoryIOManager())
+    outcome = await executor.submit(attempt)
+    assert not outcome.ok and not outcome.retryable
+    assert "FilesystemIOManager" in (outcome.error or "")

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from rfs.pipeline.executors._shared_io import refuse_process_local
 from rfs.pipeline.executors.base import AttemptOutcome, AttemptStatus, TaskAttempt
 
 __all__ = ["CeleryExecutor"]
@@ -108,6 +109,9 @@ class CeleryExecutor:
         from rfs.pipeline.celery_app import TASK_NAME, encode_attempt, outcome_from_dict
 
         started = time.time()
+        refused = refuse_process_local(attempt, self.name, started)
+        if refused is not None:
+            return refused
         try:
             blob = encode_attempt(_portable(attempt))
         except Exception as exc:

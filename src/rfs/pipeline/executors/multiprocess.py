@@ -8,6 +8,7 @@ from multiprocessing.context import BaseContext
 from typing import Any
 
 from rfs.pipeline.executors._procpool import Crashed, Done, Raised, TimedOut, WorkerPool
+from rfs.pipeline.executors._shared_io import refuse_process_local
 from rfs.pipeline.executors.base import (
     AttemptOutcome,
     TaskAttempt,
@@ -73,6 +74,9 @@ class MultiprocessExecutor:
                 started_at=started,
                 retryable=False,
             )
+        refused = refuse_process_local(attempt, self.name, started)
+        if refused is not None:
+            return refused
         outcome = await self._pool.run(_run_in_worker, attempt, time_limit=attempt.timeout)
         if isinstance(outcome, Done):
             if isinstance(outcome.value, AttemptOutcome):
