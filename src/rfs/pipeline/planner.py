@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from rfs.pipeline.executors.base import InputMode
 from rfs.pipeline.registry import TaskInfo, TaskRegistry, get_registry
@@ -267,7 +265,7 @@ def _data_inputs(
                 inputs[dep] = DataInput(dep, mode)
             else:
                 got = up.return_type
-                if not is_compatible(got, want):
+                if got is not want and not is_compatible(got, want):
                     mismatches.append(
                         f"task {name!r} parameter {dep!r} expects {describe(want)}, "
                         f"but upstream {dep!r} returns {describe(got)}"
@@ -279,24 +277,15 @@ def _data_inputs(
 
 def _dag_id(dag: DAG) -> str:
     """Content hash of names, edges and run-relevant metadata (same structure, same id)."""
-    spec: list[Any] = []
+    lines = []
     for name, info in dag.nodes.items():
-        spec.append(
-            [
-                name,
-                dag.upstream[name],
-                sorted(dag.data_inputs[name]),
-                sorted(info.tags),
-                info.kind.value,
-                info.max_retries,
-                info.fail_safe,
-                info.stream_output,
-                info.timeout,
-            ]
+        lines.append(
+            f"{name}\x1f{','.join(dag.upstream[name])}\x1f{','.join(sorted(dag.data_inputs[name]))}"
+            f"\x1f{','.join(sorted(info.tags))}\x1f{info.kind.value}\x1f{info.max_retries}"
+            f"\x1f{info.fail_safe}\x1f{info.stream_output}\x1f{info.timeout}"
         )
-    spec.sort()
-    digest = hashlib.sha256(json.dumps(spec, separators=(",", ":")).encode()).hexdigest()
-    return digest[:16]
+    lines.sort()
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
 
 def get_planner(registry: TaskRegistry | None = None) -> Planner:

@@ -67,6 +67,9 @@ class TaskInfo:
         "fail_safe",
         "func",
         "io_manager",
+        "is_async",
+        "is_generator",
+        "is_stream",
         "kind",
         "max_retries",
         "name",
@@ -95,6 +98,12 @@ class TaskInfo:
         self.name = name
         self.func = func
         self.kind = _kind_of(func)
+        #: a coroutine function or an async generator
+        self.is_async = self.kind in (TaskKind.ASYNC, TaskKind.ASYNC_GENERATOR)
+        #: a generator or async generator (its output is a stream)
+        self.is_generator = self.kind in (TaskKind.GENERATOR, TaskKind.ASYNC_GENERATOR)
+        #: output saved item by item (generators, or ``stream_output=True``)
+        self.is_stream = stream_output or self.is_generator
         self.tags = tags
         self.dependencies = dependencies
         self.max_retries = max_retries
@@ -121,21 +130,6 @@ class TaskInfo:
             self._hints = None
 
     # -- derived facts -------------------------------------------------------------------------
-    @property
-    def is_async(self) -> bool:
-        """Whether the function is a coroutine function or an async generator."""
-        return self.kind in (TaskKind.ASYNC, TaskKind.ASYNC_GENERATOR)
-
-    @property
-    def is_generator(self) -> bool:
-        """Whether the function is a generator or async generator (its output is a stream)."""
-        return self.kind in (TaskKind.GENERATOR, TaskKind.ASYNC_GENERATOR)
-
-    @property
-    def is_stream(self) -> bool:
-        """Whether the output is saved item by item (generators, or ``stream_output=True``)."""
-        return self.stream_output or self.is_generator
-
     def _resolve_hints(self) -> dict[str, Any]:
         module = sys.modules.get(self.func.__module__)
         globalns = vars(module) if module is not None else None
@@ -150,12 +144,14 @@ class TaskInfo:
 
     def param_type(self, name: str) -> Any:
         """The annotated type of a parameter (``Any`` when not annotated)."""
-        return self.hints.get(name, Any)
+        hints = self._hints if self._hints is not None else self.hints
+        return hints.get(name, Any)
 
     @property
     def return_type(self) -> Any:
         """The annotated return type (``Any`` when not annotated)."""
-        return self.hints.get("return", Any)
+        hints = self._hints if self._hints is not None else self.hints
+        return hints.get("return", Any)
 
     @property
     def output_item_type(self) -> Any:

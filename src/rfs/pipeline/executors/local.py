@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
 
 from rfs.pipeline.executors.base import (
@@ -42,13 +43,16 @@ class LocalExecutor:
         started = time.time()
         if attempt.kind in (TaskKind.SYNC, TaskKind.GENERATOR):
             loop = asyncio.get_running_loop()
-            work = loop.run_in_executor(self._pool, run_attempt_sync, attempt)
+            work: Awaitable[AttemptOutcome] = loop.run_in_executor(
+                self._pool, run_attempt_sync, attempt
+            )
         else:
-            work = asyncio.ensure_future(run_attempt_async(attempt))
+            work = run_attempt_async(attempt)  # awaited in this task: no extra task per attempt
         if attempt.timeout is None:
             return await work
         try:
-            return await asyncio.wait_for(work, attempt.timeout)
+            async with asyncio.timeout(attempt.timeout):
+                return await work
         except TimeoutError:
             return AttemptOutcome.timed_out(attempt.task_name, attempt.timeout, started_at=started)
 

@@ -1,0 +1,299 @@
+"""Pipelines: per-task overhead vs Prefect, Dagster and Hamilton; planner; registry; streaming RSS.
+
+Peers run the same 1,000-task layered DAG of no-op tasks in the same process as ours. Run
+``python -m benchmarks pipeline``; add ``--streaming-items N`` to size the memory case
+(default 1,000,000 items of 1 KB, written to a temporary folder and removed after).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import types
+from collections.abc import Callable
+from typing import Any
+
+from benchmarks._harness import Row, available, report
+
+LEVELS, WIDTH = 10, 100  # 1,000 tasks; each depends on two tasks of the previous level
+
+
+def layered(levels: int = LEVELS, width: int = WIDTH) -> dict[str, list[str]]:
+    """Task name -> upstream names for a layered DAG."""
+    deps: dict[str, list[str]] = {}
+    for lv in range(levels):
+        for i in range(width):
+            ups = [] if lv == 0 else sorted({f"t{lv - 1}_{i}", f"t{lv - 1}_{(i + 1) % width}"})
+            deps[f"t{lv}_{i}"] = ups
+    return deps
+
+
+def _noop() -> None:
+    return None
+
+
+async def _anoop() -> None:
+    return None
+
+
+def _best(fn: Callable[[], object], repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+# -- ours ------------------------------------------------------------------------------------------
+def rfs_per_task_us(asynchronous: bool = False) -> float:
+    from rfs.pipeline import (
+        LocalExecutor,
+        MemoryIOManager,
+        MemoryRunStore,
+        Planner,
+        TaskRegistry,
+        run_pipeline,
+    )
+
+    deps = layered()
+    registry = TaskRegistry()
+    for name, ups in deps.items():
+        registry.task(_anoop if asynchronous else _noop, name=name, dependencies=ups)
+    plan = Planner(registry).create_execution_plan()
+
+    def once() -> None:
+        async def go() -> None:
+            executor = LocalExecutor()
+            await executor.start()
+            result = await run_pipeline(
+                plan, executor=executor, io_manager=MemoryIOManager(), run_store=MemoryRunStore()
+            )
+            await executor.shutdown()
+            assert result.is_success(), result
+
+        asyncio.run(go())
+
+    return _best(once) / len(deps) * 1e6
+
+
+# -- peers -----------------------------------------------------------------------------------------
+def prefect_per_task_us() -> float | None:
+    if not available("prefect"):
+        return None
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
+    from prefect import flow
+    from prefect import task as ptask
+
+    deps = layered()
+    noop = ptask(_noop)
+
+    @flow
+    def dag() -> None:
+        done: dict[str, Any] = {}
+        for name, ups in deps.items():
+            done[name] = noop.submit(wait_for=[done[u] for u in ups])
+        for future in done.values():
+            future.result()
+
+    dag()  # warm up the ephemeral API
+    return _best(dag, repeat=1) / len(deps) * 1e6
+
+
+def dagster_per_task_us() -> float | None:
+    if not available("dagster"):
+        return None
+    import dagster as dg
+
+    deps = layered()
+    ops = {
+        name: dg.OpDefinition(
+            name=name,
+            ins={f"in_{u}": dg.In(dg.Nothing) for u in ups},
+            compute_fn=lambda context, inputs: None,
+            outs={"result": dg.Out(dg.Nothing)},
+        )
+        for name, ups in deps.items()
+    }
+    graph = dg.GraphDefinition(
+        name="layered",
+        node_defs=list(ops.values()),
+        dependencies={
+            name: {f"in_{u}": dg.DependencyDefinition(u, "result") for u in ups}
+            for name, ups in deps.items()
+        },
+    )
+    job = graph.to_job()
+
+    def once() -> None:
+        assert job.execute_in_process().success
+
+    return _best(once, repeat=1) / len(deps) * 1e6
+
+
+def hamilton_per_task_us() -> float | None:
+    if not available("hamilton"):
+        return None
+    from hamilton import driver
+
+    deps = layered()
+    module = types.ModuleType("hamilton_layered")
+    source = []
+    for name, ups in deps.items():
+        args = ", ".join(f"{u}: int" for u in ups)
+        source.append(f"def {name}({args}) -> int:\n    return 0\n")
+    exec("\n".join(source), module.__dict__)
+    dr = driver.Builder().with_modules(module).build()
+    finals = [n for n in deps if n.startswith(f"t{LEVELS - 1}_")]
+    return _best(lambda: dr.execute(finals), repeat=3) / len(deps) * 1e6
+
+
+def _peer(fn: Callable[[], float | None]) -> float | None:
+    try:
+        return fn()
+    except Exception as exc:  # report, never crash the whole benchmark
+        print(f"  {fn.__name__}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return None
+
+
+# -- planner, registry, streaming ------------------------------------------------------------------
+def planner_ms(n: int) -> tuple[float, int]:
+    """Time to plan and schema-check n typed tasks (data dependencies); also how many
+    mismatches one run reports when 1% of the edges are wrong."""
+    from rfs.pipeline import Planner, SchemaMismatchError, TaskRegistry
+
+    width = max(10, n // 10)
+    deps = layered(n // width, width)
+
+    def build(bad_every: int) -> TaskRegistry:
+        registry = TaskRegistry()
+        ns: dict[str, Any] = {}
+        src = []
+        for k, (name, ups) in enumerate(deps.items()):
+            bad = bad_every and k % bad_every == 0 and ups
+            args = ", ".join(f"{u}: {'str' if bad else 'int'}" for u in ups)
+            src.append(f"def {name}({args}) -> int:\n    return 0\n")
+        exec("\n".join(src), ns)
+        for name, ups in deps.items():
+            registry.task(ns[name], name=name, dependencies=ups)
+        return registry
+
+    good = build(0)
+    planner = Planner(good)
+    seconds = _best(lambda: planner.create_execution_plan(), repeat=3)
+    bad = Planner(build(100))
+    try:
+        bad.create_execution_plan()
+        reported = 0
+    except SchemaMismatchError as exc:
+        reported = len(exc.problems)
+    return seconds * 1e3, reported
+
+
+def registry_lookups_per_s() -> float:
+    from rfs.pipeline import TaskRegistry
+
+    registry = TaskRegistry()
+    for i in range(1000):
+        registry.task(_noop, name=f"t{i}")
+    get = registry.get
+    number = 2_000_000
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(number // 10):
+            get("t500"), get("t1"), get("t999"), get("t42"), get("t7")
+            get("t500"), get("t1"), get("t999"), get("t42"), get("t7")
+        best = min(best, time.perf_counter() - start)
+    return number / best
+
+
+_STREAM_SCRIPT = r"""
+import asyncio, resource, sys, time
+from collections.abc import Iterator
+from rfs.pipeline import FilesystemIOManager, MemoryRunStore, Planner, TaskRegistry, run_pipeline
+n, base = int(sys.argv[1]), sys.argv[2]
+registry = TaskRegistry()
+payload = b"x" * 1024
+
+@registry.task
+def produce() -> Iterator[bytes]:
+    for i in range(n):
+        yield payload
+
+@registry.task(dependencies=["produce"])
+def consume(produce: Iterator[bytes]) -> int:
+    return sum(len(item) for item in produce)
+
+async def main() -> None:
+    start = time.perf_counter()
+    plan = Planner(registry).create_execution_plan()
+    result = await run_pipeline(plan, io_manager=FilesystemIOManager(base),
+                                run_store=MemoryRunStore())
+    assert result.unwrap().output("consume") == n * 1024
+    print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+asyncio.run(main())
+"""
+
+
+def streaming_peak_rss_mb(items: int) -> tuple[float, float]:
+    """Peak RSS of a driver process streaming ``items`` x 1 KB through the filesystem."""
+    base = tempfile.mkdtemp(prefix="rfs-bench-stream-")
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", _STREAM_SCRIPT, str(items), base],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    seconds, rss_kb = out.stdout.split()
+    return float(rss_kb) / 1024, float(seconds)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    items = 1_000_000
+    if "--streaming-items" in argv:
+        items = int(argv[argv.index("--streaming-items") + 1])
+    ours = rfs_per_task_us()
+    peers = {
+        "prefect": _peer(prefect_per_task_us),
+        "dagster": _peer(dagster_per_task_us),
+        "hamilton": _peer(hamilton_per_task_us),
+    }
+    rows = [
+        Row("1,000-task layered DAG, per task (sync no-ops)", ours, peers, "µs"),
+        Row("same, async no-ops (rfs only)", rfs_per_task_us(asynchronous=True), {}, "µs"),
+    ]
+    missing = [name for name, value in peers.items() if value is None]
+    note = f"peers not installed/failed: {', '.join(missing)}" if missing else ""
+    report("Per-task overhead, local in-process executors", rows, note=note)
+
+    plan_rows = []
+    for n in (100, 1_000, 10_000):
+        ms, reported = planner_ms(n)
+        plan_rows.append(Row(f"plan + schema-check {n:,} tasks", ms, {}, "ms"))
+        print(f"  {n:,} tasks with 1% bad edges: {reported} mismatches reported in one error")
+    report("Planner", plan_rows)
+
+    rate = registry_lookups_per_s()
+    report("Registry", [Row("registry.get lookups per second", rate / 1e6, {}, "M/s")])
+
+    rss, seconds = streaming_peak_rss_mb(items)
+    report(
+        "Streaming",
+        [Row(f"driver peak RSS, {items:,} items x 1 KB", rss, {}, "MB")],
+        note=f"filesystem I/O manager, produce + consume took {seconds:.1f} s",
+    )
+
+
+if __name__ == "__main__":
+    main()
