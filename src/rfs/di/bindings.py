@@ -7,8 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rfs.di.markers import MISSING
-from rfs.di.scopes import Scope
+from rfs.di.errors import RegistrationError
+from rfs.di.markers import MISSING, ProfileLike, normalize_profiles
+from rfs.di.scopes import Scope, ScopeLike, as_scope
 
 
 def label_of(key: Any) -> str:
@@ -58,3 +59,58 @@ class Binding:
         if self.profiles is None:
             return self.label
         return f"{self.label} (profile {', '.join(repr(p) for p in self.profiles)})"
+
+
+def make_binding(
+    key: Any,
+    provider: Any,
+    instance: Any,
+    name: str | None,
+    scope: ScopeLike | None,
+    primary: bool,
+    lazy: bool,
+    profile: ProfileLike,
+    kind: str = "binding",
+) -> Binding:
+    """A binding from ``register``/``override`` arguments (instance, class or factory)."""
+    if instance is not MISSING:
+        return Binding(
+            provider=None,
+            scope=Scope.SINGLETON,
+            name=name or label_of(key).strip("'"),
+            kind="instance",
+            keys=tuple(dict.fromkeys([key, name] if name else [key])),
+            profiles=normalize_profiles(profile),
+            primary=primary,
+            lazy=lazy,
+            value=instance,
+            preset=True,
+        )
+    if not callable(provider):
+        raise RegistrationError(
+            f"register({label_of(key)}, {provider!r}): the provider must be a class or a "
+            "callable; pass ready objects as instance="
+        )
+    chosen = as_scope(scope) if scope is not None else Scope.SINGLETON
+    default_name = provider.__name__ if isinstance(provider, type) else label_of(key)
+    keys: list[Any] = [key]
+    if isinstance(provider, type) and provider is not key:
+        keys.append(provider)
+    binding_name = name or default_name.strip("'")
+    keys.append(binding_name)
+    binding = Binding(
+        provider=provider,
+        scope=chosen,
+        name=binding_name,
+        kind=kind,
+        keys=tuple(dict.fromkeys(keys)),
+        profiles=normalize_profiles(profile),
+        primary=primary,
+        lazy=lazy,
+    )
+    if binding.generator is not None and chosen is Scope.PROTOTYPE:
+        raise RegistrationError(
+            f"{binding.label}: a generator factory needs a tracked scope (singleton or "
+            "request) so its teardown runs; prototypes are not tracked"
+        )
+    return binding

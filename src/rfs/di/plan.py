@@ -23,7 +23,7 @@ from rfs.di.errors import (
 )
 from rfs.di.hints import Param, read_params
 from rfs.di.lifecycle import class_hooks, needs_await
-from rfs.di.markers import MISSING, ComponentMeta, profile_matches
+from rfs.di.markers import ComponentMeta, profile_matches
 from rfs.di.scopes import Scope
 
 Getter = Callable[[], Any]
@@ -314,4 +314,20 @@ def meta_keys(cls: type, meta: ComponentMeta, port_bases: Sequence[type]) -> tup
     return tuple(dict.fromkeys(keys))
 
 
-__all__ = ["MISSING", "Compiler", "Dep", "Plan", "build_call", "meta_keys"]
+def dependents(plans: dict[Binding, Plan], key: Any) -> set[Binding]:
+    """Bindings whose compiled plans reach ``key`` (directly or through other plans)."""
+    memo: dict[Binding, bool] = {}
+
+    def reaches(plan: Plan) -> bool:
+        known = memo.get(plan.binding)
+        if known is not None:
+            return known
+        memo[plan.binding] = False
+        hit = any(d.key == key or (d.plan is not None and reaches(d.plan)) for d in plan.deps)
+        memo[plan.binding] = hit
+        return hit
+
+    return {plan.binding for plan in list(plans.values()) if reaches(plan)}
+
+
+__all__ = ["Compiler", "Dep", "Plan", "build_call", "dependents", "meta_keys"]

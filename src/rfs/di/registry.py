@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import contextvars
 import functools
 import importlib
-import inspect
 import pkgutil
 import threading
 import types
@@ -15,21 +13,16 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar, overload
 
-from rfs.di.bindings import Binding, label_of
+from rfs.di.bindings import Binding, make_binding
+from rfs.di.creation import Creation
 from rfs.di.errors import (
-    AsyncResolutionError,
     ContainerValidationError,
     DIError,
     RegistrationError,
-    ScopeNotActiveError,
 )
 from rfs.di.lifecycle import (
     Closer,
     close_all,
-    first_from_async_generator,
-    first_from_generator,
-    start_async,
-    start_sync,
 )
 from rfs.di.markers import (
     MISSING,
@@ -37,12 +30,11 @@ from rfs.di.markers import (
     ProfileLike,
     active_profiles,
     meta_of,
-    normalize_profiles,
     profile_matches,
 )
-from rfs.di.plan import Compiler, Getter, Plan, meta_keys
+from rfs.di.plan import Compiler, Getter, Plan, dependents, meta_keys
 from rfs.di.request import RequestContext, RequestScope
-from rfs.di.scopes import Scope, ScopeLike, as_scope
+from rfs.di.scopes import Scope, ScopeLike
 
 T = TypeVar("T")
 
@@ -64,7 +56,7 @@ class _Cache(dict[Any, Any]):
         return self.slow(key)
 
 
-class Registry:
+class Registry(Creation):
     """A dependency-injection container for one application (or one test).
 
     ``profile`` selects adapters (``"test"``, ``"prod"``, or several); it defaults to
@@ -184,63 +176,9 @@ class Registry:
                 self.register_class(key)
                 return key
             provider = key
-        binding = self._binding(key, provider, instance, name, scope, primary, lazy, profile)
+        binding = make_binding(key, provider, instance, name, scope, primary, lazy, profile)
         self._add(binding)
         return provider if instance is MISSING else instance
-
-    def _binding(
-        self,
-        key: Any,
-        provider: Any,
-        instance: Any,
-        name: str | None,
-        scope: ScopeLike | None,
-        primary: bool,
-        lazy: bool,
-        profile: ProfileLike,
-        kind: str = "binding",
-    ) -> Binding:
-        if instance is not MISSING:
-            return Binding(
-                provider=None,
-                scope=Scope.SINGLETON,
-                name=name or label_of(key).strip("'"),
-                kind="instance",
-                keys=tuple(dict.fromkeys([key, name] if name else [key])),
-                profiles=normalize_profiles(profile),
-                primary=primary,
-                lazy=lazy,
-                value=instance,
-                preset=True,
-            )
-        if not callable(provider):
-            raise RegistrationError(
-                f"register({label_of(key)}, {provider!r}): the provider must be a class or a "
-                "callable; pass ready objects as instance="
-            )
-        chosen = as_scope(scope) if scope is not None else Scope.SINGLETON
-        default_name = provider.__name__ if isinstance(provider, type) else label_of(key)
-        keys: list[Any] = [key]
-        if isinstance(provider, type) and provider is not key:
-            keys.append(provider)
-        binding_name = name or default_name.strip("'")
-        keys.append(binding_name)
-        binding = Binding(
-            provider=provider,
-            scope=chosen,
-            name=binding_name,
-            kind=kind,
-            keys=tuple(dict.fromkeys(keys)),
-            profiles=normalize_profiles(profile),
-            primary=primary,
-            lazy=lazy,
-        )
-        if binding.generator is not None and chosen is Scope.PROTOTYPE:
-            raise RegistrationError(
-                f"{binding.label}: a generator factory needs a tracked scope (singleton or "
-                "request) so its teardown runs; prototypes are not tracked"
-            )
-        return binding
 
     def register_class(self, cls: type) -> Binding | None:
         """Register a class by its annotation (``@Port`` records the port, others bind)."""
@@ -371,176 +309,6 @@ class Registry:
             raise RegistrationError("resolve the registry itself? you already have it")
         return self._compiler.plan_for_key(key)
 
-    # Plan getters (called from compiled closures) -------------------------------------------
-    def _getter_for(self, plan: Plan) -> Getter:
-        binding = plan.binding
-        scope = binding.scope
-        if scope is Scope.SINGLETON:
-            create = self._create_singleton
-
-            def singleton() -> Any:
-                value = binding.value
-                if value is MISSING:
-                    return create(plan)
-                return value
-
-            return singleton
-        if scope is Scope.REQUEST:
-            var = self._request
-            create_in = self._create_in_request
-
-            def request() -> Any:
-                context = var.get()
-                if context is None:
-                    raise ScopeNotActiveError(
-                        f"{binding.label} is request-scoped but no request scope is open; fix: "
-                        "wrap the work in `async with registry.request_scope():` or add "
-                        "rfs.di.fastapi.RequestScopeMiddleware",
-                        (binding.label,),
-                    )
-                value = context.values.get(binding, MISSING)
-                if value is MISSING:
-                    return create_in(plan, context)
-                return value
-
-            return request
-        if plan.is_async:
-            return lambda: self._needs_await(plan)
-        if plan.hooks or binding.generator:
-            raw = plan.raw
-            label = binding.label
-
-            def prototype() -> Any:
-                obj = raw()
-                start_sync(obj, None, label)
-                return obj
-
-            return prototype
-        return plan.raw
-
-    def _needs_await(self, plan: Plan) -> Any:
-        raise AsyncResolutionError(
-            f"{plan.binding.label} needs await (async factory, async on_start or async context "
-            "manager); fix: `await registry.aresolve(...)`, or `await registry.start()` first "
-            "so singletons exist",
-            (plan.binding.label,),
-        )
-
-    def _make_sync(self, plan: Plan, closers: list[Closer]) -> Any:
-        if plan.is_async:
-            self._needs_await(plan)
-        obj = plan.raw()
-        if plan.binding.generator == "sync":
-            obj = first_from_generator(obj, closers)
-        if plan.hooks:
-            start_sync(obj, closers, plan.binding.label)
-        return obj
-
-    def _create_singleton(self, plan: Plan) -> Any:
-        binding = plan.binding
-        with self._lock:
-            if binding.value is not MISSING:
-                return binding.value
-            obj = self._make_sync(plan, self._closers)
-            binding.value = obj
-            return obj
-
-    def _create_in_request(self, plan: Plan, context: RequestContext) -> Any:
-        with context.lock:
-            value = context.values.get(plan.binding, MISSING)
-            if value is not MISSING:
-                return value
-            obj = self._make_sync(plan, context.closers)
-            context.values[plan.binding] = obj
-            return obj
-
-    async def _make_async(self, plan: Plan, closers: list[Closer] | None) -> Any:
-        args: list[Any] = []
-        kwargs: dict[str, Any] = {}
-        for dep in plan.deps:
-            value = dep.const if dep.plan is None else await self._aget(dep.plan)
-            if dep.keyword is None:
-                args.append(value)
-            else:
-                kwargs[dep.keyword] = value
-        binding = plan.binding
-        if binding.provider is None:
-            return binding.value
-        obj = binding.provider(*args, **kwargs)
-        sink = closers if closers is not None else []
-        if binding.generator == "async":
-            obj = await first_from_async_generator(obj, sink)
-        elif binding.generator == "sync":
-            obj = first_from_generator(obj, sink)
-        elif inspect.isawaitable(obj):
-            obj = await obj
-        if plan.hooks:
-            await start_async(obj, closers)
-        return obj
-
-    async def _aget(self, plan: Plan) -> Any:
-        binding = plan.binding
-        if binding.scope is Scope.PROTOTYPE:
-            return await self._make_async(plan, None)
-        if binding.scope is Scope.SINGLETON:
-            if binding.value is not MISSING:
-                return binding.value
-            if not plan.deep_async:
-                return plan.get()
-            return await self._once(
-                plan, self._lock, self._inflight, binding, self._closers, self._store_singleton
-            )
-        context = self._request.get()
-        if context is None:
-            return plan.get()  # raises ScopeNotActiveError with the fix
-        value = context.values.get(binding, MISSING)
-        if value is not MISSING:
-            return value
-        if not plan.deep_async:
-            return plan.get()
-        return await self._once(
-            plan,
-            context.lock,
-            context.inflight,
-            binding,
-            context.closers,
-            lambda b, v: context.values.__setitem__(b, v),
-        )
-
-    def _store_singleton(self, binding: Binding, value: Any) -> None:
-        binding.value = value
-
-    async def _once(
-        self,
-        plan: Plan,
-        lock: threading.RLock,
-        inflight: dict[Binding, concurrent.futures.Future[Any]],
-        binding: Binding,
-        closers: list[Closer],
-        store: Callable[[Binding, Any], None],
-    ) -> Any:
-        """Create ``binding``'s object once even when many tasks (or threads) ask together."""
-        with lock:
-            future = inflight.get(binding)
-            owner = future is None
-            if future is None:
-                future = concurrent.futures.Future()
-                inflight[binding] = future
-        if not owner:
-            return await asyncio.wrap_future(future)
-        try:
-            obj = await self._make_async(plan, closers)
-        except BaseException as exc:
-            with lock:
-                inflight.pop(binding, None)
-            future.set_exception(exc)
-            raise
-        with lock:
-            store(binding, obj)
-            inflight.pop(binding, None)
-        future.set_result(obj)
-        return obj
-
     # -- request scope ----------------------------------------------------------------------
     def request_scope(self) -> RequestScope:
         """Open a request scope: ``async with registry.request_scope(): ...``."""
@@ -571,10 +339,10 @@ class Registry:
             if scope is None and instance is MISSING:
                 current = self._compiler.select(key, (), required=False)
                 scope = current.scope if current is not None else Scope.SINGLETON
-            binding = self._binding(
+            binding = make_binding(
                 key, provider, instance, None, scope, True, True, None, "override"
             )
-            before = self._dependents(key)
+            before = dependents(self._plans, key)
             saved = {b: b.value for b in before if not b.preset}
             for b in saved:
                 b.value = MISSING
@@ -585,7 +353,7 @@ class Registry:
             yield
         finally:
             with self._lock:
-                for b in self._dependents(key) | before:
+                for b in dependents(self._plans, key) | before:
                     if not b.preset:
                         b.value = MISSING
                 for b, value in saved.items():
@@ -595,21 +363,6 @@ class Registry:
                 else:
                     self._overrides[key] = previous
                 self._invalidate()
-
-    def _dependents(self, key: Any) -> set[Binding]:
-        """Bindings whose compiled plans reach ``key`` (directly or through other plans)."""
-        memo: dict[Binding, bool] = {}
-
-        def reaches(plan: Plan) -> bool:
-            known = memo.get(plan.binding)
-            if known is not None:
-                return known
-            memo[plan.binding] = False
-            hit = any(d.key == key or (d.plan is not None and reaches(d.plan)) for d in plan.deps)
-            memo[plan.binding] = hit
-            return hit
-
-        return {plan.binding for plan in list(self._plans.values()) if reaches(plan)}
 
     # -- validation and lifecycle -----------------------------------------------------------
     def problems(self) -> list[DIError]:
