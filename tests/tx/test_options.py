@@ -206,3 +206,31 @@ async def test_callers_network_errors_pass_through(tmp_path):
             await call_api()
     finally:
         await manager.dispose()
+
+
+def test_rfs_v4_spellings():
+    """RFS v4's option names and enums configure the same transaction."""
+    from datetime import timedelta
+
+    from rfs.tx import IsolationLevel, PropagationLevel
+
+    @Tx(
+        isolation=IsolationLevel.REPEATABLE_READ,
+        propagation=PropagationLevel.REQUIRES_NEW,
+        retry_count=4,
+        retry_delay=0.5,
+        readonly=True,
+        rollback_for=[ValueError],
+        timeout=timedelta(seconds=30),
+    )
+    async def fn() -> None: ...
+
+    opts = fn.__rfs_transactional__  # type: ignore[attr-defined]
+    assert (opts.isolation, opts.propagation) == (
+        Isolation.REPEATABLE_READ,
+        Propagation.REQUIRES_NEW,
+    )
+    assert (opts.retries, opts.backoff, opts.read_only, opts.timeout) == (4, 0.5, True, 30.0)
+    assert opts.rollback_for == (ValueError,)
+    with pytest.raises(TypeError, match="retry_count"):
+        Tx(retries=1, retry_count=2)

@@ -15,6 +15,7 @@ from rfs.tx import (
     NoTransactionError,
     RedisTransaction,
     TransactionError,
+    TransactionTimeoutError,
     WatchConflictError,
     current_redis,
     redis_transaction,
@@ -221,3 +222,39 @@ async def test_misuse_is_reported() -> None:
         RedisTransaction(ttl=0)
     with pytest.raises(ValueError, match="retries"):
         RedisTransaction(retries=-1)
+
+
+async def test_timeout_writes_nothing(client: Redis, prefix: str):
+    """Past ``timeout`` the function is cancelled and nothing it queued is written."""
+
+    @RedisTransaction(client=client, timeout=0.05)
+    async def slow() -> Result[None, TransactionError]:
+        current_redis().set(f"{prefix}k", "v")
+        await asyncio.sleep(5)
+        return Success(None)
+
+    result = await slow()
+    assert isinstance(result, Failure)
+    assert isinstance(result.error, TransactionTimeoutError)
+    assert await client.exists(f"{prefix}k") == 0
+
+
+async def test_rfs_v4_spellings(client: Redis, prefix: str):
+    """watch_keys, key_pattern and retry_count (RFS v4 names) watch and retry as watch= does."""
+    await client.set(f"{prefix}a", 1)
+    calls = []
+
+    @RedisTransaction(
+        client=client, watch_keys=[f"{prefix}a"], key_pattern=prefix + "{name}", retry_count=1
+    )
+    async def touch(name: str) -> None:
+        calls.append(name)
+        await client.incr(f"{prefix}a")  # conflicts on every attempt
+        current_redis().set(prefix + name, 1)
+
+    with pytest.raises(WatchConflictError):
+        await touch("b")
+    assert len(calls) == 2
+    assert await client.exists(f"{prefix}b") == 0
+    with pytest.raises(ValueError, match="pipeline"):
+        RedisTransaction(pipeline=False)

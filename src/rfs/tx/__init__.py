@@ -15,6 +15,8 @@ _EXPORTS: dict[str, str] = {
     "transactional": "rfs.tx.decorator",
     "Propagation": "rfs.tx.options",
     "Isolation": "rfs.tx.options",
+    "IsolationLevel": "rfs.tx.options",
+    "PropagationLevel": "rfs.tx.options",
     "TransactionManager": "rfs.tx.manager",
     "configure": "rfs.tx.manager",
     "get_manager": "rfs.tx.manager",
@@ -49,8 +51,10 @@ __all__ = [
     "DistributedTransaction",
     "IllegalTransactionStateError",
     "Isolation",
+    "IsolationLevel",
     "NoTransactionError",
     "Propagation",
+    "PropagationLevel",
     "RedisTransaction",
     "RedisTx",
     "SerializationError",
@@ -107,7 +111,7 @@ if TYPE_CHECKING:
         WatchConflictError,
     )
     from rfs.tx.manager import DEFAULT_DATABASE_URL, TransactionManager, configure, get_manager
-    from rfs.tx.options import Isolation, Propagation
+    from rfs.tx.options import Isolation, IsolationLevel, Propagation, PropagationLevel
     from rfs.tx.redis import (
         RedisTransaction,
         RedisTx,

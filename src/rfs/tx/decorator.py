@@ -7,7 +7,9 @@ import inspect
 import re
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from rfs.result import Failure, Success
@@ -21,7 +23,7 @@ __all__ = ["Transactional", "transactional"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 _RESULT_NAMES = re.compile(r"^(?:[\w.]+\.)?(?:Result|Success|Failure|MonoResult)\b")
-_EXCEPTIONS = type[BaseException] | tuple[type[BaseException], ...]
+_EXCEPTIONS = type[BaseException] | Iterable[type[BaseException]]
 
 
 @overload
@@ -31,13 +33,16 @@ def Transactional(
     *,
     propagation: Propagation | str = ...,
     isolation: Isolation | str | None = ...,
-    read_only: bool = ...,
-    timeout: float | None = ...,
+    read_only: bool | None = ...,
+    timeout: float | timedelta | None = ...,
     rollback_for: _EXCEPTIONS = ...,
     no_rollback_for: _EXCEPTIONS = ...,
-    retries: int = ...,
-    backoff: float = ...,
+    retries: int | None = ...,
+    backoff: float | None = ...,
     manager: TransactionManager | None = ...,
+    retry_count: int | None = ...,
+    retry_delay: float | None = ...,
+    readonly: bool | None = ...,
 ) -> Callable[[F], F]: ...
 def Transactional(
     fn: Callable[..., Any] | None = None,
@@ -45,13 +50,16 @@ def Transactional(
     *,
     propagation: Propagation | str = Propagation.REQUIRED,
     isolation: Isolation | str | None = None,
-    read_only: bool = False,
-    timeout: float | None = None,
+    read_only: bool | None = None,
+    timeout: float | timedelta | None = None,
     rollback_for: _EXCEPTIONS = (),
     no_rollback_for: _EXCEPTIONS = (),
-    retries: int = 0,
-    backoff: float = 0.05,
+    retries: int | None = None,
+    backoff: float | None = None,
     manager: TransactionManager | None = None,
+    retry_count: int | None = None,
+    retry_delay: float | None = None,
+    readonly: bool | None = None,
 ) -> Any:
     """Run the decorated function in a transaction; its session is ``current_session()``.
 
@@ -72,6 +80,9 @@ def Transactional(
       SQLite is busy. The function must be safe to run again (no side effects outside the
       database).
     - ``manager``: the ``TransactionManager`` to use; by default ``rfs.tx.get_manager()``.
+    - RFS v4 spellings are accepted: ``retry_count`` (``retries``), ``retry_delay``
+      (``backoff``), ``readonly`` (``read_only``), ``IsolationLevel``/``PropagationLevel``
+      members, lists of exception classes, and a ``timedelta`` timeout.
 
     Failures of the transaction itself (timeout, retries exhausted, lost connection) are
     returned as ``Failure(TransactionError)`` when the function is annotated to return a
@@ -81,12 +92,12 @@ def Transactional(
     opts = TxOptions(
         propagation=_propagation(propagation),
         isolation=_isolation(isolation),
-        read_only=bool(read_only),
+        read_only=bool(_either("read_only", read_only, "readonly", readonly, False)),
         timeout=_timeout(timeout),
         rollback_for=_exceptions("rollback_for", rollback_for),
         no_rollback_for=_exceptions("no_rollback_for", no_rollback_for),
-        retries=_count("retries", retries),
-        backoff=_seconds("backoff", backoff),
+        retries=_count("retries", _either("retries", retries, "retry_count", retry_count, 0)),
+        backoff=_seconds("backoff", _either("backoff", backoff, "retry_delay", retry_delay, 0.05)),
         manager=_manager(manager),
     )
     if fn is None:
@@ -164,7 +175,18 @@ def _is_result_type(annotation: Any) -> bool:
     return isinstance(annotation, type) and name in ("Result", "MonoResult")
 
 
+def _either(name: str, value: Any, old: str, old_value: Any, default: Any) -> Any:
+    """The option given under its name or its RFS v4 name (not both), else ``default``."""
+    if value is not None and old_value is not None:
+        raise TypeError(f"@Transactional takes {name}= or its older name {old}=, not both")
+    if value is not None:
+        return value
+    return default if old_value is None else old_value
+
+
 def _propagation(value: Propagation | str) -> Propagation:
+    if isinstance(value, Enum) and not isinstance(value, Propagation):
+        value = value.name  # an equivalent enum from elsewhere (RFS v4's PropagationLevel)
     try:
         return Propagation(value.upper() if isinstance(value, str) else value)
     except ValueError:
@@ -175,6 +197,8 @@ def _propagation(value: Propagation | str) -> Propagation:
 def _isolation(value: Isolation | str | None) -> Isolation | None:
     if value is None or isinstance(value, Isolation):
         return value
+    if isinstance(value, Enum):
+        value = value.name  # an equivalent enum from elsewhere (RFS v4's IsolationLevel)
     try:
         return Isolation(str(value).upper().replace("_", " "))
     except ValueError:
@@ -182,7 +206,9 @@ def _isolation(value: Isolation | str | None) -> Isolation | None:
         raise ValueError(f"unknown isolation level {value!r}; use one of {names}") from None
 
 
-def _timeout(value: float | None) -> float | None:
+def _timeout(value: float | timedelta | None) -> float | None:
+    if isinstance(value, timedelta):
+        value = value.total_seconds()
     return None if value is None else _seconds("timeout", value, positive=True)
 
 
@@ -201,7 +227,7 @@ def _count(name: str, value: int) -> int:
 
 
 def _exceptions(name: str, value: _EXCEPTIONS) -> tuple[type[BaseException], ...]:
-    items = value if isinstance(value, tuple) else (value,)
+    items = (value,) if isinstance(value, (type, str)) else tuple(value)
     for item in items:
         if not (isinstance(item, type) and issubclass(item, BaseException)):
             raise TypeError(f"@Transactional({name}=...) takes exception classes, not {item!r}")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rfs.tx.manager import TransactionManager
 
-__all__ = ["Isolation", "Propagation", "TxOptions"]
+__all__ = ["Isolation", "IsolationLevel", "Propagation", "PropagationLevel", "TxOptions"]
 
 
 class Propagation(StrEnum):
@@ -36,6 +36,11 @@ class Isolation(StrEnum):
     READ_COMMITTED = "READ COMMITTED"
     REPEATABLE_READ = "REPEATABLE READ"
     SERIALIZABLE = "SERIALIZABLE"
+
+
+#: RFS v4 names of the same enums
+PropagationLevel = Propagation
+IsolationLevel = Isolation
 
 
 @dataclass(frozen=True, slots=True)

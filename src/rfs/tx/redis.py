@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from rfs.result import Failure
 from rfs.tx.decorator import returns_result
-from rfs.tx.errors import ConnectionLostError, NoTransactionError, WatchConflictError
+from rfs.tx.errors import (
+    ConnectionLostError,
+    NoTransactionError,
+    TransactionTimeoutError,
+    WatchConflictError,
+)
 from rfs.tx.outcome import report
 
 if TYPE_CHECKING:
@@ -124,6 +129,11 @@ def RedisTransaction(
     backoff: float = ...,
     client: Redis | None = ...,
     url: str | None = ...,
+    timeout: float | None = ...,
+    watch_keys: Iterable[str] | None = ...,
+    key_pattern: str | None = ...,
+    retry_count: int | None = ...,
+    pipeline: bool = ...,
 ) -> Callable[[F], F]: ...
 def RedisTransaction(
     fn: Callable[..., Any] | None = None,
@@ -131,10 +141,15 @@ def RedisTransaction(
     *,
     watch: WatchSpec | Iterable[WatchSpec] = (),
     ttl: float | timedelta | None = None,
-    retries: int = 5,
+    retries: int | None = None,
     backoff: float = 0.005,
     client: Redis | None = None,
     url: str | None = None,
+    timeout: float | None = None,
+    watch_keys: Iterable[str] | None = None,
+    key_pattern: str | None = None,
+    retry_count: int | None = None,
+    pipeline: bool = True,
 ) -> Any:
     """Run the decorated coroutine as one Redis MULTI/EXEC transaction.
 
@@ -147,13 +162,24 @@ def RedisTransaction(
       that the call fails with ``WatchConflictError``. ``backoff`` is the first pause.
     - ``client`` or ``url``: the Redis to use; else ``configure_redis()``'s, else
       ``RFS_REDIS_URL``, else ``redis://127.0.0.1:6379/0``.
+    - ``timeout``: seconds for the whole call, retries included; past it nothing is written
+      and the call fails with ``TransactionTimeoutError``.
+    - RFS v4 spellings are accepted: ``watch_keys`` and ``key_pattern`` (more keys to watch),
+      ``retry_count`` (``retries``) and ``pipeline=True``.
 
     Conflicts that outlast the retries and lost connections are returned as
     ``Failure(TransactionError)`` when the function is annotated to return a ``Result``, and
     raised otherwise. The function must be safe to run again.
     """
-    keys = _watch_specs(watch)
+    keys = _watch_specs(watch) + tuple(watch_keys or ()) + ((key_pattern,) if key_pattern else ())
     seconds = _ttl(ttl)
+    if retries is not None and retry_count is not None:
+        raise TypeError("@RedisTransaction takes retries= or its older name retry_count=, not both")
+    retries = retries if retries is not None else retry_count if retry_count is not None else 5
+    if not pipeline:
+        raise ValueError("@RedisTransaction always sends its writes as one MULTI/EXEC pipeline")
+    if timeout is not None and (isinstance(timeout, bool) or not timeout > 0):
+        raise ValueError(f"@RedisTransaction(timeout=...) takes seconds > 0, not {timeout!r}")
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise ValueError(f"@RedisTransaction(retries=...) takes a whole number >= 0: {retries!r}")
     if client is not None and url is not None:
@@ -164,7 +190,7 @@ def RedisTransaction(
             raise TypeError(
                 f"@RedisTransaction decorates async functions; {func.__qualname__} is not one"
             )
-        tx = _Spec(func, keys, seconds, retries, backoff, client, url)
+        tx = _Spec(func, keys, seconds, retries, backoff, client, url, timeout)
 
         @functools.wraps(func)
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -190,8 +216,10 @@ class _Spec:
         backoff: float,
         client: Redis | None,
         url: str | None,
+        timeout: float | None,
     ) -> None:
         self.fn = fn
+        self.timeout = timeout
         self.watch = watch
         self.ttl = ttl
         self.retries = retries
@@ -226,17 +254,23 @@ class _Spec:
 
         client = self.client or _client(self.url)
         keys = self.keys(args, kwargs) if self.watch else []
+        deadline = None
+        if self.timeout is not None:
+            deadline = asyncio.get_running_loop().time() + self.timeout
         attempt = 1
         while True:
             phase = "body"
+            limit: asyncio.Timeout | None = None
             try:
                 async with client.pipeline(transaction=True) as pipe:
                     if keys:
                         await pipe.watch(*keys)
                     tx = RedisTx(client, pipe)
                     token = _CURRENT.set(tx)
+                    limit = asyncio.timeout_at(deadline)
                     try:
-                        result = await self.fn(*args, **kwargs)
+                        async with limit:
+                            result = await self.fn(*args, **kwargs)
                     finally:
                         _CURRENT.reset(token)
                     if isinstance(result, Failure) or not tx.commands:
@@ -254,6 +288,13 @@ class _Spec:
                     return report(conflict, exc, self.wants_result)
                 await asyncio.sleep(self.backoff * 2.0 ** (attempt - 1) * random.random())
                 attempt += 1
+            except TimeoutError as exc:  # the deadline passed while the function ran
+                if limit is None or not limit.expired():
+                    raise
+                late = TransactionTimeoutError(
+                    f"Redis transaction exceeded its timeout of {self.timeout}s: nothing written"
+                )
+                return report(late, exc, self.wants_result)
             except (RedisConnectionError, RedisTimeoutError) as exc:
                 outcome = "the outcome is unknown" if phase == "commit" else "nothing written"
                 error = ConnectionLostError(f"Redis connection lost ({phase}): {outcome}: {exc}")
