@@ -94,7 +94,7 @@ def _per_class(
 def rfs_build_validate_200() -> float:
     """ns to register 200 annotated classes (each taking the previous two) and validate()."""
     best = float("inf")
-    for _ in range(7):
+    for _ in range(15):
         classes: list[type] = []
         for i in range(200):
             deps = classes[-2:]

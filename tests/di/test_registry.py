@@ -295,3 +295,15 @@ async def test_aresolve_awaits_async_factories_deep_in_the_graph() -> None:
     registry.register(Service)
     service = await registry.aresolve(Service)
     assert service.repo.db.url == "deep"
+
+
+def test_bad_registrations_say_what_to_pass_instead() -> None:
+    """A non-callable provider or a non-class key alone is refused with the right form."""
+    registry = Registry()
+    with pytest.raises(RegistrationError, match="pass ready objects as instance="):
+        registry.register(Database, 42)
+    with pytest.raises(RegistrationError, match="give a class, or a key with a provider"):
+        registry.register(42)
+    with pytest.raises(RegistrationError, match="has no RFS annotation"):
+        registry.register_class(Database)
+    assert Database not in registry
