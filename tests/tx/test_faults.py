@@ -160,3 +160,41 @@ async def test_dropped_connection_raises_for_plain_functions(pg: TransactionMana
     with pytest.raises(ConnectionLostError) as caught:
         await work()
     assert caught.value.__cause__ is not None
+
+
+def test_sync_serialization_failure_is_retried(pg: TransactionManager, bookings: str):
+    """Sync functions in two threads hit the same write skew; the aborted one retries."""
+    import threading
+
+    from rfs.tx import current_sync_session
+
+    attempts: Counter[str] = Counter()
+    both_read = threading.Barrier(2, timeout=10)
+    results: dict[str, object] = {}
+
+    @Tx(manager=pg, isolation="SERIALIZABLE", retries=3, backoff=0.01)
+    def book(who: str) -> Result[int, TransactionError]:
+        attempts[who] += 1
+        session = current_sync_session()
+        seen = int(session.execute(text(f"SELECT count(*) FROM {bookings}")).scalar_one())
+        if attempts[who] == 1:
+            both_read.wait()
+        session.execute(
+            text(f"INSERT INTO {bookings} (who, seen) VALUES (:who, :seen)"),
+            {"who": who, "seen": seen},
+        )
+        return Success(seen)
+
+    threads = [
+        threading.Thread(target=lambda w=who: results.__setitem__(w, book(w)))
+        for who in ("ann", "bob")
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        pg.dispose_sync()
+    assert sorted(r.unwrap() for r in results.values()) == [0, 1]  # type: ignore[attr-defined]
+    assert sorted(attempts.values()) == [1, 2]
