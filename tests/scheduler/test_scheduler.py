@@ -261,3 +261,98 @@ async def test_context_manager_starts_and_stops(
     async with Scheduler(publisher, clock=clock) as scheduler:
         assert scheduler.running and scheduler.is_leader
     assert not scheduler.running
+
+
+async def test_event_factory_that_raises_keeps_the_event_trigger_alive(
+    clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An event trigger whose factory raises on one event logs it and handles the next."""
+    broker = InMemoryBroker()
+    publisher = InMemoryPublisher(broker)
+    consumer = InMemoryConsumer(broker)
+    out = consumer.consume("out")
+
+    def factory(event: Event) -> Event:
+        if event.data == "bad":
+            raise ValueError("cannot convert 'bad'")
+        return Event("out", data=event.data)
+
+    scheduler = Scheduler(publisher, clock=clock)
+    trigger = create_event_trigger(consumer=consumer, source_topic="in", event_factory=factory)
+    await scheduler.register_trigger("convert", trigger, "out")
+    await scheduler.start()
+    await asyncio.sleep(0)
+    with caplog.at_level(logging.ERROR, logger="rfs.scheduler"):
+        await publisher.publish("in", Event("in", data="bad"))
+        await publisher.publish("in", Event("in", data="good"))
+        received = await asyncio.wait_for(anext(aiter(out)), 5)
+    assert received.data == "good"
+    assert "cannot convert 'bad'" in caplog.text
+    info = scheduler.get("convert")
+    assert info is not None and info.failures == 1 and info.fires == 1
+    await scheduler.stop()
+    await out.close()
+    await broker.close()
+
+
+async def test_publisher_failure_is_logged_not_raised(
+    clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A publisher returning Failure makes the fire a logged failure; later fires still run."""
+    attempts: list[str] = []
+
+    class Refusing:
+        async def publish(self, topic: str, event: object) -> Failure[str]:
+            attempts.append(topic)
+            return Failure("broker is full")
+
+    scheduler = Scheduler(Refusing(), clock=clock)
+    await scheduler.register_trigger("t", create_interval_trigger(seconds=1), "topic")
+    await scheduler.start()
+    with caplog.at_level(logging.ERROR, logger="rfs.scheduler"):
+        await clock.advance(timedelta(seconds=3))
+    await scheduler.stop()
+    assert len(attempts) == 3
+    assert "broker is full" in caplog.text
+    assert scheduler.list()[0].failures == 3
+
+
+async def test_stale_fencing_token_stops_firing(clock: FakeClock) -> None:
+    """When the store holds a newer leader's token, the scheduler steps down instead of firing."""
+    from rfs.scheduler import MemoryStateStore, TriggerState
+
+    class OneShotLock:
+        lease = 60.0
+        renew_interval = 0.01
+
+        async def acquire(self) -> int | None:
+            return 1
+
+        async def renew(self) -> bool:
+            return True
+
+        async def release(self) -> None:
+            return None
+
+        async def close(self) -> None:
+            return None
+
+    store = MemoryStateStore()
+    publisher = RecordingPublisher(clock)
+    scheduler = Scheduler(publisher, clock=clock, store=store, leader=OneShotLock())
+    await scheduler.register_trigger("t", create_interval_trigger(seconds=10), "t")
+    await scheduler.start()
+    for _ in range(100):
+        if scheduler.is_leader:
+            break
+        await asyncio.sleep(0.01)
+    assert scheduler.fencing_token == 1
+    await clock.advance(timedelta(seconds=10))
+    assert len(publisher.published) == 1
+    # a newer leader (token 2) writes; our next save is refused and we stop leading
+    await store.save([TriggerState("t", cursor=START)], 2)
+    await clock.advance(timedelta(seconds=10))
+    assert not scheduler._leading
+    await clock.advance(timedelta(seconds=30))
+    assert len(publisher.published) == 2  # the fire in flight when refused, then nothing
+    await scheduler.stop()

@@ -96,10 +96,11 @@ def create_event_trigger(
     source_topic: str,
     event_factory: EventFactory | None = None,
     *,
+    group: str | None = None,
     description: str = "",
 ) -> EventTrigger:
     """An event trigger: each event on ``source_topic`` read from ``consumer`` fires it."""
-    return EventTrigger(consumer, source_topic, event_factory, description=description)
+    return EventTrigger(consumer, source_topic, event_factory, group=group, description=description)
 
 
 def create_api_trigger(

@@ -90,6 +90,7 @@ class _Entry:
         "cursor",
         "failures",
         "fires",
+        "fresh",
         "last_error",
         "last_fired",
         "name",
@@ -111,6 +112,7 @@ class _Entry:
         self.next_fire: datetime | None = None
         self.version = 0
         self.fires = 0
+        self.fresh = True  # no stored state yet: counts from when firing starts
         self.failures = 0
         self.last_error: str | None = None
         self.last_fired: datetime | None = None
@@ -195,6 +197,7 @@ class Scheduler:
             self._stored = await self.store.load_all()
         stored = self._stored.get(name)
         if stored is not None:
+            entry.fresh = False
             entry.paused = stored.paused
             if stored.cursor is not None:
                 entry.cursor = stored.cursor
@@ -412,16 +415,21 @@ class Scheduler:
 
     # -- the loop --------------------------------------------------------------------------
 
-    def _schedule(self, entry: _Entry, upcoming: datetime | bool | None = False) -> None:
-        """Queue the entry's next fire (``upcoming`` when the caller computed it already)."""
+    def _schedule(self, entry: _Entry) -> None:
+        """Compute the entry's next fire time after its cursor and queue it."""
+        trigger = entry.trigger
+        if isinstance(trigger, ScheduleTrigger) and entry.cursor is not None:
+            self._schedule_at(entry, trigger.next_fire_time(entry.cursor))
+        else:
+            entry.version += 1
+
+    def _schedule_at(self, entry: _Entry, upcoming: datetime | None) -> None:
+        """Queue the entry to fire at ``upcoming`` (None: it has no more fires)."""
         entry.version += 1
         trigger = entry.trigger
-        if not isinstance(trigger, ScheduleTrigger) or entry.cursor is None:
+        if not isinstance(trigger, ScheduleTrigger):
             return
-        if upcoming is False:
-            entry.next_fire = trigger.next_fire_time(entry.cursor)
-        else:
-            entry.next_fire = upcoming  # type: ignore[assignment]
+        entry.next_fire = upcoming
         if entry.next_fire is None or entry.paused:
             return
         wake = entry.next_fire
@@ -474,9 +482,18 @@ class Scheduler:
         """Adopt the stored state (another instance may have fired since we last led)."""
         self._needs_reload = False
         self._stored = await self.store.load_all()
+        now = self.clock.now()
         for entry in self._entries.values():
             stored = self._stored.get(entry.name)
-            if stored is None or (stored.cursor, stored.paused) == (entry.cursor, entry.paused):
+            if stored is None:
+                if entry.fresh and entry.cursor is not None and entry.cursor < now:
+                    # registered before firing started: nothing is owed for that wait
+                    entry.cursor = now
+                    self._schedule(entry)
+                entry.fresh = False
+                continue
+            entry.fresh = False
+            if (stored.cursor, stored.paused) == (entry.cursor, entry.paused):
                 continue  # already scheduled from this state
             entry.paused = stored.paused
             if stored.cursor is not None:
@@ -523,7 +540,10 @@ class Scheduler:
         for entry, plan in planned:
             if self._entries.get(entry.name) is entry:
                 # the plan's upcoming time is right unless firing stopped part-way
-                self._schedule(entry, plan.upcoming if entry.cursor == plan.cursor else False)
+                if entry.cursor == plan.cursor:
+                    self._schedule_at(entry, plan.upcoming)
+                else:
+                    self._schedule(entry)
         await self._save([e for e, _ in planned if e.name in self._entries])
 
     async def _fire_plan(self, entry: _Entry, plan: FirePlan, now: datetime) -> None:
@@ -621,7 +641,12 @@ class Scheduler:
         while not self._stopping:
             subscription: Any = None
             try:
-                subscription = trigger.consumer.consume(trigger.source_topic)
+                if trigger.group is None:
+                    subscription = trigger.consumer.consume(trigger.source_topic)
+                else:
+                    subscription = trigger.consumer.consume(
+                        trigger.source_topic, group=trigger.group
+                    )
                 async for source in subscription:
                     if entry.paused:
                         continue

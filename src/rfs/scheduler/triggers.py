@@ -18,7 +18,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 class Consumer(Protocol):
     """What an event trigger reads from: ``consume(pattern)`` is an async iterator of events."""
 
-    def consume(self, pattern: str) -> Any: ...
+    def consume(self, pattern: str, *, group: str | None = None) -> Any: ...
 
 
 def _seconds(value: timedelta | float | None, what: str) -> timedelta | None:
@@ -215,7 +215,8 @@ class DateTrigger(ScheduleTrigger):
 class EventTrigger(Trigger):
     """Fires for each event on ``source_topic`` (a pattern) read from ``consumer``.
 
-    ``event_factory(event)`` builds the event to publish; returning None drops it.
+    ``event_factory(event)`` builds the event to publish; returning None drops it. ``group``
+    is passed to ``consume`` so that replicas on a durable broker share the events.
     """
 
     kind: ClassVar[str] = "event"
@@ -226,9 +227,11 @@ class EventTrigger(Trigger):
         source_topic: str,
         event_factory: EventFactory | None = None,
         *,
+        group: str | None = None,
         description: str = "",
     ) -> None:
         super().__init__(event_factory, description)
+        self.group = group
         if not hasattr(consumer, "consume"):
             raise TypeError(f"consumer must have a consume(pattern) method, got {consumer!r}")
         if not source_topic:
