@@ -47,7 +47,8 @@ class TransactionTimeoutError(TransactionError):
 
 
 class SerializationError(TransactionError):
-    """Serialization failures or deadlocks (SQLSTATE 40001/40P01) outlasted every retry."""
+    """Serialization failures, deadlocks (SQLSTATE 40001/40P01) or a busy SQLite database
+    outlasted every retry."""
 
     code = "serialization"
 

@@ -13,7 +13,7 @@ from rfs.tx.errors import (
     TransactionTimeoutError,
     UnexpectedRollbackError,
 )
-from rfs.tx.faults import is_disconnect, is_retryable, is_timeout
+from rfs.tx.faults import is_disconnect, is_retryable, is_timeout, sqlstate
 from rfs.tx.options import TxOptions
 
 __all__ = [
@@ -83,8 +83,9 @@ def rollback_only_error() -> UnexpectedRollbackError:
 
 
 def serialization_error(cause: BaseException, attempts: int) -> SerializationError:
+    kind = "database busy" if sqlstate(cause) is None else "serialization failure or deadlock"
     return SerializationError(
-        f"serialization failure or deadlock after {attempts} attempt(s), rolled back: "
+        f"{kind} after {attempts} attempt(s), rolled back (raise retries= to try more): "
         f"{_short(cause)}",
         attempts=attempts,
     )
