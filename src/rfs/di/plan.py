@@ -305,6 +305,8 @@ def _preset(binding: Binding) -> Getter:
 
 def meta_keys(cls: type, meta: ComponentMeta, port_bases: Sequence[type]) -> tuple[Any, ...]:
     """Keys an annotated class is found under: itself, its name, and its port(s)."""
+    if meta.port is None and not port_bases and meta.name == cls.__name__:
+        return (cls, meta.name)
     keys: list[Any] = [cls, meta.name]
     if meta.name != cls.__name__:
         keys.append(cls.__name__)

@@ -229,13 +229,15 @@ class Registry(Creation):
                 if old is not None:
                     self._drop(old)
                 self._by_provider[ident] = binding
+            index, names = self._index, self._names
             for key in binding.keys:
-                self._index.setdefault(key, []).append(binding)
+                entries = index.get(key)
+                if entries is None:
+                    index[key] = [binding]
+                else:
+                    entries.append(binding)
                 if isinstance(key, type):
-                    self._names.setdefault(key.__name__, key)
-            provider = binding.provider
-            if isinstance(provider, type):
-                self._names.setdefault(provider.__name__, provider)
+                    names.setdefault(key.__name__, key)
             self._bindings[binding] = None
             self._invalidate()
 
