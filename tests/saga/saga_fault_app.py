@@ -213,8 +213,20 @@ def drive(log_url: str, effects: str, count: int, seed: int) -> dict[str, Any]:
         "kills": kills,
         "statuses": {s: list(statuses.values()).count(s) for s in set(statuses.values())},
         "problems": problems[:20],
-        "max_recovery_start_s": max(latencies, default=0.0),
+        "recovery_start_s": _percentiles(latencies),
     }
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    """p50/p90/p99/max of ``values`` (seconds, rounded to ms)."""
+    if not values:
+        return {}
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+
+    return {"p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": round(ordered[-1], 3)}
 
 
 def main(argv: list[str]) -> None:

@@ -359,3 +359,22 @@ async def test_watch_recovers_in_the_background(log: SagaLog, registry: SagaRegi
     await watcher
     record = await log.load("w1")
     assert record is not None and record.status is SagaStatus.COMPLETED
+
+
+async def test_changed_definition_is_not_recovered(log: SagaLog, registry: SagaRegistry) -> None:
+    """An execution whose logged steps the current definition lacks is reported, not run."""
+    import asyncio
+
+    old = Saga("evolving", registry=registry, log=log, lease=0.05)
+    old.add_step("reserve", lambda ctx: None)
+    old.add_step("charge", lambda ctx: (_ for _ in ()).throw(Abort()))
+    with pytest.raises(Abort):
+        await old.execute({}, execution_id="v1")
+    calls: list[str] = []
+    new = Saga("evolving", registry=registry, log=log)
+    new.add_step("reserve", lambda ctx: calls.append("reserve"))
+    new.add_step("bill", lambda ctx: calls.append("bill"))
+    await asyncio.sleep(0.1)
+    report = (await log.recover(registry)).unwrap()
+    assert report.mismatched == ["v1"]
+    assert report.results == {} and calls == []

@@ -164,5 +164,10 @@ def register(app: typer.Typer) -> None:
                 f"[yellow]{len(report.unknown)} executions of sagas not defined by the imported"
                 f" modules (use --import):[/yellow] {', '.join(report.unknown[:10])}"
             )
-        if report.failed or report.unknown:
+        if report.mismatched:
+            console.print(
+                f"[yellow]{len(report.mismatched)} executions whose saga definition changed"
+                f" since they were logged:[/yellow] {', '.join(report.mismatched[:10])}"
+            )
+        if report.failed or report.unknown or report.mismatched:
             raise typer.Exit(2)

@@ -13,6 +13,7 @@ from rfs.saga.errors import SagaError, SagaLogError
 from rfs.saga.execution import SagaExecution, owner_is_dead, process_owner
 from rfs.saga.records import ACTIVE_STATUSES, ExecutionRecord, SagaStatus
 from rfs.saga.registry import SagaRegistry, get_saga_registry
+from rfs.saga.saga import Saga
 from rfs.saga.store import SagaStore
 
 
@@ -22,12 +23,14 @@ class RecoveryReport:
 
     ``results`` maps each recovered execution id to its final Result; ``unknown`` lists
     executions whose saga is not registered in this process (import its module);
-    ``busy`` lists executions another live process still holds.
+    ``busy`` lists executions another live process still holds; ``mismatched`` those whose
+    logged steps the registered saga no longer has (its definition changed): left as they are.
     """
 
     results: dict[str, Result[Any, SagaError]] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
     busy: list[str] = field(default_factory=list)
+    mismatched: list[str] = field(default_factory=list)
 
     @property
     def completed(self) -> list[str]:
@@ -43,7 +46,7 @@ class RecoveryReport:
 
     @property
     def failed(self) -> list[str]:
-        """Executions still not final or with failed compensations: they need attention."""
+        """Recovered but not completed or compensated (failed compensations): need a person."""
         done = set(self.completed) | set(self.compensated)
         return [i for i in self.results if i not in done]
 
@@ -53,6 +56,15 @@ def is_interrupted(record: ExecutionRecord, now: float) -> bool:
     if record.status not in ACTIVE_STATUSES:
         return False
     return record.lease_until < now or owner_is_dead(record.owner)
+
+
+def _matches(saga: Saga, record: ExecutionRecord) -> bool:
+    """Whether every step the log names is still at the same place in the definition."""
+    names = [step.name for step in saga.steps]
+    return all(
+        event.index is None or (event.index < len(names) and names[event.index] == event.step)
+        for event in record.events
+    )
 
 
 async def recover(
@@ -87,6 +99,9 @@ async def recover(
             if full is None:  # deleted under us
                 return
             full.owner = me
+            if not _matches(saga, full):
+                report.mismatched.append(record.id)
+                return
             execution = SagaExecution(saga, store, record.id, full.context)
             report.results[record.id] = await execution.resume(full)
 
