@@ -198,3 +198,31 @@ def test_sync_serialization_failure_is_retried(pg: TransactionManager, bookings:
         pg.dispose_sync()
     assert sorted(r.unwrap() for r in results.values()) == [0, 1]  # type: ignore[attr-defined]
     assert sorted(attempts.values()) == [1, 2]
+
+
+def test_sync_dropped_connection_is_a_failure(pg: TransactionManager, bookings: str):
+    """A sync transaction whose connection is killed returns Failure(ConnectionLostError)."""
+    from sqlalchemy import create_engine
+
+    from rfs.tx import current_sync_session
+
+    @Tx(manager=pg)
+    def work() -> Result[None, TransactionError]:
+        session = current_sync_session()
+        session.execute(text(f"INSERT INTO {bookings} VALUES ('before', 0)"))
+        pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        killer = create_engine(pg.sync_engine.url)
+        with killer.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        killer.dispose()
+        session.execute(text(f"INSERT INTO {bookings} VALUES ('after', 0)"))
+        return Success(None)
+
+    try:
+        result = work()
+        assert isinstance(result, Failure)
+        assert isinstance(result.error, ConnectionLostError)
+        with pg.sync_engine.connect() as conn:
+            assert conn.execute(text(f"SELECT count(*) FROM {bookings}")).scalar_one() == 0
+    finally:
+        pg.dispose_sync()
