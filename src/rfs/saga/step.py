@@ -119,11 +119,12 @@ class Callee:
             )
         token = _current.set(step)
         try:
+            if limit is None:
+                value = self.fn(*self._args(context, step))
+                return await value if inspect.isawaitable(value) else value
             async with asyncio.timeout(limit):
                 value = self.fn(*self._args(context, step))
-                if inspect.isawaitable(value):
-                    value = await value
-                return value
+                return await value if inspect.isawaitable(value) else value
         finally:
             _current.reset(token)
 
