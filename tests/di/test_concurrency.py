@@ -96,3 +96,32 @@ async def test_failed_async_creation_is_retried_by_the_next_resolve() -> None:
     assert all(isinstance(r, ConnectionError) for r in results)
     assert isinstance(await registry.aresolve(Conn), Conn)
     assert attempts == 2
+
+
+async def test_cancelling_the_creating_task_lets_a_waiter_take_over() -> None:
+    """Waiters of a cancelled creation are not cancelled; one of them creates the object."""
+    registry = Registry()
+    started = asyncio.Event()
+    release = asyncio.Event()
+    calls = 0
+
+    class Pool:
+        pass
+
+    async def open_pool() -> Pool:
+        nonlocal calls
+        calls += 1
+        started.set()
+        await release.wait()
+        return Pool()
+
+    registry.register(Pool, open_pool)
+    creator = asyncio.create_task(registry.aresolve(Pool))
+    await started.wait()
+    waiters = [asyncio.create_task(registry.aresolve(Pool)) for _ in range(5)]
+    await asyncio.sleep(0)
+    creator.cancel()
+    release.set()
+    results = await asyncio.gather(*waiters)
+    assert creator.cancelled()
+    assert calls == 2 and all(r is results[0] for r in results)

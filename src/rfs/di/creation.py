@@ -153,7 +153,12 @@ class Creation:
             if not plan.deep_async:
                 return plan.get()
             return await self._once(
-                plan, self._lock, self._inflight, binding, self._closers, self._store_singleton
+                plan,
+                self._lock,
+                self._inflight,
+                self._closers,
+                _load_singleton,
+                _store_singleton,
             )
         context = self._request.get()
         if context is None:
@@ -163,45 +168,67 @@ class Creation:
             return value
         if not plan.deep_async:
             return plan.get()
+        values = context.values
         return await self._once(
             plan,
             context.lock,
             context.inflight,
-            binding,
             context.closers,
-            lambda b, v: context.values.__setitem__(b, v),
+            lambda b: values.get(b, MISSING),
+            values.__setitem__,
         )
-
-    def _store_singleton(self, binding: Binding, value: Any) -> None:
-        binding.value = value
 
     async def _once(
         self,
         plan: Plan,
         lock: threading.RLock,
         inflight: dict[Binding, concurrent.futures.Future[Any]],
-        binding: Binding,
         closers: list[Closer],
+        load: Callable[[Binding], Any],
         store: Callable[[Binding, Any], None],
     ) -> Any:
-        """Create ``binding``'s object once even when many tasks (or threads) ask together."""
-        with lock:
-            future = inflight.get(binding)
-            owner = future is None
-            if future is None:
-                future = concurrent.futures.Future()
-                inflight[binding] = future
-        if not owner:
-            return await asyncio.wrap_future(future)
-        try:
-            obj = await self._make_async(plan, closers)
-        except BaseException as exc:
+        """Create ``binding``'s object once even when many tasks (or threads) ask together.
+
+        If the creating task is cancelled, the waiters are not: one of them takes over.
+        """
+        binding = plan.binding
+        while True:
             with lock:
+                value = load(binding)
+                if value is not MISSING:
+                    return value
+                future = inflight.get(binding)
+                owner = future is None
+                if future is None:
+                    future = concurrent.futures.Future()
+                    inflight[binding] = future
+            if not owner:
+                value = await asyncio.wrap_future(future)
+                if value is MISSING:  # the creator was cancelled: try again ourselves
+                    continue
+                return value
+            try:
+                obj = await self._make_async(plan, closers)
+            except asyncio.CancelledError:
+                with lock:
+                    inflight.pop(binding, None)
+                future.set_result(MISSING)
+                raise
+            except BaseException as exc:
+                with lock:
+                    inflight.pop(binding, None)
+                future.set_exception(exc)
+                raise
+            with lock:
+                store(binding, obj)
                 inflight.pop(binding, None)
-            future.set_exception(exc)
-            raise
-        with lock:
-            store(binding, obj)
-            inflight.pop(binding, None)
-        future.set_result(obj)
-        return obj
+            future.set_result(obj)
+            return obj
+
+
+def _load_singleton(binding: Binding) -> Any:
+    return binding.value
+
+
+def _store_singleton(binding: Binding, value: Any) -> None:
+    binding.value = value
