@@ -174,3 +174,60 @@ def test_generator_must_yield_once() -> None:
     with pytest.raises(ExceptionGroup) as info:
         asyncio.run(registry.shutdown())
     assert "must yield exactly once" in str(info.value.exceptions[0])
+
+
+def test_a_failing_constructor_is_not_cached_and_is_retried() -> None:
+    """An exception from a constructor reaches the caller unchanged; the next resolve retries."""
+    registry = Registry()
+    attempts: list[int] = []
+
+    @Component(registry=registry)
+    class Flaky:
+        def __init__(self) -> None:
+            attempts.append(1)
+            if len(attempts) == 1:
+                raise ConnectionError("not yet")
+
+    with pytest.raises(ConnectionError, match="not yet"):
+        registry.resolve(Flaky)
+    assert isinstance(registry.resolve(Flaky), Flaky)
+    assert registry.resolve(Flaky) is registry.resolve(Flaky)
+    assert len(attempts) == 2
+
+
+async def test_request_scope_runs_every_closer_and_reports_failures() -> None:
+    """A failing on_stop in a request does not skip the others; the error surfaces at exit."""
+    registry = Registry()
+    stopped: list[str] = []
+
+    @Component(scope="request", registry=registry)
+    class First:
+        def on_stop(self) -> None:
+            stopped.append("first")
+
+    @Component(scope="request", registry=registry)
+    class Second:
+        def __init__(self, first: First) -> None: ...
+
+        def on_stop(self) -> None:
+            raise RuntimeError("flush failed")
+
+    with pytest.raises(ExceptionGroup) as info:
+        async with registry.request_scope():
+            registry.resolve(Second)
+    assert stopped == ["first"]
+    assert str(info.value.exceptions[0]) == "flush failed"
+
+
+def test_sync_request_scope_reports_an_async_closer() -> None:
+    """Closing a plain ``with`` scope cannot await; an async on_stop is reported, not dropped."""
+    registry = Registry()
+
+    @Component(scope="request", registry=registry)
+    class Conn:
+        async def on_stop(self) -> None: ...
+
+    with pytest.raises(ExceptionGroup) as info:
+        with registry.request_scope():
+            registry.resolve(Conn)
+    assert "needs await" in str(info.value.exceptions[0])
