@@ -56,9 +56,14 @@ def test_worker_refuses_a_missing_tasks_file(tmp_path: Path) -> None:
 def test_rfs_run_file_on_a_worker_started_with_the_same_file(
     tmp_path: Path, rabbitmq_url: str, redis_url: str
 ) -> None:
-    """Tasks from a plain .py file (not in a package) run on a worker that loaded that file."""
-    source = tmp_path / "src" / "demo_pipeline.py"
+    """A pipeline file runs on a worker that loaded the same file under another module name.
+
+    The driver (working directory ``tmp_path``) imports it as ``demo_pkg.demo_pipeline``; the
+    worker (another working directory) loads it by path as ``demo_pipeline``.
+    """
+    source = tmp_path / "demo_pkg" / "demo_pipeline.py"
     source.parent.mkdir()
+    (source.parent / "__init__.py").write_text("")
     source.write_text(PIPELINE)
     queue = f"rfs-test-{uuid.uuid4().hex[:10]}"
     with worker_factory(rabbitmq_url, redis_url, queue, tmp_path, str(source)) as workers:

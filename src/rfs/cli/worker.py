@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 import socket
 import sys
-from pathlib import Path
 from types import ModuleType
 
 import typer
 
 
 def load_tasks(spec: str) -> ModuleType:
-    """Import a module by dotted name, or a ``.py`` file by path (its folder joins ``sys.path``)."""
-    path = Path(spec)
-    if spec.endswith(".py") or path.is_file():
-        if not path.is_file():
-            raise typer.BadParameter(f"no such file: {spec}", param_hint="--tasks")
-        path = path.resolve()
-        sys.path.insert(0, str(path.parent))
-        name = path.stem
-        existing = sys.modules.get(name)
-        if existing is not None and getattr(existing, "__file__", None) == str(path):
-            return existing
-        module_spec = importlib.util.spec_from_file_location(name, path)
-        if module_spec is None or module_spec.loader is None:
-            raise typer.BadParameter(f"cannot load {spec} as Python", param_hint="--tasks")
-        module = importlib.util.module_from_spec(module_spec)
-        sys.modules[name] = module
-        module_spec.loader.exec_module(module)
-        return module
+    """Import the task module the way ``rfs run`` does, so both sides use the same name."""
+    from rfs.pipeline.loader import load_pipeline
+
     if "" not in sys.path and os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
-    return importlib.import_module(spec)
+    try:
+        return load_pipeline(spec)
+    except FileNotFoundError:
+        raise typer.BadParameter(f"no such file: {spec}", param_hint="--tasks") from None
 
 
 def register(app: typer.Typer) -> None:

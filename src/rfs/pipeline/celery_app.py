@@ -160,9 +160,11 @@ def outcome_from_dict(data: dict[str, Any]) -> AttemptOutcome:
 
 def run_attempt_task(blob: str) -> dict[str, Any]:
     """Body of :data:`TASK_NAME` on a worker: run the attempt, return its outcome as a dict."""
+    from rfs.pipeline.executors._imports import alias_loaded_file
     from rfs.pipeline.executors.base import run_attempt_sync
 
     attempt = decode_attempt(blob)
+    alias_loaded_file(attempt.ref)
     outcome = run_attempt_sync(attempt)
     if outcome.error_type == "SoftTimeLimitExceeded":
         limit = f" after {attempt.timeout:g}s" if attempt.timeout else ""
