@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import contextvars
 import inspect
-import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rfs.di.bindings import Binding
 from rfs.di.errors import AsyncResolutionError, ScopeNotActiveError
@@ -23,6 +19,11 @@ from rfs.di.markers import MISSING
 from rfs.di.plan import Getter, Plan
 from rfs.di.request import RequestContext
 from rfs.di.scopes import Scope
+
+if TYPE_CHECKING:  # asyncio and concurrent.futures load on first async creation only
+    import concurrent.futures
+    import contextvars
+    import threading
 
 
 class Creation:
@@ -191,6 +192,9 @@ class Creation:
 
         If the creating task is cancelled, the waiters are not: one of them takes over.
         """
+        import asyncio
+        import concurrent.futures
+
         binding = plan.binding
         while True:
             with lock:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextvars
 import functools
 import importlib
-import pkgutil
 import threading
 import types
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from rfs.di.bindings import Binding, make_binding
 from rfs.di.creation import Creation
@@ -35,6 +33,9 @@ from rfs.di.markers import (
 from rfs.di.plan import Compiler, Getter, Plan, dependents, meta_keys
 from rfs.di.request import RequestContext, RequestScope
 from rfs.di.scopes import Scope, ScopeLike
+
+if TYPE_CHECKING:
+    import concurrent.futures
 
 T = TypeVar("T")
 
@@ -250,6 +251,8 @@ class Registry(Creation):
 
     def scan(self, package: str | types.ModuleType) -> list[type]:
         """Import ``package`` and its submodules and register every annotated class in them."""
+        import pkgutil
+
         module = importlib.import_module(package) if isinstance(package, str) else package
         modules = [module]
         if hasattr(module, "__path__"):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextvars
 import threading
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rfs.di.bindings import Binding
 from rfs.di.lifecycle import Closer, close_all, close_all_sync
+
+if TYPE_CHECKING:
+    import concurrent.futures
 
 
 class RequestContext:
