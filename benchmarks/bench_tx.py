@@ -26,7 +26,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from benchmarks._harness import Row, report
+from benchmarks._harness import Row, per_call_ns_async, report
 from rfs.tx import Transactional, TransactionManager, current_session
 
 POSTGRES_URL = os.environ.get(
@@ -50,6 +50,26 @@ class Figures:
     def __init__(self) -> None:
         self.wall: list[float] = []
         self.cpu: list[float] = []
+
+
+def _bookkeeping(url: str) -> tuple[float, float]:
+    """ns per empty transaction (no statement, so no I/O): (hand-written, @Transactional)."""
+    manager = TransactionManager(url)
+    factory = async_sessionmaker(manager.engine, expire_on_commit=False)
+
+    async def hand_written() -> None:
+        async with factory() as session, session.begin():
+            pass
+
+    @Transactional(manager=manager)
+    async def ours() -> None:
+        current_session()
+
+    try:
+        timing = {"number": 2_000, "repeat": 5}
+        return per_call_ns_async(hand_written, **timing), per_call_ns_async(ours, **timing)
+    finally:
+        asyncio.run(manager.dispose())
 
 
 async def _measure(url: str) -> tuple[Figures, Figures]:
@@ -106,11 +126,11 @@ def main() -> None:
             backends.append(("PostgreSQL (asyncpg)", POSTGRES_URL))
         else:
             notes.append("PostgreSQL not reachable on 127.0.0.1:5432: skipped")
+        peer = "hand-written session.begin()"
         for name, url in backends:
             hand, mine = asyncio.run(_measure(url))
             wall_h, wall_o = statistics.median(hand.wall), statistics.median(mine.wall)
             cpu_h, cpu_o = statistics.median(hand.cpu), statistics.median(mine.cpu)
-            peer = "hand-written session.begin()"
             rows.append(Row(f"{name}: wall per tx", wall_o, {peer: wall_h}, unit="µs"))
             rows.append(Row(f"{name}: CPU per tx", cpu_o, {peer: cpu_h}, unit="µs"))
             notes.append(
@@ -118,6 +138,13 @@ def main() -> None:
                 f" CPU {cpu_o:,.1f} vs {cpu_h:,.1f} µs ({cpu_o - cpu_h:+.1f} µs ="
                 f" {(cpu_o - cpu_h) / wall_h * 100:+.2f}% of the transaction's time); target < 3%"
             )
+        hand_ns, ours_ns = _bookkeeping(backends[0][1])
+        rows.append(
+            Row("empty tx, no I/O (bookkeeping)", ours_ns / 1000, {peer: hand_ns / 1000}, "µs")
+        )
+        notes.append(
+            f"bookkeeping alone: {ours_ns / 1000:.1f} vs {hand_ns / 1000:.1f} µs per transaction"
+        )
     report(
         f"@Transactional vs hand-written transaction (median of {ROUNDS} rounds x {CALLS} calls)",
         rows,
