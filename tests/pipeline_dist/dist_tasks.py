@@ -80,3 +80,13 @@ def block_first_attempt(marker_dir: str, value: int) -> int:
         while time.monotonic() < deadline:
             time.sleep(0.05)
     return value
+
+
+def stubborn() -> None:
+    """An infinite loop that swallows every exception (only a hard kill stops it)."""
+    while True:
+        try:
+            while True:
+                pass
+        except BaseException:
+            pass

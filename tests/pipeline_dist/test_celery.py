@@ -119,3 +119,27 @@ async def test_killed_pool_process_task_is_requeued(
     outcome = await asyncio.wait_for(running, 60)
     assert outcome.ok, outcome.error
     assert sorted(markers.glob("started-1-*"))  # it ran a second time
+
+
+@pytest.mark.slow
+@pytest.mark.service("rabbitmq", "redis")
+async def test_hard_time_limit_kills_a_task_that_ignores_the_soft_one(
+    workers: WorkerFactory,
+    broker_url: str,
+    redis_url: str,
+    queue: str,
+    make_attempt: MakeAttempt,
+) -> None:
+    """A task swallowing SoftTimeLimitExceeded is killed at the hard limit and marked timed out."""
+    await asyncio.to_thread(workers.start, 1)
+    executor = CeleryExecutor(broker_url, redis_url, queue=queue, hard_limit_grace=1.0)
+    await executor.start()
+    try:
+        outcome = await asyncio.wait_for(
+            executor.submit(make_attempt(dist_tasks.stubborn, timeout=1.0)), 30
+        )
+        assert outcome.status is AttemptStatus.TIMED_OUT, outcome.error
+        assert "hard time limit" in (outcome.error or "")
+        assert (await executor.submit(make_attempt(dist_tasks.noop))).ok
+    finally:
+        await executor.shutdown()
