@@ -22,7 +22,7 @@ __all__ = ["Transactional", "transactional"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_RESULT_NAMES = re.compile(r"^(?:[\w.]+\.)?(?:Result|Success|Failure|MonoResult)\b")
+_RESULT_NAMES = re.compile(r"^(?:[\w.]+\.)?(?:Result|Success|Failure)\b")
 _EXCEPTIONS = type[BaseException] | Iterable[type[BaseException]]
 
 
@@ -172,7 +172,7 @@ def _is_result_type(annotation: Any) -> bool:
     if annotation in (Success, Failure):
         return True
     name = getattr(annotation, "__name__", "")
-    return isinstance(annotation, type) and name in ("Result", "MonoResult")
+    return isinstance(annotation, type) and name == "Result"
 
 
 def _either(name: str, value: Any, old: str, old_value: Any, default: Any) -> Any:
