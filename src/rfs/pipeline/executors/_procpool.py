@@ -223,12 +223,14 @@ class WorkerPool:
             return
         old, self._loop = self._loop, loop
         self._waiters.clear()
-        for worker in self._workers:
+        for worker in list(self._workers):
             if old is not None and not old.is_closed():
                 with contextlib.suppress(Exception):
                     old.remove_reader(worker.conn.fileno())
                     old.remove_reader(worker.process.sentinel)
             self._watch(worker)
+            if worker.future is not None:  # a job of the old loop: nobody awaits it any more
+                self._kill(worker)
 
     def _spawn(self) -> _Worker:
         parent_conn, child_conn = self._ctx.Pipe(duplex=True)
