@@ -15,6 +15,7 @@ from rfs.di import (
     Controller,
     MissingBindingError,
     Port,
+    PortMismatchError,
     Registry,
     ScopeNotActiveError,
     ScopeViolationError,
@@ -95,10 +96,11 @@ def test_ambiguous_adapters_without_primary() -> None:
 
     @Adapter(port=PaymentPort, registry=registry)
     class Stripe:
-        pass
+        def charge(self, cents: int) -> bool:
+            return True
 
     @Adapter(port=PaymentPort, registry=registry)
-    class Adyen:
+    class Adyen(Stripe):
         pass
 
     @Component(registry=registry)
@@ -116,7 +118,7 @@ def test_ambiguous_adapters_without_primary() -> None:
     )
 
     @Adapter(port=PaymentPort, primary=True, registry=registry)
-    class Braintree:
+    class Braintree(Stripe):
         pass
 
     registry.validate()
@@ -185,15 +187,16 @@ def test_validate_reports_every_problem_at_once_before_any_resolve() -> None:
 
     @Adapter(port=Mailer, registry=registry)
     class SmtpMailer:
-        pass
+        def send(self) -> None: ...
 
     @Adapter(port=Mailer, registry=registry)
-    class SesMailer:
+    class SesMailer(SmtpMailer):
         pass
 
     @Adapter(port=PaymentPort, profile="test", registry=registry)
     class FakePayments:
-        pass
+        def charge(self, cents: int) -> bool:
+            return True
 
     @Component(registry=registry)
     class X:
@@ -245,3 +248,28 @@ def test_missing_named_binding() -> None:
     registry = Registry()
     with pytest.raises(MissingBindingError, match="nothing is registered under the name 'nope'"):
         registry.resolve("nope")
+
+
+def test_adapter_lacking_a_port_method_is_reported() -> None:
+    """An adapter missing a method its port declares is named with the method, at validate."""
+    registry = Registry()
+
+    @Port(registry=registry)
+    class Orders(Protocol):
+        owner: str  # attributes may be set in __init__: not checked
+
+        def save(self, order: str) -> None: ...
+
+        def get(self, order_id: str) -> str | None: ...
+
+    @Adapter(port=Orders, registry=registry)
+    class HalfDone:
+        def save(self, order: str) -> None: ...
+
+    with pytest.raises(ContainerValidationError) as info:
+        registry.validate()
+    (error,) = info.value.errors
+    assert isinstance(error, PortMismatchError)
+    assert str(error).startswith(
+        "HalfDone → Orders: adapter HalfDone lacks get declared by port Orders; fix: implement it"
+    )

@@ -44,6 +44,10 @@ class ScopeViolationError(DIError):
     """A longer-lived object depends on a shorter-lived one (singleton → request)."""
 
 
+class PortMismatchError(DIError):
+    """An adapter lacks a method or attribute its port declares."""
+
+
 class ScopeNotActiveError(DIError):
     """A request-scoped object was resolved outside any request scope."""
 

@@ -17,6 +17,7 @@ from rfs.di.errors import (
     CircularDependencyError,
     DIError,
     MissingBindingError,
+    PortMismatchError,
     RegistrationError,
     ScopeViolationError,
     format_chain,
@@ -332,4 +333,46 @@ def dependents(plans: dict[Binding, Plan], key: Any) -> set[Binding]:
     return {plan.binding for plan in list(plans.values()) if reaches(plan)}
 
 
-__all__ = ["Compiler", "Dep", "Plan", "build_call", "dependents", "meta_keys"]
+def port_members(port: type) -> list[str]:
+    """Public methods and properties a port declares, its own and its bases'.
+
+    Plain annotated attributes are left out: adapters often set those in ``__init__``.
+    """
+    names: dict[str, None] = {}
+    for klass in reversed(port.__mro__[:-1]):
+        if klass.__module__ in ("typing", "abc"):
+            continue
+        for name, value in vars(klass).items():
+            if not name.startswith("_") and (callable(value) or isinstance(value, property)):
+                names[name] = None
+    return list(names)
+
+
+def port_mismatch(binding: Binding, port: type) -> PortMismatchError | None:
+    """The error for an adapter class missing members of ``port``, if any."""
+    provider = binding.provider
+    if not isinstance(provider, type) or hasattr(provider, "__getattr__"):
+        return None
+    missing = [name for name in port_members(port) if not hasattr(provider, name)]
+    if not missing:
+        return None
+    path = (binding.label, port.__name__)
+    shown = ", ".join(missing)
+    return PortMismatchError(
+        f"{format_chain(path)}: adapter {binding.label} lacks {shown} declared by port "
+        f"{port.__name__}; fix: implement {'them' if len(missing) > 1 else 'it'} in "
+        f"{binding.label} (or bind the adapter to the right port)",
+        path,
+        ("port", binding.label, port.__name__),
+    )
+
+
+__all__ = [
+    "Compiler",
+    "Dep",
+    "Plan",
+    "build_call",
+    "dependents",
+    "meta_keys",
+    "port_mismatch",
+]

@@ -16,6 +16,7 @@ from rfs.di.creation import Creation
 from rfs.di.errors import (
     ContainerValidationError,
     DIError,
+    PortMismatchError,
     RegistrationError,
 )
 from rfs.di.lifecycle import (
@@ -30,7 +31,7 @@ from rfs.di.markers import (
     meta_of,
     profile_matches,
 )
-from rfs.di.plan import Compiler, Getter, Plan, dependents, meta_keys
+from rfs.di.plan import Compiler, Getter, Plan, dependents, meta_keys, port_mismatch
 from rfs.di.request import RequestContext, RequestScope
 from rfs.di.scopes import Scope, ScopeLike
 
@@ -371,7 +372,11 @@ class Registry(Creation):
 
     # -- validation and lifecycle -----------------------------------------------------------
     def problems(self) -> list[DIError]:
-        """Every wiring error in the active graph (missing, ambiguous, cycle, scope), deduped."""
+        """Every wiring error in the active graph, deduped.
+
+        Missing bindings, ambiguous adapters, cycles, scope violations, and adapters lacking
+        members their port declares.
+        """
         found: dict[Any, DIError] = {}
         with self._lock:
             for binding in self._active():
@@ -380,6 +385,12 @@ class Registry(Creation):
                 active = [b for b in self._candidates(port) if b in self._bindings]
                 if len([b for b in active if profile_matches(b.profiles, self.profiles)]) > 1:
                     self._collect(functools.partial(self._compiler.select, port, ()), found)
+            for binding in self._active():
+                for key in binding.keys:
+                    if isinstance(key, type) and key in self._ports and key is not binding.provider:
+                        mismatch = port_mismatch(binding, key)
+                        if mismatch is not None:
+                            found[(PortMismatchError, mismatch.root)] = mismatch
         return list(found.values())
 
     @staticmethod
