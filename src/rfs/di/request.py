@@ -64,6 +64,9 @@ class RequestScope:
         tb: TracebackType | None,
     ) -> None:
         self._release()
+        if not self._context.closers:
+            self._context.values.clear()
+            return
         errors = await close_all(self._context.closers)
         self._context.values.clear()
         if errors:
@@ -79,6 +82,9 @@ class RequestScope:
         tb: TracebackType | None,
     ) -> None:
         self._release()
+        if not self._context.closers:
+            self._context.values.clear()
+            return
         errors = close_all_sync(self._context.closers, "request scope")
         self._context.values.clear()
         if errors:
