@@ -80,3 +80,20 @@ async def broker_factory(request: pytest.FixtureRequest) -> AsyncIterator[Callab
     yield factory
     for broker in made:
         await dispose(broker)
+
+
+@pytest.fixture
+async def broker_of(request: pytest.FixtureRequest) -> AsyncIterator[Callable[..., Any]]:
+    """Build a broker of a named kind (``await broker_of("redis")``); cleaned up afterwards."""
+    made: list[Any] = []
+
+    async def factory(kind: str, **options: Any) -> Any:
+        if kind in ("redis", "nats", "rabbitmq"):
+            URLS[kind] = request.getfixturevalue(f"{kind}_url")
+        broker = await make_broker(kind, **options)
+        made.append(broker)
+        return broker
+
+    yield factory
+    for broker in made:
+        await dispose(broker)

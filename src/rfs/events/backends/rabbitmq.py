@@ -32,7 +32,13 @@ __all__ = ["RabbitMQBroker", "RabbitMQSubscription", "amqp_bindings"]
 
 _OK: Success[None] = Success(None)
 _DELIVERIES = "x-rfs-deliveries"
-_TRANSIENT = (aio_pika.exceptions.AMQPError, ConnectionError, OSError, asyncio.TimeoutError)
+_TRANSIENT = (
+    aio_pika.exceptions.AMQPError,
+    aio_pika.exceptions.ChannelInvalidStateError,
+    ConnectionError,
+    OSError,
+    asyncio.TimeoutError,
+)
 _MAX_BINDINGS = 64
 
 
@@ -59,8 +65,10 @@ class RabbitMQBroker:
         prefetch: int = 100,
         max_deliveries: int = 5,
         dead_letter: Callable[[str], str] = dead_letter_topic,
+        reconnect_interval: float = 1.0,
     ) -> None:
         self.url = url
+        self.reconnect_interval = reconnect_interval
         self.exchange_name = exchange
         self.prefetch = prefetch
         self.max_deliveries = max_deliveries
@@ -76,7 +84,9 @@ class RabbitMQBroker:
     async def connect(self) -> RabbitMQBroker:
         """Connect (robust: reconnects and restores consumers) and declare the exchange."""
         if self.connection is None:
-            self.connection = await aio_pika.connect_robust(self.url)
+            self.connection = await aio_pika.connect_robust(
+                self.url, reconnect_interval=self.reconnect_interval
+            )
             self.channel = await self.connection.channel(publisher_confirms=True)
             self.exchange = await self.channel.declare_exchange(
                 self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True

@@ -26,6 +26,8 @@ from rfs.result import Failure, Result, Success
 
 try:
     import redis.asyncio as aioredis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialBackoff
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import ResponseError
     from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -71,7 +73,12 @@ class RedisStreamsBroker:
         self.block = block
         self.max_deliveries = max_deliveries
         self.dead_letter = dead_letter
-        self.client: aioredis.Redis = aioredis.Redis.from_url(url, client_name=client_name)
+        self.client: aioredis.Redis = aioredis.Redis.from_url(
+            url,
+            client_name=client_name,
+            retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), 3),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        )
         self.closed = False
         self._subscriptions: set[RedisStreamsSubscription] = set()
 
