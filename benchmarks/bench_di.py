@@ -9,7 +9,6 @@ than lagom and punq; annotation < 50 µs per class; 200-class build+validate < 5
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import gc
 import time
@@ -319,9 +318,14 @@ def main() -> None:
         ("annotation < 50 µs per class", annotate < 50_000),
         ("200-class build + validate < 5 ms", build < 5e6),
     ]
+    store: dict[int, int] = {}
+    reference = per_call_ns(functools.partial(store.__setitem__, 1, 2))
+    print(
+        f"  machine check: one dict store takes {reference:.0f} ns here (about 20-30 ns on an "
+        "idle core); absolute targets scale with it, ratios do not"
+    )
     for name, ok in checks:
         print(f"  {'PASS' if ok else 'MISS'}  {name}")
-    asyncio.set_event_loop(None)
 
 
 if __name__ == "__main__":
