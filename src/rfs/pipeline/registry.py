@@ -215,8 +215,13 @@ def _same_function(a: Callable[..., Any], b: Callable[..., Any]) -> bool:
 class TaskRegistry:
     """Named tasks. The global one is :func:`get_registry`; tests make their own."""
 
+    #: ``get(name)`` -> the :class:`TaskInfo` registered under ``name``; ``KeyError(name)``
+    #: when there is none. Bound straight to the dict lookup: it is on every hot path.
+    get: Callable[[str], TaskInfo]
+
     def __init__(self) -> None:
         self._tasks: dict[str, TaskInfo] = {}
+        self.get = self._tasks.__getitem__
 
     def register(
         self,
@@ -296,13 +301,6 @@ class TaskRegistry:
             return fn
 
         return decorate(func) if func is not None else decorate
-
-    def get(self, name: str) -> TaskInfo:
-        """The task registered under ``name``; ``KeyError`` naming it when there is none."""
-        try:
-            return self._tasks[name]
-        except KeyError:
-            raise KeyError(f"no task named {name!r} is registered") from None
 
     def find(self, name: str) -> TaskInfo | None:
         """The task registered under ``name``, or ``None``."""
