@@ -43,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     "ServiceScope": "rfs.di",
     "AnnotationRegistry": "rfs.di",
     "StatelessRegistry": "rfs.di",
+    "ServiceRegistry": "rfs.di",
     "stateless": "rfs.di",
     "get_annotation_registry": "rfs.di",
 }
@@ -74,6 +75,7 @@ if TYPE_CHECKING:
     from rfs.di import Port as Port
     from rfs.di import Repository as Repository
     from rfs.di import Service as Service
+    from rfs.di import ServiceRegistry as ServiceRegistry
     from rfs.di import ServiceScope as ServiceScope
     from rfs.di import StatelessRegistry as StatelessRegistry
     from rfs.di import UseCase as UseCase

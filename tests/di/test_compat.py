@@ -110,3 +110,26 @@ def test_v4_scope_names_and_strings() -> None:
     assert ServiceScope is Scope and ComponentScope is Scope
     assert as_scope(OldScope.REQUEST) is Scope.REQUEST
     assert as_scope("SINGLETON") is Scope.SINGLETON
+
+
+def test_v4_service_registry_named_services_with_dependencies() -> None:
+    """register(name, cls, scope, dependencies) then get(name); singletons are made eagerly."""
+    from rfs.di import ServiceRegistry
+
+    made: list[str] = []
+
+    class Db:
+        def __init__(self) -> None:
+            made.append("db")
+
+    class Users:
+        def __init__(self, db: Db) -> None:
+            self.db = db
+
+    services = ServiceRegistry()
+    services.register("db", Db)
+    assert made == ["db"]
+    services.register("users", Users, ServiceScope.PROTOTYPE, dependencies=["db"])
+    first, second = services.get("users"), services.get("users")
+    assert first is not second and first.db is second.db is services.get("db")
+    assert sorted(services.list_services()) == ["db", "users"]

@@ -32,6 +32,7 @@ from rfs.di.annotations import (
 from rfs.di.compat import (
     AnnotationRegistry,
     ComponentScope,
+    ServiceRegistry,
     ServiceScope,
     StatelessRegistry,
     get_annotation_registry,
@@ -81,6 +82,7 @@ __all__ = [
     "ScopeNotActiveError",
     "ScopeViolationError",
     "Service",
+    "ServiceRegistry",
     "ServiceScope",
     "StatelessRegistry",
     "UseCase",

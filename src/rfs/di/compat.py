@@ -69,6 +69,50 @@ def get_annotation_registry(profile: ProfileLike = None) -> AnnotationRegistry:
     return registry
 
 
+class ServiceRegistry:
+    """v4's named service registry: ``register(name, cls, scope, dependencies, lazy)``, ``get``.
+
+    A non-lazy singleton is created at registration, as in v4. ``registry`` is the
+    :class:`Registry` underneath, for everything v4 did not have.
+    """
+
+    def __init__(self, registry: Registry | None = None) -> None:
+        self.registry = registry if registry is not None else Registry()
+
+    def register(
+        self,
+        name: str,
+        service_class: type[Any],
+        scope: Scope | str = Scope.SINGLETON,
+        dependencies: list[str] | None = None,
+        lazy: bool = False,
+    ) -> None:
+        """Register ``service_class`` under ``name``; ``dependencies`` are names passed in order."""
+        provider: Callable[..., Any] = service_class
+        if dependencies:
+            names = list(dependencies)
+
+            def factory() -> Any:
+                return service_class(*[self.registry.resolve(dep) for dep in names])
+
+            provider = factory
+        self.registry.register(name, provider, name=name, scope=scope, lazy=lazy)
+        if not lazy and scope in (Scope.SINGLETON, "singleton"):
+            self.registry.resolve(name)
+
+    def get(self, name: str) -> Any:
+        """The service registered under ``name``."""
+        return self.registry.resolve(name)
+
+    def list_services(self) -> list[str]:
+        """Names of the registered services."""
+        return self.registry.list_services()
+
+    def clear(self) -> None:
+        """Forget every service."""
+        self.registry.clear()
+
+
 class StatelessRegistry:
     """v4's class-level service registry: ``@StatelessRegistry.register("name")``, ``get``.
 
