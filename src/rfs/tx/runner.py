@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rfs.result import Failure
@@ -159,6 +159,8 @@ async def _attempt(
                     await _begin(session, opts, manager)
                     if manager.is_sqlite:
                         alarm = await _Alarm.start(session, deadline, _SQLITE_GRACE)
+                    elif manager.dialect == "postgresql":  # the server cancels too
+                        await session.execute(_statement_timeout(opts.timeout or 0.0))
                     phase = "body"
                     try:
                         result = await call()
@@ -230,6 +232,11 @@ class _Alarm:
     def cancel(self) -> None:
         if self.handle is not None:
             self.handle.cancel()
+
+
+def _statement_timeout(seconds: float) -> TextClause:
+    """``SET LOCAL statement_timeout`` for PostgreSQL, so the server cancels as well."""
+    return text(f"SET LOCAL statement_timeout = {max(1, int(seconds * 1000))}")
 
 
 async def _begin(session: AsyncSession, opts: TxOptions, manager: TransactionManager) -> None:
