@@ -178,3 +178,60 @@ def test_fire_times_strictly_increase_in_any_zone(expression: str, tz: str, offs
         nxt = cron.next_after(current)
         assert nxt is not None and nxt > current
         current = nxt
+
+
+def reference_fires(expression: str, tz: str, start: datetime, end: datetime) -> list[datetime]:
+    """Brute force, minute by minute in UTC, applying the documented DST rules directly."""
+    zone = ZoneInfo(tz)
+    hour_wildcard = expression.split()[1] == "*"
+    out: list[datetime] = []
+    instant = start.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    previous_wall = (instant - timedelta(minutes=1)).astimezone(zone).replace(tzinfo=None)
+    while instant <= end:
+        local = instant.astimezone(zone)
+        wall = local.replace(tzinfo=None)
+        fire = croniter.match(expression, wall) and (hour_wildcard or local.fold == 0)
+        skipped = wall - previous_wall - timedelta(minutes=1)
+        if not fire and not hour_wildcard and skipped > timedelta(0):
+            # wall times jumped over by spring-forward fire once, when the gap ends
+            probe = previous_wall + timedelta(minutes=1)
+            while probe < wall and not fire:
+                fire = croniter.match(expression, probe)
+                probe += timedelta(minutes=1)
+        if fire:
+            out.append(instant)
+        previous_wall = wall
+        instant += timedelta(minutes=1)
+    return out
+
+
+TRANSITIONS = {
+    "America/New_York": [datetime(2026, 3, 8, 7, tzinfo=UTC), datetime(2026, 11, 1, 6, tzinfo=UTC)],
+    "Europe/Paris": [datetime(2026, 3, 29, 1, tzinfo=UTC), datetime(2026, 10, 25, 1, tzinfo=UTC)],
+    "Australia/Lord_Howe": [
+        datetime(2026, 4, 4, 15, tzinfo=UTC),
+        datetime(2026, 10, 3, 15, 30, tzinfo=UTC),
+    ],
+}
+DST_EXPRESSIONS = [
+    "30 2 * * *",
+    "0 1 * * *",
+    "*/20 * * * *",
+    "15 * * * *",
+    "0 0-3 * * *",
+    "45 1,2 * * *",
+    "*/30 2 * * *",
+    "10 3 * * *",
+]
+
+
+@pytest.mark.parametrize("expression", DST_EXPRESSIONS)
+@pytest.mark.parametrize(
+    "centre",
+    [pytest.param(t, id=f"{tz}-{t:%m-%d}") for tz, ts in TRANSITIONS.items() for t in ts],
+)
+def test_fire_times_match_brute_force_across_dst(expression: str, centre: datetime) -> None:
+    """Around each DST change our fire times equal a minute-by-minute brute force of the rules."""
+    tz = next(zone for zone, ts in TRANSITIONS.items() if centre in ts)
+    start, end = centre - timedelta(hours=2), centre + timedelta(hours=2)
+    assert fires(expression, tz, start, end) == reference_fires(expression, tz, start, end)

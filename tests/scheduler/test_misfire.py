@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rfs.scheduler import (
     FakeClock,
@@ -172,3 +174,43 @@ async def test_paused_state_survives_restart() -> None:
     await again.register_trigger("p", create_interval_trigger(minutes=1), "t")
     assert again.list()[0].paused
     assert datetime.now(UTC) > START  # sanity: fake time is independent of real time
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    step=st.integers(min_value=1, max_value=600),
+    cursor_offset=st.integers(min_value=0, max_value=10_000),
+    elapsed=st.integers(min_value=0, max_value=20_000),
+    grace=st.integers(min_value=0, max_value=3_000),
+    policy=st.sampled_from(list(MisfirePolicy)),
+)
+def test_plan_laws(
+    step: int, cursor_offset: int, elapsed: int, grace: int, policy: MisfirePolicy
+) -> None:
+    """Planned fires are due, ordered, never repeated; run_all fires every due time and skip
+    exactly the on-time ones; run_once at most one more than skip; the cursor only advances."""
+    trigger = create_interval_trigger(seconds=step)
+    cursor = START + timedelta(seconds=cursor_offset)
+    now = cursor + timedelta(seconds=elapsed)
+    plan = plan_fires(trigger.next_fire_time, cursor, now, policy, timedelta(seconds=grace), 10**6)
+    due = []
+    t = trigger.next_fire_time(cursor)
+    while t is not None and t <= now:
+        due.append(t)
+        t = trigger.next_fire_time(t)
+    on_time = [t for t in due if t >= now - timedelta(seconds=grace)]
+    assert plan.fire_times == sorted(set(plan.fire_times))
+    assert set(plan.fire_times) <= set(due)
+    assert cursor <= plan.cursor <= now
+    assert plan.upcoming == trigger.next_fire_time(plan.cursor)
+    if policy is MisfirePolicy.RUN_ALL:
+        assert plan.fire_times == due
+    elif policy is MisfirePolicy.SKIP:
+        assert plan.fire_times == on_time
+    else:
+        if on_time:
+            assert plan.fire_times[-len(on_time) :] == on_time
+        assert len(on_time) <= len(plan.fire_times) <= len(on_time) + 1
+        assert bool(due) == bool(plan.fire_times)
+    again = plan_fires(trigger.next_fire_time, plan.cursor, now, policy, timedelta(seconds=grace))
+    assert again.fire_times == []

@@ -24,6 +24,10 @@ _SEARCH_YEARS = 9
 _MINUTE = timedelta(minutes=1)
 
 
+_DaySpec = tuple[frozenset[int] | None, frozenset[int] | None, bool]
+_SHARED_DAYS: dict[_DaySpec, dict[tuple[int, int], list[int]]] = {}
+
+
 class CronError(ValueError):
     """A malformed crontab expression; the message names the field and its value."""
 
@@ -122,7 +126,15 @@ class CronExpression:
         self._dom = None if dom == ["*"] else {int(str(d)) for d in dom if d != "l"}
         self._dow = None if dow == ["*"] else {int(str(d)) % 7 for d in dow}
         # 'W', '#' and 'L' in day-of-week have no fast path: croniter searches those
-        self._day_cache: dict[tuple[int, int], list[int]] = {}
+        # month -> matching days, shared by every expression with the same day fields
+        spec = (
+            None if self._dom is None else frozenset(self._dom),
+            None if self._dow is None else frozenset(self._dow),
+            self._dom_last,
+        )
+        if len(_SHARED_DAYS) > 4096:
+            _SHARED_DAYS.clear()
+        self._day_cache = _SHARED_DAYS.setdefault(spec, {})
         self._fast = not nth and not (len(fields) == 5 and "w" in fields[2].lower())
         if self.next_after(datetime.now(UTC)) is None:
             raise CronError(
