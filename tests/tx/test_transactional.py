@@ -547,3 +547,37 @@ async def test_busy_sqlite_is_retried(tmp_path: Path):
     finally:
         other.close()
         await manager.dispose()
+
+
+async def test_with_injected_repository(
+    manager: TransactionManager, table: str, committed: Committed
+):
+    """A DI-resolved use case's @Transactional method drives an injected repository."""
+    from rfs.di import Adapter, Port, Registry, UseCase
+
+    registry = Registry(profile="test")
+
+    @Port(registry=registry)
+    class Items:
+        async def add(self, key: int) -> None: ...
+
+    @Adapter(port=Items, registry=registry)
+    class SqlItems(Items):
+        async def add(self, key: int) -> None:
+            await insert(table, key)  # the session comes from the caller's transaction
+
+    @UseCase(registry=registry)
+    class AddPair:
+        def __init__(self, items: Items) -> None:
+            self.items = items
+
+        @Tx(manager=manager)
+        async def execute(self, first: int) -> Result[int, str]:
+            await self.items.add(first)
+            await self.items.add(first + 1)
+            return Success(2) if first > 0 else Failure("first must be positive")
+
+    use_case = registry.resolve(AddPair)
+    assert await use_case.execute(0) == Failure("first must be positive")
+    assert await use_case.execute(1) == Success(2)
+    assert await committed() == [1, 2]
