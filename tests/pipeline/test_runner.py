@@ -407,3 +407,29 @@ async def test_resume_unknown_or_changed_run(
     run_id = (await _run(registry, io, store)).unwrap().run_id
     registry.task(lambda: 2, name="b", dependencies=["a"])
     assert "different pipeline" in str((await _run(registry, io, store, resume=run_id)).error)
+
+
+async def test_store_failure_stops_the_run_instead_of_hanging(
+    registry: TaskRegistry, io: MemoryIOManager
+) -> None:
+    """If the run store fails mid-run, run_pipeline raises that error and running tasks stop."""
+    stopped = asyncio.Event()
+
+    class BrokenStore(MemoryRunStore):
+        async def save_attempt(self, attempt: Any, task: Any) -> None:
+            if attempt.task_name == "b":
+                raise OSError("disk full")
+            await super().save_attempt(attempt, task)
+
+    @registry.task
+    async def a() -> None:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            stopped.set()
+            raise
+
+    registry.task(lambda: 1, name="b")
+    with pytest.raises(OSError, match="disk full"):
+        await asyncio.wait_for(_run(registry, io, BrokenStore()), 10)
+    assert stopped.is_set()

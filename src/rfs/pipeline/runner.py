@@ -476,13 +476,14 @@ async def _run(
     )
     try:
         await run.drive()
-    except asyncio.CancelledError:
+    except BaseException as exc:  # cancelled, or the store failed: stop every running task
         for task in list(run.tasks):
             task.cancel()
         with contextlib.suppress(BaseException):
             await asyncio.gather(*run.tasks, return_exceptions=True)
+        reason = "cancelled" if isinstance(exc, asyncio.CancelledError) else repr(exc)
         with contextlib.suppress(Exception):
-            await store.update_run(rid, RunState.FAILED, finished_at=time.time(), error="cancelled")
+            await store.update_run(rid, RunState.FAILED, finished_at=time.time(), error=reason)
         raise
     finished = time.time()
     failed = run.run_failed()
