@@ -89,18 +89,6 @@ async def test_tasks_run_on_workers_through_the_io_manager(
 
 @pytest.mark.slow
 @pytest.mark.service("rabbitmq", "redis")
-async def test_time_limit_marks_the_attempt_timed_out(
-    workers: WorkerFactory, executor: CeleryExecutor, make_attempt: MakeAttempt
-) -> None:
-    """A sync infinite loop with timeout=1 is stopped by the time limit and reported timed out."""
-    await asyncio.to_thread(workers.start, 1)
-    outcome = await executor.submit(make_attempt(dist_tasks.forever, timeout=1.0))
-    assert outcome.status is AttemptStatus.TIMED_OUT, outcome.error
-    assert (await executor.submit(make_attempt(dist_tasks.noop))).ok
-
-
-@pytest.mark.slow
-@pytest.mark.service("rabbitmq", "redis")
 async def test_killed_pool_process_task_is_requeued(
     workers: WorkerFactory, executor: CeleryExecutor, make_attempt: MakeAttempt, tmp_path: Path
 ) -> None:
@@ -123,23 +111,29 @@ async def test_killed_pool_process_task_is_requeued(
 
 @pytest.mark.slow
 @pytest.mark.service("rabbitmq", "redis")
-async def test_hard_time_limit_kills_a_task_that_ignores_the_soft_one(
+async def test_time_limits_mark_attempts_timed_out(
     workers: WorkerFactory,
     broker_url: str,
     redis_url: str,
     queue: str,
     make_attempt: MakeAttempt,
 ) -> None:
-    """A task swallowing SoftTimeLimitExceeded is killed at the hard limit and marked timed out."""
-    await asyncio.to_thread(workers.start, 1)
+    """timeout=1: a sync infinite loop stops at the soft limit; one ignoring it, at the hard one."""
+    await asyncio.to_thread(workers.start, 1, concurrency=2)
     executor = CeleryExecutor(broker_url, redis_url, queue=queue, hard_limit_grace=1.0)
     await executor.start()
     try:
-        outcome = await asyncio.wait_for(
-            executor.submit(make_attempt(dist_tasks.stubborn, timeout=1.0)), 30
+        soft, hard = await asyncio.wait_for(
+            asyncio.gather(
+                executor.submit(make_attempt(dist_tasks.forever, timeout=1.0)),
+                executor.submit(make_attempt(dist_tasks.stubborn, timeout=1.0)),
+            ),
+            30,
         )
-        assert outcome.status is AttemptStatus.TIMED_OUT, outcome.error
-        assert "hard time limit" in (outcome.error or "")
+        assert soft.status is AttemptStatus.TIMED_OUT, soft.error
+        assert "soft time limit" in (soft.error or "")
+        assert hard.status is AttemptStatus.TIMED_OUT, hard.error
+        assert "hard time limit" in (hard.error or "")
         assert (await executor.submit(make_attempt(dist_tasks.noop))).ok
     finally:
         await executor.shutdown()
