@@ -69,6 +69,7 @@ class RedisTx:
     ``await tx.get(key)`` (any read command of redis-py) runs now; ``tx.set(key, value)``
     (any write command, no ``await``) is queued for the MULTI/EXEC. ``await tx.watch(*keys)``
     adds watched keys before the first read of them. ``tx.client`` is the redis client.
+    Reads do not see the writes queued so far: those happen together at EXEC.
     """
 
     def __init__(self, client: Redis, pipe: Pipeline) -> None:
@@ -125,7 +126,7 @@ def RedisTransaction(
     *,
     watch: WatchSpec | Iterable[WatchSpec] = ...,
     ttl: float | timedelta | None = ...,
-    retries: int = ...,
+    retries: int | None = ...,
     backoff: float = ...,
     client: Redis | None = ...,
     url: str | None = ...,
