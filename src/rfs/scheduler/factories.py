@@ -10,16 +10,18 @@ from rfs.scheduler.triggers import (
     Consumer,
     CronTrigger,
     DateTrigger,
-    EventFactory,
     EventTrigger,
     IntervalTrigger,
     ManualTrigger,
+    PayloadFactory,
+    ScheduleFactory,
+    SourceEventFactory,
 )
 
 
 def create_cron_trigger(
     cron_expression: str,
-    event_factory: EventFactory | None = None,
+    event_factory: ScheduleFactory | None = None,
     timezone: str | tzinfo | None = None,
     *,
     misfire_policy: MisfirePolicy | str = MisfirePolicy.RUN_ONCE,
@@ -41,7 +43,7 @@ def create_cron_trigger(
 
 def create_interval_trigger(
     interval: timedelta | float | None = None,
-    event_factory: EventFactory | None = None,
+    event_factory: ScheduleFactory | None = None,
     *,
     weeks: float = 0,
     days: float = 0,
@@ -75,7 +77,7 @@ def create_interval_trigger(
 
 def create_date_trigger(
     run_date: datetime,
-    event_factory: EventFactory | None = None,
+    event_factory: ScheduleFactory | None = None,
     *,
     misfire_policy: MisfirePolicy | str = MisfirePolicy.RUN_ONCE,
     misfire_grace_time: timedelta | float = 30.0,
@@ -94,7 +96,7 @@ def create_date_trigger(
 def create_event_trigger(
     consumer: Consumer,
     source_topic: str,
-    event_factory: EventFactory | None = None,
+    event_factory: SourceEventFactory | None = None,
     *,
     group: str | None = None,
     description: str = "",
@@ -104,7 +106,7 @@ def create_event_trigger(
 
 
 def create_api_trigger(
-    event_factory: EventFactory | None = None,
+    event_factory: PayloadFactory | None = None,
     *,
     token: str | None = None,
     description: str = "",
@@ -114,7 +116,7 @@ def create_api_trigger(
 
 
 def create_manual_trigger(
-    event_factory: EventFactory | None = None, *, description: str = ""
+    event_factory: PayloadFactory | None = None, *, description: str = ""
 ) -> ManualTrigger:
     """A trigger fired only by ``await scheduler.fire(name)``."""
     return ManualTrigger(event_factory, description)

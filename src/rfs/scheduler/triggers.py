@@ -9,8 +9,16 @@ from typing import Any, ClassVar, Protocol
 
 from rfs.scheduler.cron import CronExpression
 from rfs.scheduler.misfire import MisfirePolicy, parse_policy
+from rfs.scheduler.targets import FireContext
 
 EventFactory = Callable[..., Any]
+"""Any factory; each trigger kind documents what it passes."""
+ScheduleFactory = Callable[[], Any] | Callable[[FireContext], Any]
+"""Scheduled triggers call ``factory()`` or ``factory(context)``."""
+SourceEventFactory = Callable[[Any], Any]
+"""Event triggers call ``factory(source_event)``."""
+PayloadFactory = Callable[[], Any] | Callable[[Any], Any]
+"""API and manual triggers call ``factory()`` or ``factory(payload)``."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -70,7 +78,7 @@ class ScheduleTrigger(Trigger):
 
     def __init__(
         self,
-        event_factory: EventFactory | None = None,
+        event_factory: ScheduleFactory | None = None,
         *,
         misfire_policy: MisfirePolicy | str = MisfirePolicy.RUN_ONCE,
         misfire_grace_time: timedelta | float = 30.0,
@@ -96,7 +104,7 @@ class CronTrigger(ScheduleTrigger):
     def __init__(
         self,
         cron_expression: str,
-        event_factory: EventFactory | None = None,
+        event_factory: ScheduleFactory | None = None,
         *,
         timezone: str | tzinfo | None = None,
         misfire_policy: MisfirePolicy | str = MisfirePolicy.RUN_ONCE,
@@ -134,7 +142,7 @@ class IntervalTrigger(ScheduleTrigger):
     def __init__(
         self,
         interval: timedelta | float | None = None,
-        event_factory: EventFactory | None = None,
+        event_factory: ScheduleFactory | None = None,
         *,
         weeks: float = 0,
         days: float = 0,
@@ -189,7 +197,7 @@ class DateTrigger(ScheduleTrigger):
     def __init__(
         self,
         run_date: datetime,
-        event_factory: EventFactory | None = None,
+        event_factory: ScheduleFactory | None = None,
         *,
         misfire_policy: MisfirePolicy | str = MisfirePolicy.RUN_ONCE,
         misfire_grace_time: timedelta | float = 30.0,
@@ -225,7 +233,7 @@ class EventTrigger(Trigger):
         self,
         consumer: Consumer,
         source_topic: str,
-        event_factory: EventFactory | None = None,
+        event_factory: SourceEventFactory | None = None,
         *,
         group: str | None = None,
         description: str = "",
@@ -248,6 +256,9 @@ class ManualTrigger(Trigger):
 
     kind: ClassVar[str] = "manual"
 
+    def __init__(self, event_factory: PayloadFactory | None = None, description: str = "") -> None:
+        super().__init__(event_factory, description)
+
 
 class APITrigger(ManualTrigger):
     """Fires on ``POST /triggers/{name}/fire`` with a bearer token (see ``rfs.scheduler.api``).
@@ -259,7 +270,7 @@ class APITrigger(ManualTrigger):
 
     def __init__(
         self,
-        event_factory: EventFactory | None = None,
+        event_factory: PayloadFactory | None = None,
         *,
         token: str | None = None,
         description: str = "",
