@@ -183,7 +183,7 @@ def planner_ms(n: int) -> tuple[float, int]:
         ns: dict[str, Any] = {}
         src = []
         for k, (name, ups) in enumerate(deps.items()):
-            bad = bad_every and k % bad_every == 0 and ups
+            bad = bad_every and k % bad_every == bad_every // 2 and ups
             args = ", ".join(f"{u}: {'str' if bad else 'int'}" for u in ups)
             src.append(f"def {name}({args}) -> int:\n    return 0\n")
         exec("\n".join(src), ns)
