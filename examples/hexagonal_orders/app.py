@@ -7,9 +7,10 @@ from rfs.di import Registry
 
 
 def build_registry(profile: str, settings: Settings | None = None) -> Registry:
-    """Scan the package under ``profile``, add the settings, and check the wiring now."""
+    """Scan the package under ``profile``, use ``settings`` if given, check the wiring now."""
     registry = Registry(profile=profile)
     registry.scan("examples.hexagonal_orders")
-    registry.register(Settings, instance=settings or Settings())
+    if settings is not None:  # wins over the scanned Settings component
+        registry.register(Settings, instance=settings, primary=True)
     registry.validate()
     return registry
