@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -9,13 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rfs.result import Result
 from rfs.scheduler import (
     FakeClock,
     MemoryStateStore,
     MisfirePolicy,
     Scheduler,
     SQLStateStore,
+    StaleFence,
     StateStore,
+    TriggerState,
     create_cron_trigger,
     create_interval_trigger,
 )
@@ -214,3 +218,44 @@ def test_plan_laws(
         assert bool(due) == bool(plan.fire_times)
     again = plan_fires(trigger.next_fire_time, plan.cursor, now, policy, timedelta(seconds=grace))
     assert again.fire_times == []
+
+
+async def test_unreachable_store_fails_start_cleanly(tmp_path: Path) -> None:
+    """A store that cannot be opened makes start() raise and leaves the scheduler stopped."""
+    store = SQLStateStore(f"sqlite+aiosqlite:///{tmp_path / 'missing-dir' / 'state.db'}")
+    scheduler = Scheduler(RecordingPublisher(), store=store)
+    with pytest.raises(Exception, match="unable to open database file"):
+        await scheduler.register_trigger("t", create_interval_trigger(seconds=1), "t")
+    with pytest.raises(Exception, match="unable to open database file"):
+        await scheduler.start()
+    assert not scheduler.running
+    await store.close()
+
+
+async def test_store_outage_is_logged_and_firing_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """While the store raises, fires still happen and are logged; state is saved once it is back."""
+
+    class FlakyStore(MemoryStateStore):
+        failures = 0
+
+        async def save(self, states: list[TriggerState], fence: int) -> Result[None, StaleFence]:
+            if self.failures:
+                self.failures -= 1
+                raise ConnectionError("store connection dropped")
+            return await super().save(states, fence)
+
+    clock = FakeClock(START)
+    store = FlakyStore()
+    publisher = RecordingPublisher(clock)
+    scheduler = Scheduler(publisher, clock=clock, store=store)
+    await scheduler.register_trigger("t", create_interval_trigger(minutes=1), "t")
+    await scheduler.start()
+    store.failures = 2  # the next two writes fail
+    with caplog.at_level(logging.ERROR, logger="rfs.scheduler"):
+        await clock.advance(timedelta(minutes=5))
+    await scheduler.stop()
+    assert "store connection dropped" in caplog.text
+    assert len(publisher.published) == 5  # no tick lost, none repeated
+    assert (await store.load_all())["t"].cursor == START + timedelta(minutes=5)

@@ -324,8 +324,12 @@ class Scheduler:
             return
         self._running, self._stopping = True, False
         if self.leader is None:
-            await self._elected(0)
-            await self._reload()  # state is loaded before start() returns
+            try:
+                await self._elected(0)
+                await self._reload()  # state is loaded before start() returns
+            except BaseException:
+                self._running = self._leading = False
+                raise
         else:
             self._lead_task = asyncio.create_task(self._lead_loop(), name="rfs-scheduler-lead")
         self._loop_task = asyncio.create_task(self._run_loop(), name="rfs-scheduler-loop")
@@ -480,8 +484,8 @@ class Scheduler:
 
     async def _reload(self) -> None:
         """Adopt the stored state (another instance may have fired since we last led)."""
-        self._needs_reload = False
         self._stored = await self.store.load_all()
+        self._needs_reload = False  # only once loaded: a failed load is retried by the loop
         now = self.clock.now()
         for entry in self._entries.values():
             stored = self._stored.get(entry.name)
