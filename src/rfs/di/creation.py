@@ -57,17 +57,17 @@ class Creation:
 
             def request() -> Any:
                 context = var.get()
-                if context is None:
+                try:
+                    return context.values[binding]  # type: ignore[union-attr]
+                except KeyError:
+                    return create_in(plan, context)  # type: ignore[arg-type]
+                except AttributeError:  # context is None
                     raise ScopeNotActiveError(
                         f"{binding.label} is request-scoped but no request scope is open; fix: "
                         "wrap the work in `async with registry.request_scope():` or add "
                         "rfs.di.fastapi.RequestScopeMiddleware",
                         (binding.label,),
-                    )
-                value = context.values.get(binding, MISSING)
-                if value is MISSING:
-                    return create_in(plan, context)
-                return value
+                    ) from None
 
             return request
         if plan.is_async:
