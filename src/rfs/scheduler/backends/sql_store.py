@@ -62,8 +62,15 @@ class SQLStateStore:
     async def _ensure(self) -> None:
         if self._ready:
             return
-        async with self._engine.begin() as conn:
-            await conn.run_sync(self._metadata.create_all, checkfirst=True)
+        for attempt in range(3):
+            try:
+                async with self._engine.begin() as conn:
+                    await conn.run_sync(self._metadata.create_all, checkfirst=True)
+                break
+            except sa.exc.DBAPIError:
+                # another process created the table between our check and our CREATE
+                if attempt == 2:
+                    raise
         self._ready = True
 
     async def load_all(self) -> dict[str, TriggerState]:
