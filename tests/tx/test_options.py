@@ -234,3 +234,13 @@ def test_rfs_v4_spellings():
     assert opts.rollback_for == (ValueError,)
     with pytest.raises(TypeError, match="retry_count"):
         Tx(retries=1, retry_count=2)
+
+
+def test_every_exported_name_resolves():
+    """Each name in ``rfs.tx.__all__`` loads from its module."""
+    import rfs.tx
+
+    for name in rfs.tx.__all__:
+        assert getattr(rfs.tx, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute"):
+        rfs.tx.Transactionnal  # type: ignore[attr-defined]  # noqa: B018

@@ -43,11 +43,15 @@ _EXPORTS: dict[str, str] = {
     # distributed (saga) transactions: rfs.tx.distributed is owned by the saga work
     "DistributedTransaction": "rfs.tx.distributed",
     "distributed_transaction": "rfs.tx.distributed",
+    "DistributedSaga": "rfs.tx.distributed",
+    "TransactionScope": "rfs.tx.distributed",
+    "current_transaction": "rfs.tx.distributed",
 }
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "ConnectionLostError",
+    "DistributedSaga",
     "DistributedTransaction",
     "IllegalTransactionStateError",
     "Isolation",
@@ -60,6 +64,7 @@ __all__ = [
     "SerializationError",
     "TransactionError",
     "TransactionManager",
+    "TransactionScope",
     "TransactionTimeoutError",
     "Transactional",
     "UnexpectedRollbackError",
@@ -70,6 +75,7 @@ __all__ = [
     "current_session",
     "current_session_or_none",
     "current_sync_session",
+    "current_transaction",
     "distributed_transaction",
     "get_manager",
     "in_transaction",
@@ -99,7 +105,13 @@ if TYPE_CHECKING:
         in_transaction,
     )
     from rfs.tx.decorator import Transactional, transactional
-    from rfs.tx.distributed import DistributedTransaction, distributed_transaction
+    from rfs.tx.distributed import (
+        DistributedSaga,
+        DistributedTransaction,
+        TransactionScope,
+        current_transaction,
+        distributed_transaction,
+    )
     from rfs.tx.errors import (
         ConnectionLostError,
         IllegalTransactionStateError,
