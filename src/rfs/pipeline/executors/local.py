@@ -1,11 +1,14 @@
-"""In-process executor: async tasks on the event loop, sync tasks in a thread pool."""
+"""In-process executor: async tasks on the event loop, sync tasks on a small thread pool."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import queue
+import threading
 import time
-from collections.abc import Awaitable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rfs.pipeline.executors.base import (
     AttemptOutcome,
@@ -16,6 +19,62 @@ from rfs.pipeline.executors.base import (
 from rfs.pipeline.registry import TaskKind
 
 __all__ = ["LocalExecutor"]
+
+_Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[[Any], Any], Any]
+
+
+def _resolve(fut: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if fut.cancelled():
+        return
+    if ok:
+        fut.set_result(value)
+    else:
+        fut.set_exception(value)
+
+
+class _Threads:
+    """Daemon worker threads fed by one queue; cheaper per call than ThreadPoolExecutor
+    (no concurrent Future per job) and never blocks interpreter exit on a stuck task."""
+
+    def __init__(self, max_threads: int) -> None:
+        self.max_threads = max_threads
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._idle = 0
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[[Any], Any], arg: Any) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Any] = loop.create_future()
+        with self._lock:
+            if self._idle == 0 and len(self._threads) < self.max_threads:
+                thread = threading.Thread(target=self._work, name="rfs-task", daemon=True)
+                self._threads.append(thread)
+                thread.start()
+            else:
+                self._idle -= 1  # one idle thread will take this job
+        self._jobs.put((loop, fut, fn, arg))
+        return fut
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            loop, fut, fn, arg = job
+            try:
+                ok, value = True, fn(arg)
+            except BaseException as exc:
+                ok, value = False, exc
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+                loop.call_soon_threadsafe(_resolve, fut, ok, value)
+            with self._lock:
+                self._idle += 1
+
+    def shutdown(self) -> None:
+        for _ in self._threads:
+            self._jobs.put(None)
+        self._threads.clear()
 
 
 class LocalExecutor:
@@ -31,21 +90,20 @@ class LocalExecutor:
 
     def __init__(self, max_threads: int = 32) -> None:
         self.max_threads = max_threads
-        self._pool: ThreadPoolExecutor | None = None
+        self._threads: _Threads | None = None
 
     async def start(self) -> None:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.max_threads, thread_name_prefix="rfs-task")
+        if self._threads is None:
+            self._threads = _Threads(self.max_threads)
 
     async def submit(self, attempt: TaskAttempt) -> AttemptOutcome:
-        if self._pool is None:
+        if self._threads is None:
             await self.start()
+        assert self._threads is not None
         started = time.time()
+        work: Awaitable[AttemptOutcome]
         if attempt.kind in (TaskKind.SYNC, TaskKind.GENERATOR):
-            loop = asyncio.get_running_loop()
-            work: Awaitable[AttemptOutcome] = loop.run_in_executor(
-                self._pool, run_attempt_sync, attempt
-            )
+            work = self._threads.submit(run_attempt_sync, attempt)
         else:
             work = run_attempt_async(attempt)  # awaited in this task: no extra task per attempt
         if attempt.timeout is None:
@@ -57,6 +115,6 @@ class LocalExecutor:
             return AttemptOutcome.timed_out(attempt.task_name, attempt.timeout, started_at=started)
 
     async def shutdown(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+        threads, self._threads = self._threads, None
+        if threads is not None:
+            threads.shutdown()
