@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from pathlib import Path
 
 from rfs.cli.pipeline import run_file
 
 
 def main() -> int:
-    code = run_file("examples/etl/pipeline.py")
+    code = run_file(str(Path(__file__).with_name("pipeline.py")))
     from examples.etl.pipeline import WAREHOUSE
 
     with sqlite3.connect(WAREHOUSE) as db:
