@@ -324,7 +324,12 @@ async def test_dropped_database_connection_mid_saga(
     saga.add_step("c", lambda ctx: ctx.update(c=True))
     try:
         result = await saga.execute({}, execution_id="drop1")
-        assert result.is_success(), result
+        if isinstance(result, Failure):
+            chain, cause = [], result.error.cause
+            while isinstance(cause, BaseException):
+                chain.append(repr(cause))
+                cause = cause.__cause__ or cause.__context__
+            pytest.fail("\n".join(chain))
         assert result.unwrap()["terminated"] >= 1
         record = await log.load("drop1")
         assert record is not None and record.status is SagaStatus.COMPLETED

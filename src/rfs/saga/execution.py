@@ -126,12 +126,14 @@ class SagaExecution:
 
     def _abandoned(self, step: str | None, exc: BaseException) -> Failure[SagaError]:
         """The log failed: stop acting; the execution stays in the log for ``recover()``."""
+        cause = SagaLogError(f"saga log unavailable, execution left for recover(): {exc}")
+        cause.__cause__ = exc
         return Failure(
             SagaError(
                 self.saga.name,
                 self.id,
                 step,
-                SagaLogError(f"saga log unavailable, execution left for recover(): {exc}"),
+                cause,
                 self.status,
                 self._compensated_names(),
             )

@@ -190,6 +190,26 @@ class AsyncpgWriter:
                     )
         return self._pool
 
+    async def _run(self, method: str, sql: str, *args: Any) -> Any:
+        """Run one statement on a pooled connection; a broken connection is thrown away.
+
+        The pool skips asyncpg's reset query (a round trip per write), so a connection left
+        mid-protocol by a dropped socket or a cancellation is terminated here instead.
+        """
+        import asyncpg
+
+        pool = await self._get_pool()
+        async with pool.acquire() as con:
+            try:
+                return await getattr(con, method)(sql, *args)
+            except BaseException as exc:
+                healthy = isinstance(exc, asyncpg.PostgresError) and not isinstance(
+                    exc, asyncpg.PostgresConnectionError | asyncpg.OperatorInterventionError
+                )
+                if not healthy:
+                    con.terminate()
+                raise
+
     @staticmethod
     def _arrays(events: Sequence[LogEvent]) -> list[list[Any]]:
         return [
@@ -214,11 +234,10 @@ class AsyncpgWriter:
             f" FROM x, {self._unnest} ORDER BY e.n"
         )
         try:
-            pool = await self._get_pool()
-            await pool.execute(sql, *self._arrays(events), *row.values())
+            await self._run("execute", sql, *self._arrays(events), *row.values())
         except asyncpg.UniqueViolationError as exc:
             raise SagaLogError(f"saga execution {row['id']!r} already exists") from exc
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except Exception as exc:  # asyncpg's errors share no base class
             raise SagaLogError(f"cannot start saga execution {row['id']!r}: {exc}") from exc
 
     async def append(
@@ -228,7 +247,6 @@ class AsyncpgWriter:
         values: dict[str, Any],
         events: Sequence[LogEvent],
     ) -> None:
-        import asyncpg
 
         keys = [k for k in _SET_ORDER if k in values]
         sets = ", ".join(f"{k} = ${i}" for i, k in enumerate(keys, start=9))
@@ -241,11 +259,15 @@ class AsyncpgWriter:
             f" SELECT count(*) FROM u"
         )
         try:
-            pool = await self._get_pool()
-            owned = await pool.fetchval(
-                sql, *self._arrays(events), execution_id, owner, *(values[k] for k in keys)
+            owned = await self._run(
+                "fetchval",
+                sql,
+                *self._arrays(events),
+                execution_id,
+                owner,
+                *(values[k] for k in keys),
             )
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except Exception as exc:  # asyncpg's errors share no base class
             raise SagaLogError(f"cannot log saga execution {execution_id!r}: {exc}") from exc
         if owned != 1:
             raise OwnershipLost(f"saga execution {execution_id!r} is no longer owned by {owner}")
