@@ -433,3 +433,33 @@ async def test_store_failure_stops_the_run_instead_of_hanging(
     with pytest.raises(OSError, match="disk full"):
         await asyncio.wait_for(_run(registry, io, BrokenStore()), 10)
     assert stopped.is_set()
+
+
+async def test_resume_reruns_a_task_whose_output_is_gone(
+    registry: TaskRegistry, io: MemoryIOManager, store: MemoryRunStore
+) -> None:
+    """A succeeded task whose stored output vanished runs again on resume; finished tasks
+    after it are not run twice."""
+    calls = {"a": 0, "b": 0, "c": 0}
+
+    @registry.task
+    def a() -> int:
+        calls["a"] += 1
+        return 1
+
+    @registry.task(dependencies=["a"])
+    def b(a: int) -> int:
+        calls["b"] += 1
+        return a
+
+    @registry.task(dependencies=["b"])
+    def c(b: int) -> int:
+        calls["c"] += 1
+        if calls["c"] == 1:
+            raise RuntimeError("first time")
+        return b
+
+    run_id = (await _run(registry, io, store)).error.run_id
+    del io._data[run_id]["a"]  # lose a's output
+    (await _run(registry, io, store, resume=run_id)).unwrap()
+    assert calls == {"a": 2, "b": 1, "c": 2}

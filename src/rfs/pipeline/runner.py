@@ -141,7 +141,7 @@ class _Run:
         self.unfinished -= 1
         for child in self.dag.downstream[name]:
             self.waiting[child] -= 1
-            if self.waiting[child] == 0:
+            if self.waiting[child] == 0 and child not in self.reused:
                 self.launch(child)
         if self.unfinished == 0:
             self.done.set()
