@@ -38,21 +38,20 @@ class Binding:
     value: Any = MISSING
     preset: bool = False
     generator: str | None = field(default=None)
+    label: str = field(default="", init=False)
+    """The name shown in error chains (the class name, else the binding name)."""
 
     def __post_init__(self) -> None:
         provider = self.provider
-        if provider is not None and not isinstance(provider, type):
+        if isinstance(provider, type):
+            self.label = provider.__name__
+            return
+        self.label = self.name
+        if provider is not None:
             if inspect.isasyncgenfunction(provider):
                 self.generator = "async"
             elif inspect.isgeneratorfunction(provider):
                 self.generator = "sync"
-
-    @property
-    def label(self) -> str:
-        """The name shown in error chains."""
-        if isinstance(self.provider, type):
-            return self.provider.__name__
-        return self.name
 
     def describe(self) -> str:
         """``Label (profile 'test')`` for messages about candidates."""

@@ -13,8 +13,7 @@ import inspect
 import types
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from rfs.di.errors import RegistrationError
 from rfs.di.markers import MISSING, Inject
@@ -22,8 +21,7 @@ from rfs.di.markers import MISSING, Inject
 NO_HINT: Any = inspect.Parameter.empty
 
 
-@dataclass(frozen=True, slots=True)
-class Param:
+class Param(NamedTuple):
     """One injectable parameter: the key to resolve and what to do when it is absent."""
 
     name: str

@@ -107,6 +107,7 @@ class Compiler:
     def __init__(self, host: Host, plans: dict[Binding, Plan]) -> None:
         self.host = host
         self.plans = plans
+        self.names = host._class_names()
         self._stack: list[Binding] = []
 
     # -- selection ---------------------------------------------------------------------------
@@ -221,7 +222,7 @@ class Compiler:
         if provider is not None:
             contiguous = True
             errors: list[DIError] = []
-            for param in read_params(provider, self.host._class_names()):
+            for param in read_params(provider, self.names):
                 try:
                     dep = self._dep(param, chain, binding)
                 except DIError as exc:  # keep going: validate() reports every problem
@@ -236,7 +237,16 @@ class Compiler:
             if errors:
                 errors[0].related.extend(errors[1:])
                 raise errors[0]
-        request_path = self._request_path(binding, deps, chain)
+        request_path: tuple[str, ...] | None = None
+        deep = False
+        for dep in deps:
+            below = dep.plan
+            if below is not None:
+                deep = deep or below.deep_async
+                if below.request_path is not None:
+                    request_path = self._request_path(binding, deps, chain)
+        if binding.scope is Scope.REQUEST:
+            request_path = (binding.label,)
         raw: Getter = build_call(provider, deps) if provider is not None else _preset(binding)
         if isinstance(provider, type):
             names = class_hooks(provider)
@@ -244,8 +254,7 @@ class Compiler:
         else:
             hooks = provider is not None
             is_async = needs_await(provider, tracked) or binding.generator == "async"
-        deep = is_async or any(d.plan.deep_async for d in deps if d.plan is not None)
-        plan = Plan(binding, deps, raw, hooks, is_async, request_path, deep)
+        plan = Plan(binding, deps, raw, hooks, is_async, request_path, deep or is_async)
         plan.get = self.host._getter_for(plan)
         return plan
 
