@@ -3,7 +3,7 @@
 Run as a script: ``one`` executes one saga and may be killed at the boundary named by
 ``SAGA_KILL_AT`` (``action:2:before``, ``action:2:after``, ``compensate:1:after``...);
 ``drive`` forks ``--count`` executions, each SIGKILLed at a seeded random boundary and
-recovered by a fresh child, then prints a JSON summary.
+recovered by a fresh child, then prints a JSON summary; ``serve`` forks victims on request.
 """
 
 from __future__ import annotations
@@ -229,6 +229,26 @@ def _percentiles(values: list[float]) -> dict[str, float]:
     return {"p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": round(ordered[-1], 3)}
 
 
+def serve() -> None:
+    """Fork a victim per JSON line on stdin; answer with its exit code (``-9``: SIGKILLed).
+
+    The server imports everything once and never starts an event loop or a thread, so each
+    fork is a cheap, clean process: tests pay the interpreter start-up once, not per kill.
+    """
+    for line in sys.stdin:
+        job = json.loads(line)
+
+        def victim(job: dict[str, Any] = job) -> None:
+            os.environ["SAGA_KILL_AT"] = job["point"]
+            os.environ["SAGA_TABLE_PREFIX"] = job["prefix"]
+            init_effects(job["effects"])
+            asyncio.run(run_one(job["log_url"], job["effects"], job["execution_id"], job["fail"]))
+
+        status = _fork(victim)
+        code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        print(json.dumps({"code": code}), flush=True)
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command", required=True)
@@ -242,8 +262,11 @@ def main(argv: list[str]) -> None:
     many.add_argument("effects")
     many.add_argument("--count", type=int, default=100)
     many.add_argument("--seed", type=int, default=0)
+    sub.add_parser("serve")
     args = parser.parse_args(argv)
-    if args.command == "one":
+    if args.command == "serve":
+        serve()
+    elif args.command == "one":
         init_effects(args.effects)
         print(asyncio.run(run_one(args.log_url, args.effects, args.execution_id, args.fail_at)))
     else:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,12 +30,43 @@ PARAMS = [pytest.param("sqlite", f, p, id=f"sqlite-{f}-{p}") for f, p in CASES] 
 ]
 
 
-def run_victim(log_url: str, effects: str, execution_id: str, fail: int | None, point: str) -> int:
-    args = [sys.executable, str(APP), "one", log_url, effects, execution_id]
-    if fail is not None:
-        args += ["--fail-at", str(fail)]
-    env = {**os.environ, "SAGA_KILL_AT": point}
-    return subprocess.run(args, env=env, capture_output=True, timeout=60).returncode
+@pytest.fixture(scope="module")
+def victims() -> Iterator[subprocess.Popen[str]]:
+    """A process that forks each victim (see ``saga_fault_app.serve``)."""
+    server = subprocess.Popen(
+        [sys.executable, str(APP), "serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    yield server
+    assert server.stdin is not None
+    server.stdin.close()
+    server.wait(timeout=30)
+
+
+def run_victim(
+    server: subprocess.Popen[str],
+    log_url: str,
+    effects: str,
+    execution_id: str,
+    fail: int | None,
+    point: str,
+) -> int:
+    """Run one saga in a forked process killed at ``point``; its exit code (-9: SIGKILL)."""
+    assert server.stdin is not None and server.stdout is not None
+    job = {
+        "log_url": log_url,
+        "effects": effects,
+        "execution_id": execution_id,
+        "fail": fail,
+        "point": point,
+        "prefix": os.environ.get("SAGA_TABLE_PREFIX", "rfs_saga_"),
+    }
+    server.stdin.write(json.dumps(job) + "\n")
+    server.stdin.flush()
+    code: int = json.loads(server.stdout.readline())["code"]
+    return code
 
 
 @pytest.fixture
@@ -55,7 +86,7 @@ async def log_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
 
 @pytest.mark.parametrize(("backend", "fail", "point"), PARAMS)
 async def test_sigkill_at_a_boundary_then_recover(
-    request: pytest.FixtureRequest,
+    victims: subprocess.Popen[str],
     log_url: str,
     tmp_path: Path,
     backend: str,
@@ -67,7 +98,7 @@ async def test_sigkill_at_a_boundary_then_recover(
     app.init_effects(effects)
     execution_id = f"kill-{uuid.uuid4().hex[:12]}"
 
-    code = run_victim(log_url, effects, execution_id, fail, point)
+    code = run_victim(victims, log_url, effects, execution_id, fail, point)
     dead_at = time.time()
     assert code == -signal.SIGKILL
 
@@ -97,9 +128,9 @@ async def test_sigkill_at_a_boundary_then_recover(
 def test_seeded_random_kills(tmp_path: Path) -> None:
     """Many executions, each SIGKILLed at a seeded random boundary, all end final and exact.
 
-    ``RFS_SAGA_FAULT_RUNS`` sets the count (default 40; 1,000 was run by hand).
+    ``RFS_SAGA_FAULT_RUNS`` sets the count (default 25; 1,000 was run by hand).
     """
-    count = int(os.environ.get("RFS_SAGA_FAULT_RUNS", "40"))
+    count = int(os.environ.get("RFS_SAGA_FAULT_RUNS", "25"))
     args = [
         sys.executable,
         str(APP),
