@@ -220,16 +220,28 @@ def test_plan_laws(
     assert again.fire_times == []
 
 
-async def test_unreachable_store_fails_start_cleanly(tmp_path: Path) -> None:
-    """A store that cannot be opened makes start() raise and leaves the scheduler stopped."""
-    store = SQLStateStore(f"sqlite+aiosqlite:///{tmp_path / 'missing-dir' / 'state.db'}")
+async def test_unreachable_store_fails_start_cleanly() -> None:
+    """A store that cannot be read makes start() raise and leaves the scheduler stopped."""
+
+    class DownStore(MemoryStateStore):
+        down = False
+
+        async def load_all(self) -> dict[str, TriggerState]:
+            if self.down:
+                raise ConnectionError("connection refused")
+            return await super().load_all()
+
+    store = DownStore()
     scheduler = Scheduler(RecordingPublisher(), store=store)
-    with pytest.raises(Exception, match="unable to open database file"):
-        await scheduler.register_trigger("t", create_interval_trigger(seconds=1), "t")
-    with pytest.raises(Exception, match="unable to open database file"):
+    await scheduler.register_trigger("t", create_interval_trigger(seconds=1), "t")
+    store.down = True
+    with pytest.raises(ConnectionError, match="connection refused"):
         await scheduler.start()
     assert not scheduler.running
-    await store.close()
+    store.down = False
+    await scheduler.start()
+    assert scheduler.running
+    await scheduler.stop()
 
 
 async def test_store_outage_is_logged_and_firing_goes_on(

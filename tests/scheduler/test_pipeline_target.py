@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -36,7 +37,9 @@ async def test_cron_fire_runs_the_tagged_pipeline(clock: FakeClock) -> None:
     scheduler = Scheduler(publisher, clock=clock)
     await scheduler.register_trigger("nightly", create_cron_trigger("0 3 * * *"), target=target)
     await scheduler.start()
-    await clock.advance(timedelta(days=2))
+    await clock.advance(timedelta(days=1))
+    await scheduler.drain()
+    await clock.advance(timedelta(days=1))
     await scheduler.stop()  # waits for the background runs
     assert calls == ["extract", "load", "extract", "load"]
     assert publisher.published == []
@@ -69,3 +72,38 @@ def test_pipeline_target_needs_a_selection() -> None:
     """PipelineTarget without tags or targets is a configuration error."""
     with pytest.raises(ValueError, match="tags"):
         PipelineTarget()
+
+
+async def test_overlapping_run_is_refused(
+    clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A fire while the previous run still goes is logged and skipped (max_running=1)."""
+    registry = TaskRegistry()
+    release = asyncio.Event()
+    started: list[int] = []
+
+    @registry.task(name="slow", tags=["slow"])
+    async def slow() -> None:
+        started.append(1)
+        await release.wait()
+
+    target = PipelineTarget(
+        tags=["slow"], registry=registry, io_manager=MemoryIOManager(), run_store=MemoryRunStore()
+    )
+    scheduler = Scheduler(RecordingPublisher(clock), clock=clock)
+    await scheduler.register_trigger("hourly", create_cron_trigger("0 * * * *"), target=target)
+    await scheduler.start()
+    with caplog.at_level(logging.ERROR, logger="rfs.scheduler"):
+        await clock.advance(timedelta(hours=1))
+        for _ in range(200):
+            if started:
+                break
+            await asyncio.sleep(0.01)
+        await clock.advance(timedelta(hours=1))
+        await asyncio.sleep(0.05)
+    release.set()
+    await scheduler.stop()
+    assert started == [1]
+    assert "still going" in caplog.text
+    info = scheduler.list()[0]
+    assert info.fires == 1 and info.failures == 1

@@ -361,6 +361,11 @@ class Scheduler:
         self._running = False
         self._loop_task = self._lead_task = None
 
+    async def drain(self) -> None:
+        """Wait until the background runs started so far (pipeline targets) have finished."""
+        while self._inflight:
+            await asyncio.gather(*set(self._inflight), return_exceptions=True)
+
     async def __aenter__(self) -> Scheduler:
         await self.start()
         return self

@@ -93,7 +93,9 @@ class PipelineTarget:
     """Start ``rfs.pipeline.run_pipeline(tags=..., targets=..., **options)`` for each fire.
 
     The run goes on in the background; ``Scheduler.stop()`` waits for it. A ``Failure`` from
-    the run is raised as ``PipelineRunError`` so the scheduler logs it.
+    the run is raised as ``PipelineRunError`` so the scheduler logs it. When ``max_running``
+    runs started by this target are still going, a new fire is refused (logged) rather than
+    starting an overlapping run.
     """
 
     background = True
@@ -102,15 +104,33 @@ class PipelineTarget:
         self,
         tags: Sequence[str] | None = None,
         targets: Sequence[str] | None = None,
+        *,
+        max_running: int = 1,
         **options: Any,
     ) -> None:
         if not tags and not targets:
             raise ValueError("PipelineTarget needs tags=[...] or targets=[...]")
+        if max_running < 1:
+            raise ValueError("max_running must be at least 1")
         self.tags = list(tags) if tags else None
         self.targets = list(targets) if targets else None
+        self.max_running = max_running
+        self.running = 0
         self.options = options
 
     async def run(self, context: FireContext, event: Any, publisher: Publisher | None) -> None:
+        if self.running >= self.max_running:
+            raise PipelineRunError(
+                f"trigger {context.trigger_name!r}: not started, {self.running} run(s) "
+                f"still going (max_running={self.max_running})"
+            )
+        self.running += 1
+        try:
+            await self._run(context)
+        finally:
+            self.running -= 1
+
+    async def _run(self, context: FireContext) -> None:
         from rfs.pipeline import run_pipeline  # imported on first fire: pipelines are optional
 
         kwargs: dict[str, Any] = dict(self.options)
