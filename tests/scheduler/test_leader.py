@@ -81,3 +81,43 @@ async def test_postgres_lock_is_exclusive_and_freed_when_connection_dies(
         async with b._engine.begin() as conn:
             await conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
         await b._engine.dispose()
+
+
+@pytest.mark.service("redis")
+async def test_scheduler_stops_firing_when_its_lease_is_taken(redis_url: str) -> None:
+    """When renewal finds the lock owned by someone else, the scheduler stops firing at once."""
+    from rfs.scheduler import Scheduler, create_interval_trigger
+
+    name = f"test:leader:{uuid.uuid4().hex}"
+    fired: list[float] = []
+
+    class Recorder:
+        async def publish(self, topic: str, event: object) -> None:
+            fired.append(asyncio.get_running_loop().time())
+
+    lock = RedisLeaderLock(redis_url, name=name, lease=1.0, renew_interval=0.1)
+    scheduler = Scheduler(Recorder(), leader=lock)
+    await scheduler.register_trigger("fast", create_interval_trigger(0.05), "t")
+    await scheduler.start()
+    try:
+        for _ in range(100):
+            if len(fired) >= 3:
+                break
+            await asyncio.sleep(0.05)
+        assert scheduler.is_leader and len(fired) >= 3
+        # another instance now owns the lock (as after our lease lapsed during a pause)
+        await lock._client.set(name, "someone-else", px=10_000)
+        for _ in range(40):
+            if not scheduler.is_leader:
+                break
+            await asyncio.sleep(0.05)
+        assert not scheduler.is_leader
+        count = len(fired)
+        await asyncio.sleep(0.3)
+        assert len(fired) == count
+    finally:
+        await scheduler.stop()
+        await lock.close()
+        cleanup = RedisLeaderLock(redis_url, name=name)
+        await cleanup._client.delete(name, f"{name}:fence")
+        await cleanup.close()
