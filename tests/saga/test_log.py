@@ -383,3 +383,48 @@ async def test_changed_definition_is_not_recovered(log: SagaLog, registry: SagaR
     report = (await log.recover(registry)).unwrap()
     assert report.mismatched == ["v1"]
     assert report.results == {} and calls == []
+
+
+async def test_concurrent_durable_executions(log: SagaLog, registry: SagaRegistry) -> None:
+    """Many executions writing to one log at once each end with their own complete history."""
+    import asyncio
+
+    async def hop(ctx: dict[str, int]) -> None:
+        await asyncio.sleep(0)
+        ctx["hops"] = ctx.get("hops", 0) + 1
+
+    saga = Saga("parallel", registry=registry, log=log)
+    for name in ("a", "b", "c"):
+        saga.add_step(name, hop, lambda ctx: None)
+    saga.add_step("odd", lambda ctx: Failure("odd") if ctx["n"] % 2 else None)
+    results = await asyncio.gather(
+        *(saga.execute({"n": n}, execution_id=f"p{n}") for n in range(20))
+    )
+    assert [r.is_success() for r in results] == [n % 2 == 0 for n in range(20)]
+    for n in range(20):
+        record = await log.load(f"p{n}")
+        assert record is not None
+        expected = SagaStatus.COMPENSATED if n % 2 else SagaStatus.COMPLETED
+        assert record.status is expected
+        done = [e.step for e in record.events if e.kind is EventKind.STEP_SUCCEEDED]
+        assert done == (["a", "b", "c"] if n % 2 else ["a", "b", "c", "odd"])
+
+
+async def test_heartbeat_keeps_a_long_step_owned(log: SagaLog, registry: SagaRegistry) -> None:
+    """A step running longer than the lease is not taken over while its process lives."""
+    import asyncio
+
+    started = asyncio.Event()
+
+    async def long_step(ctx: object) -> None:
+        started.set()
+        await asyncio.sleep(1.0)
+
+    saga = Saga("long", registry=registry, log=log, lease=0.6)
+    saga.add_step("slow", long_step)
+    running = asyncio.create_task(saga.execute({}, execution_id="long1"))
+    await started.wait()
+    await asyncio.sleep(0.8)  # past the first lease; the heartbeat renewed it
+    report = (await log.recover(registry)).unwrap()
+    assert report.busy == ["long1"] and report.results == {}
+    assert (await running).is_success()
