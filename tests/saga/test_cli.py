@@ -30,7 +30,7 @@ def _seed(url: str) -> None:
 
 
 def test_list_and_show(tmp_path: Path) -> None:
-    """``list`` shows the execution and its status; ``show`` prints its transitions."""
+    """``list`` shows the execution; ``show`` its transitions; ``purge`` deletes it."""
     url = f"sqlite:///{tmp_path / 'log.db'}"
     _seed(url)
     listed = runner.invoke(build_app(), ["saga", "list", "--url", url])
@@ -41,6 +41,8 @@ def test_list_and_show(tmp_path: Path) -> None:
     assert "step_failed" in shown.output and "declined" in shown.output
     missing = runner.invoke(build_app(), ["saga", "show", "nope", "--url", url])
     assert missing.exit_code == 1
+    purged = runner.invoke(build_app(), ["saga", "purge", "--older-than-days", "0", "--url", url])
+    assert purged.exit_code == 0 and "deleted 1" in purged.output
 
 
 def test_list_rejects_an_unknown_status(tmp_path: Path) -> None:

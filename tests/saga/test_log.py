@@ -428,3 +428,20 @@ async def test_heartbeat_keeps_a_long_step_owned(log: SagaLog, registry: SagaReg
     report = (await log.recover(registry)).unwrap()
     assert report.busy == ["long1"] and report.results == {}
     assert (await running).is_success()
+
+
+async def test_purge_deletes_only_old_finished_executions(
+    log: SagaLog, registry: SagaRegistry
+) -> None:
+    """``purge`` removes finished executions past the age and keeps active ones."""
+    saga = Saga("purged", registry=registry, log=log)
+    saga.add_step("a", lambda ctx: None)
+    await saga.execute({}, execution_id="done1")
+    stuck = Saga("stuck", registry=registry, log=log)
+    stuck.add_step("a", lambda ctx: (_ for _ in ()).throw(Abort()))
+    with pytest.raises(Abort):
+        await stuck.execute({}, execution_id="active1")
+    assert await log.purge(older_than=3600) == 0
+    assert await log.purge(older_than=-1) == 1
+    assert await log.load("done1") is None
+    assert await log.load("active1") is not None

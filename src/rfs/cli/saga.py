@@ -1,4 +1,4 @@
-"""``rfs saga list|show|recover``: inspect the saga log and finish interrupted executions."""
+"""``rfs saga list|show|recover|purge``: inspect the saga log, finish interrupted executions."""
 
 from __future__ import annotations
 
@@ -66,7 +66,9 @@ def _import(modules: list[str]) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    saga_app = typer.Typer(help="Saga executions: list, show, recover.", no_args_is_help=True)
+    saga_app = typer.Typer(
+        help="Saga executions: list, show, recover, purge.", no_args_is_help=True
+    )
     app.add_typer(saga_app, name="saga")
 
     @saga_app.command("list")
@@ -134,6 +136,18 @@ def register(app: typer.Typer) -> None:
                 (e.detail or "")[:80],
             )
         console.print(table)
+
+    @saga_app.command("purge")
+    def purge(
+        older_than_days: float = typer.Option(
+            ..., "--older-than-days", min=0, help="Finished executions older than this."
+        ),
+        url: str | None = typer.Option(None, "--url", help=URL_HELP),
+        prefix: str = typer.Option("rfs_saga_", "--table-prefix", help=PREFIX_HELP),
+    ) -> None:
+        """Delete finished executions (never running or compensating ones)."""
+        deleted = _with_log(url, prefix, lambda log: log.purge(older_than_days * 86400))
+        Console().print(f"deleted {deleted} finished executions")
 
     @saga_app.command("recover")
     def recover(

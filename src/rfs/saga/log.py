@@ -315,6 +315,26 @@ class SagaLog:
             await conn.execute(delete(events).where(events.c.execution_id == execution_id))
             await conn.execute(delete(executions).where(executions.c.id == execution_id))
 
+    async def purge(self, older_than: float) -> int:
+        """Delete finished executions last updated more than ``older_than`` seconds ago.
+
+        Running and compensating executions are never purged. Returns how many were deleted.
+        """
+        if not self._ready:
+            await self.create_tables()
+        executions, events = self.executions, self.events
+        final = [s.value for s in SagaStatus if s.is_final]
+        old = select(executions.c.id).where(
+            executions.c.status.in_(final), executions.c.updated_at < time.time() - older_than
+        )
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(delete(events).where(events.c.execution_id.in_(old)))
+                result = await conn.execute(delete(executions).where(executions.c.id.in_(old)))
+        except _DB_ERRORS as exc:
+            raise SagaLogError(f"cannot purge the saga log: {exc}") from exc
+        return int(result.rowcount)
+
     # -- reads ------------------------------------------------------------------------------
 
     def _record(self, row: Any) -> ExecutionRecord:
