@@ -298,3 +298,27 @@ async def test_memory_log_keeps_a_bounded_history(registry: SagaRegistry) -> Non
     for n in range(5):
         await saga.execute({}, execution_id=f"e{n}")
     assert [r.id for r in await log.list()] == ["e4", "e3", "e2"]
+
+
+async def test_configure_sets_the_default_log(
+    registry: SagaRegistry, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """``configure`` (or ``RFS_SAGA_LOG_URL``) picks the log of sagas that have none."""
+    from rfs.saga import SagaLog, configure, default_log
+
+    mine = MemorySagaLog()
+    saga = Saga("configured", registry=registry)
+    saga.add_step("a", lambda ctx: None)
+    try:
+        configure(mine)
+        await saga.execute({}, execution_id="c1")
+        assert await mine.load("c1") is not None
+        configure(None)
+        monkeypatch.setenv("RFS_SAGA_LOG_URL", f"sqlite:///{tmp_path / 'env.db'}")
+        log = default_log()
+        assert isinstance(log, SagaLog)
+        await saga.execute({}, execution_id="c2")
+        assert await log.load("c2") is not None
+        await log.close()
+    finally:
+        configure(None)
