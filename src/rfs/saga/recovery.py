@@ -111,10 +111,15 @@ async def recover(
             pending.append(one(record))
         else:
             report.busy.append(record.id)
-    try:
-        await asyncio.gather(*pending)
-    except SagaLogError as exc:
-        return Failure(exc)
+    outcomes = await asyncio.gather(*pending, return_exceptions=True)
+    log_errors: list[SagaLogError] = []
+    for outcome in outcomes:
+        if isinstance(outcome, SagaLogError):
+            log_errors.append(outcome)
+        elif isinstance(outcome, BaseException):
+            raise outcome  # a bug, not a database problem
+    if log_errors:
+        return Failure(log_errors[0])
     return Success(report)
 
 
