@@ -16,6 +16,7 @@ __all__ = ["Event", "EventBase", "event_type_name", "registered_event_types"]
 
 _STANDARD = ("topic", "data", "id", "timestamp", "headers", "correlation_id")
 _REGISTRY: dict[str, type[Event]] = {}
+_now = time.time
 
 
 class Event:
@@ -52,12 +53,12 @@ class Event:
         self.data = data
         self._id = id
         if timestamp is None:
-            self.timestamp = time.time()
+            self.timestamp = _now()
         elif isinstance(timestamp, datetime):
             self.timestamp = timestamp.timestamp()
         else:
             self.timestamp = float(timestamp)
-        self.headers = dict(headers) if headers else {}
+        self.headers = {} if headers is None else dict(headers)
         self.correlation_id = correlation_id
 
     def __init_subclass__(cls, *, type_name: str | None = None, **kwargs: Any) -> None:

@@ -17,6 +17,7 @@ __all__ = ["Pattern", "compile_pattern", "matches", "validate_topic"]
 
 _SEGMENT = re.compile(r"[A-Za-z0-9_:\-]+")
 _SEGMENT_RE = r"[^.]+"
+_RESULT_CACHE = 4096  # per wildcard pattern: topics recur, so their answers are kept
 
 
 def _complain(kind: str, text: str, index: int, why: str) -> InvalidTopicError:
@@ -124,7 +125,18 @@ def _build(source: str, segments: tuple[tuple[str, ...], ...]) -> Callable[[str]
         else:
             parts.append(r"\.(?:" + "|".join(re.escape(a) for a in seg) + ")")
     fullmatch = re.compile("".join(parts)).fullmatch
-    return lambda topic: fullmatch("." + topic) is not None
+    seen: dict[str, bool] = {}
+
+    def match(topic: str) -> bool:
+        hit = seen.get(topic)
+        if hit is None:
+            hit = fullmatch("." + topic) is not None
+            if len(seen) >= _RESULT_CACHE:
+                seen.clear()
+            seen[topic] = hit
+        return hit
+
+    return match
 
 
 @lru_cache(maxsize=8192)

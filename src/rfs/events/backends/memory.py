@@ -89,10 +89,16 @@ class InMemoryBroker:
             buffers = self._route(topic)
         failure: Result[None, PublishError] = _OK
         for buffer in buffers:
-            if not buffer.offer(event):
-                result = await buffer.put(event)
-                if isinstance(result, Failure):
-                    failure = result
+            # inlined BoundedBuffer.offer: this is the hot path
+            items = buffer._items
+            if len(items) < buffer.maxsize and not buffer.closed:
+                items.append(event)
+                if buffer._getters:
+                    buffer._wake(buffer._getters)
+                continue
+            result = await buffer.put(event)
+            if isinstance(result, Failure):
+                failure = result
         return failure
 
     def publisher(self) -> InMemoryPublisher:

@@ -123,7 +123,7 @@ class JetStreamBroker:
         if self.js is None:
             await self.connect()
         try:
-            await self.js.publish(f"{self.prefix}.{topic}", body, stream=self.stream)
+            await self.js.publish(f"{self.prefix}.{topic}", body)
         except _TRANSIENT as exc:
             return Failure(PublishError(f"nats publish failed: {exc!r}"))
         return _OK
