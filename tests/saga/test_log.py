@@ -279,16 +279,27 @@ def test_plain_urls_get_async_drivers() -> None:
     assert normalize_url("sqlite+aiosqlite:///x") == "sqlite+aiosqlite:///x"
 
 
-async def test_reused_execution_id_is_refused(log: SagaLog, registry: SagaRegistry) -> None:
-    """Starting an execution under a logged id fails without running a step."""
-    calls: list[int] = []
-    saga = Saga("twice", registry=registry, log=log)
-    saga.add_step("a", lambda ctx: calls.append(1))
-    assert (await saga.execute({}, execution_id="same")).is_success()
-    again = await saga.execute({}, execution_id="same")
-    assert isinstance(again, Failure)
-    assert "already exists" in str(again.error.cause)
-    assert calls == [1]
+async def test_reused_execution_id_returns_the_logged_outcome(
+    log: SagaLog, registry: SagaRegistry
+) -> None:
+    """A repeated ``execute`` with a finished id answers from the log and runs nothing."""
+    calls: list[str] = []
+    saga = Saga("twice", registry=registry, log=log, compensation_retries=0)
+    saga.add_step("a", lambda ctx: calls.append("a"), lambda ctx: calls.append("-a"))
+    saga.add_step("b", lambda ctx: calls.append("b"), lambda ctx: Failure("stuck"))
+    saga.add_step("c", lambda ctx: Failure("declined") if ctx["fail"] else calls.append("c"))
+    assert (await saga.execute({"fail": False}, execution_id="ok")).is_success()
+    assert await saga.execute({"fail": False}, execution_id="ok") == Success({"fail": False})
+    first = await saga.execute({"fail": True}, execution_id="bad")
+    calls.clear()
+    again = await saga.execute({"fail": True}, execution_id="bad")
+    assert calls == []
+    assert isinstance(first, Failure) and isinstance(again, Failure)
+    assert again.error.step == first.error.step == "c"
+    assert again.error.cause == "declined"
+    assert again.error.status is first.error.status is SagaStatus.FAILED
+    assert again.error.compensated == first.error.compensated == ("a",)
+    assert [f.step for f in again.error.failed_compensations] == ["b"]
 
 
 @pytest.mark.service("postgres")

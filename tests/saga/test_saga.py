@@ -239,17 +239,22 @@ async def test_concurrent_executions_are_independent(
     assert len(ids) == 10
 
 
-async def test_reusing_an_execution_id_is_refused(
+async def test_reusing_an_execution_id_returns_the_first_outcome(
     registry: SagaRegistry, log: MemorySagaLog
 ) -> None:
-    """A second execute with a logged execution id fails before running any step."""
+    """``execute`` again with a logged id returns that execution's outcome without rerunning."""
     calls: list[int] = []
     saga = make("dup", registry, log)
     saga.add_step("a", lambda ctx: calls.append(1), None)
-    assert (await saga.execute({}, execution_id="x")).is_success()
-    again = await saga.execute({}, execution_id="x")
-    assert isinstance(again, Failure)
-    assert "already exists" in str(again.error.cause)
+    assert (await saga.execute({"n": 1}, execution_id="x")).is_success()
+    assert await saga.execute({"n": 2}, execution_id="x") == Success({"n": 1})
+    assert calls == [1]
+
+    other = make("other", registry, log)
+    other.add_step("a", lambda ctx: calls.append(2), None)
+    taken = await other.execute({}, execution_id="x")
+    assert isinstance(taken, Failure)
+    assert "already used by saga 'dup'" in str(taken.error.cause)
     assert calls == [1]
 
 

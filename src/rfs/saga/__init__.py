@@ -21,6 +21,7 @@ _EXPORTS: dict[str, str] = {
     "SagaLogError": "rfs.saga.errors",
     "ContextNotSerializable": "rfs.saga.errors",
     "OwnershipLost": "rfs.saga.errors",
+    "ExecutionExists": "rfs.saga.errors",
     "SagaStatus": "rfs.saga.records",
     "EventKind": "rfs.saga.records",
     "LogEvent": "rfs.saga.records",
@@ -40,6 +41,7 @@ __all__ = [
     "CompensationFailure",
     "ContextNotSerializable",
     "EventKind",
+    "ExecutionExists",
     "ExecutionRecord",
     "LogEvent",
     "MemorySagaLog",
@@ -81,6 +83,7 @@ if TYPE_CHECKING:
     from rfs.saga.errors import (
         CompensationFailure,
         ContextNotSerializable,
+        ExecutionExists,
         OwnershipLost,
         SagaDefinitionError,
         SagaError,

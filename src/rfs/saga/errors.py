@@ -19,6 +19,10 @@ class ContextNotSerializable(SagaLogError, TypeError):
     """The saga context cannot be written by the log's serializer (nothing was written)."""
 
 
+class ExecutionExists(SagaLogError):
+    """An execution with this id is already in the log."""
+
+
 class OwnershipLost(SagaLogError):
     """Another process took the execution over (its lease expired); this one stops acting."""
 

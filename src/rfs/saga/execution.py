@@ -15,6 +15,7 @@ from rfs.result import Failure, Result, Success
 from rfs.saga.errors import (
     CompensationFailure,
     ContextNotSerializable,
+    ExecutionExists,
     OwnershipLost,
     SagaError,
     SagaLogError,
@@ -191,6 +192,8 @@ class SagaExecution:
             )
         except ContextNotSerializable:
             raise
+        except ExecutionExists as exc:
+            return await self._recorded_outcome(exc)
         except Exception as exc:
             return Failure(SagaError(self.saga.name, self.id, None, exc, SagaStatus.COMPENSATED))
         if not self.saga.steps:
@@ -202,6 +205,23 @@ class SagaExecution:
             return await self._forward(0, 1, recovering=False)
         finally:
             await self._stop_heartbeat()
+
+    async def _recorded_outcome(self, exists: ExecutionExists) -> Result[Any, SagaError]:
+        """A repeated ``execute`` with a logged id: the first execution's outcome, not a rerun."""
+        try:
+            record = await self.store.load(self.id)
+        except SagaLogError as exc:
+            return Failure(SagaError(self.saga.name, self.id, None, exc, SagaStatus.RUNNING))
+        if record is None or record.saga_name != self.saga.name:
+            other = "" if record is None else f" by saga {record.saga_name!r}"
+            cause = ExecutionExists(f"execution id {self.id!r} is already used{other}")
+            return Failure(SagaError(self.saga.name, self.id, None, cause, SagaStatus.FAILED))
+        if record.status is SagaStatus.COMPLETED:
+            return Success(record.context)
+        if not record.status.is_final:
+            cause = ExecutionExists(f"saga execution {self.id!r} is still {record.status.value}")
+            return Failure(SagaError(self.saga.name, self.id, None, cause, record.status))
+        return Failure(error_from_record(self.saga, record))
 
     async def resume(self, record: ExecutionRecord) -> Result[Any, SagaError]:
         """Drive an execution taken over from a dead process to a final state."""
@@ -380,3 +400,37 @@ class SagaExecution:
                 tuple(failures),
             )
         )
+
+
+def error_from_record(saga: Saga, record: ExecutionRecord) -> SagaError:
+    """Rebuild a finished execution's SagaError from its log (causes come back as text)."""
+    failed: tuple[str | None, object] = (None, record.error)
+    completed: list[int] = []
+    undone: set[int] = set()
+    comp_errors: dict[int, tuple[str | None, int]] = {}
+    for event in record.events:
+        i = event.index
+        if event.kind is EventKind.STEP_FAILED:
+            failed = (event.step, event.detail)
+        elif i is None:
+            continue
+        elif event.kind is EventKind.STEP_SUCCEEDED and i not in completed:
+            completed.append(i)
+        elif event.kind is EventKind.COMPENSATION_SUCCEEDED:
+            undone.add(i)
+        elif event.kind is EventKind.COMPENSATION_FAILED:
+            comp_errors[i] = (event.detail, comp_errors.get(i, (None, 0))[1] + 1)
+    steps = saga.steps
+    compensated = tuple(
+        steps[i].name
+        for i in reversed(completed)
+        if i in undone or (i < len(steps) and steps[i].compensate is None)
+    )
+    failures = tuple(
+        CompensationFailure(steps[i].name, detail, attempts)
+        for i, (detail, attempts) in comp_errors.items()
+        if i not in undone and i < len(steps)
+    )
+    return SagaError(
+        saga.name, record.id, failed[0], failed[1], record.status, compensated, failures
+    )

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy import Table
 from sqlalchemy.engine import URL
 
-from rfs.saga.errors import OwnershipLost, SagaLogError
+from rfs.saga.errors import ExecutionExists, OwnershipLost, SagaLogError
 from rfs.saga.records import LogEvent
 
 
@@ -115,7 +115,7 @@ class SqliteWriter:
                 self._pool, self._start, row, _event_tuples(row["id"], events)
             )
         except sqlite3.IntegrityError as exc:
-            raise SagaLogError(f"saga execution {row['id']!r} already exists") from exc
+            raise ExecutionExists(f"saga execution {row['id']!r} already exists") from exc
         except sqlite3.Error as exc:
             raise SagaLogError(f"cannot start saga execution {row['id']!r}: {exc}") from exc
 
@@ -236,7 +236,7 @@ class AsyncpgWriter:
         try:
             await self._run("execute", sql, *self._arrays(events), *row.values())
         except asyncpg.UniqueViolationError as exc:
-            raise SagaLogError(f"saga execution {row['id']!r} already exists") from exc
+            raise ExecutionExists(f"saga execution {row['id']!r} already exists") from exc
         except Exception as exc:  # asyncpg's errors share no base class
             raise SagaLogError(f"cannot start saga execution {row['id']!r}: {exc}") from exc
 

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from rfs.saga.errors import OwnershipLost, SagaLogError
+from rfs.saga.errors import ExecutionExists, OwnershipLost, SagaLogError
 from rfs.saga.fastpath import FastWriter, writer_for
 from rfs.saga.records import ACTIVE_STATUSES, EventKind, ExecutionRecord, LogEvent, SagaStatus
 from rfs.saga.serializers import Serializer, get_serializer
@@ -241,7 +241,7 @@ class SagaLog:
                 if events:
                     await conn.execute(insert(self.events), self._event_rows(execution_id, events))
         except IntegrityError as exc:
-            raise SagaLogError(f"saga execution {execution_id!r} already exists") from exc
+            raise ExecutionExists(f"saga execution {execution_id!r} already exists") from exc
         except _DB_ERRORS as exc:
             raise SagaLogError(f"cannot start saga execution {execution_id!r}: {exc}") from exc
 

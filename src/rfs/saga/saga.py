@@ -146,7 +146,9 @@ class Saga:
         """Run a new execution; ``Success(context)`` or ``Failure(SagaError)``.
 
         ``execution_id`` (default: a new uuid) names the execution in the log and prefixes
-        each step's idempotency key; reusing the id of a logged execution is refused.
+        each step's idempotency key. Executing again with the id of a logged execution does
+        not run it twice: a finished one returns its recorded outcome (errors as text), one
+        still running returns a Failure saying so.
         """
         execution = SagaExecution(self, self._store(log), execution_id or uuid.uuid4().hex, context)
         return await execution.run()

@@ -7,7 +7,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from rfs.saga.errors import OwnershipLost, SagaLogError
+from rfs.saga.errors import ExecutionExists, OwnershipLost
 from rfs.saga.records import ACTIVE_STATUSES, ExecutionRecord, LogEvent, SagaStatus
 
 UNSET: Any = object()
@@ -31,7 +31,7 @@ class SagaStore(Protocol):
         lease_until: float,
         events: Sequence[LogEvent],
     ) -> None:
-        """Insert a new execution (status RUNNING); raise SagaLogError if the id exists."""
+        """Insert a new execution (status RUNNING); raise ExecutionExists if the id is taken."""
         ...
 
     async def append(
@@ -93,7 +93,7 @@ class MemorySagaLog:
         events: Sequence[LogEvent],
     ) -> None:
         if execution_id in self._records:
-            raise SagaLogError(f"saga execution {execution_id!r} already exists")
+            raise ExecutionExists(f"saga execution {execution_id!r} already exists")
         now = time.time()
         self._records[execution_id] = ExecutionRecord(
             execution_id,
