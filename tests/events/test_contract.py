@@ -157,3 +157,19 @@ async def test_broker_close_ends_subscriptions(broker_factory: Callable[..., Any
     await asyncio.sleep(0.05)
     await broker.close()
     assert await asyncio.wait_for(task, 5) == []
+
+
+async def test_publish_refuses_bad_topic_and_unserialisable_data(
+    broker_factory: Callable[..., Any],
+) -> None:
+    """A malformed topic raises (a bug); data a durable backend cannot encode is a Failure."""
+    import pytest
+
+    from rfs.events import InvalidTopicError
+
+    broker = await broker_factory()
+    with pytest.raises(InvalidTopicError):
+        await broker.publish("orders..x", Event(data=1))
+    if broker_factory.kind in ("redis", "nats", "rabbitmq"):  # type: ignore[attr-defined]
+        result = await broker.publish("orders.x", Event(data=object()))
+        assert result.is_failure() and "JSON" in str(result.error)

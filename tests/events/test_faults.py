@@ -247,3 +247,19 @@ async def test_consumer_reconnects_after_link_drop(
         await consumer.close()
         await producer.close()
         await proxy.close()
+
+
+@pytest.mark.service("redis")
+async def test_redis_trims_stream_and_drops_private_groups(broker_of: Callable[..., Any]) -> None:
+    """Publishing trims the stream to about ``maxlen``; closing a group-less subscription
+    deletes its private consumer group."""
+    broker = await broker_of("redis", maxlen=10)
+    sub = broker.consume("t.*")
+    await broker.publish("t.x", Event(data=0))
+    assert (await asyncio.wait_for(sub.__anext__(), 5)).data == 0
+    for i in range(500):
+        await broker.publish("t.x", Event(data=i))
+    assert await broker.client.xlen(broker.stream) < 200
+    assert len(await broker.client.xinfo_groups(broker.stream)) == 1
+    await sub.close()
+    assert await broker.client.xinfo_groups(broker.stream) == []
