@@ -456,3 +456,25 @@ async def test_purge_deletes_only_old_finished_executions(
     assert await log.purge(older_than=-1) == 1
     assert await log.load("done1") is None
     assert await log.load("active1") is not None
+
+
+@pytest.mark.service("postgres")
+async def test_postgres_schema(postgres_url: str, registry: SagaRegistry) -> None:
+    """A log in its own PostgreSQL schema writes and recovers there (fast path included)."""
+    import asyncpg
+
+    schema = f"s{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(postgres_url.replace("+asyncpg", ""))
+    await admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        async with SagaLog(postgres_url, schema=schema) as log:
+            saga = Saga("schema", registry=registry, log=log)
+            saga.add_step("a", lambda ctx: ctx.update(a=1))
+            assert await saga.execute({}, execution_id="s1") == Success({"a": 1})
+            record = await log.load("s1")
+            assert record is not None and record.status is SagaStatus.COMPLETED
+        count = await admin.fetchval(f"SELECT count(*) FROM {schema}.rfs_saga_events")
+        assert count == 4
+    finally:
+        await admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        await admin.close()
