@@ -113,6 +113,9 @@ def _build(source: str, segments: tuple[tuple[str, ...], ...]) -> Callable[[str]
         prefix = ".".join(s[0] for s in head)
         dotted = prefix + "."
         return lambda topic: topic == prefix or topic.startswith(dotted)
+    fast = _string_matcher(plain)
+    if fast is not None:
+        return fast
     # general case: match "." + topic, each segment being "\.seg"; "**" is "(\.seg)*"
     parts: list[str] = []
     for seg in plain:
@@ -135,6 +138,43 @@ def _build(source: str, segments: tuple[tuple[str, ...], ...]) -> Callable[[str]
                 seen.clear()
             seen[topic] = hit
         return hit
+
+    return match
+
+
+def _string_matcher(plain: list[tuple[str, ...]]) -> Callable[[str], bool] | None:
+    """Literals around ``*`` only, or ``**`` then literals: plain string tests, no regex."""
+    if any(len(seg) > 1 for seg in plain):
+        return None
+    words = [seg[0] for seg in plain]
+    if words[0] == "**" and "**" not in words[1:] and "*" not in words[1:]:
+        tail = ".".join(words[1:])
+        dotted_tail = "." + tail
+        return lambda topic: topic == tail or topic.endswith(dotted_tail)
+    if "**" in words:
+        return None
+    n = len(words)
+    lead = 0
+    while lead < n and words[lead] != "*":
+        lead += 1
+    trail = 0
+    while trail < n - lead and words[n - 1 - trail] != "*":
+        trail += 1
+    if any(w != "*" for w in words[lead : n - trail]):
+        return None  # a literal between wildcards
+    prefix = ".".join(words[:lead]) + "." if lead else ""
+    suffix = "." + ".".join(words[n - trail :]) if trail else ""
+    dots = n - 1
+
+    def match(topic: str) -> bool:
+        return (
+            topic.count(".") == dots
+            and topic.startswith(prefix)
+            and topic.endswith(suffix)
+            and ".." not in topic
+            and topic[:1] not in ("", ".")
+            and topic[-1:] != "."
+        )
 
     return match
 

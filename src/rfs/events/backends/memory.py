@@ -6,7 +6,7 @@ process and dead-lettered after ``max_deliveries``, like the durable backends.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rfs.events.backpressure import CLOSED, Backpressure, BoundedBuffer
@@ -225,7 +225,8 @@ class InMemorySubscription(BaseSubscription):
             self._last, self._last_attempt = item.event, item.attempt
             return item.event
         self._last = item
-        self._last_attempt = 1
+        if self._last_attempt != 1:
+            self._last_attempt = 1
         return item  # type: ignore[no-any-return]
 
     async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
@@ -260,12 +261,12 @@ class InMemorySubscription(BaseSubscription):
 class InMemoryPublisher:
     """The seed's publisher: ``await InMemoryPublisher(broker).publish(topic, event)``."""
 
+    publish: Callable[[str, Event | Any], Awaitable[Result[None, PublishError]]]
+    """Publish through the broker (the broker's own bound method: no extra call)."""
+
     def __init__(self, broker: InMemoryBroker) -> None:
         self.broker = broker
-
-    async def publish(self, topic: str, event: Event | Any = None) -> Result[None, PublishError]:
-        """Publish through the broker."""
-        return await self.broker.publish(topic, event)
+        self.publish = broker.publish
 
 
 class InMemoryConsumer:
