@@ -8,6 +8,7 @@ in one worker thread (one hop per write), PostgreSQL as a single statement (one 
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -55,6 +56,15 @@ class SqliteWriter:
         self._events = events
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rfs-saga-log")
         self._con: sqlite3.Connection | None = None
+        self._pid = os.getpid()
+
+    def _executor(self) -> ThreadPoolExecutor:
+        """The writer thread; a forked child gets its own thread and connection."""
+        if self._pid != os.getpid():
+            self._pid = os.getpid()
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rfs-saga-log")
+            self._con = None  # the parent's connection is not ours to use
+        return self._pool
 
     def _connection(self) -> sqlite3.Connection:
         if self._con is None:
@@ -112,7 +122,7 @@ class SqliteWriter:
         loop = asyncio.get_running_loop()
         try:
             await loop.run_in_executor(
-                self._pool, self._start, row, _event_tuples(row["id"], events)
+                self._executor(), self._start, row, _event_tuples(row["id"], events)
             )
         except sqlite3.IntegrityError as exc:
             raise ExecutionExists(f"saga execution {row['id']!r} already exists") from exc
@@ -130,7 +140,7 @@ class SqliteWriter:
         rows = _event_tuples(execution_id, events)
         try:
             owned = await loop.run_in_executor(
-                self._pool, self._append, execution_id, owner, values, rows
+                self._executor(), self._append, execution_id, owner, values, rows
             )
         except sqlite3.Error as exc:
             raise SagaLogError(f"cannot log saga execution {execution_id!r}: {exc}") from exc
@@ -143,8 +153,9 @@ class SqliteWriter:
                 self._con.close()
                 self._con = None
 
-        await asyncio.get_running_loop().run_in_executor(self._pool, shut)
-        self._pool.shutdown(wait=False)
+        pool = self._executor()
+        await asyncio.get_running_loop().run_in_executor(pool, shut)
+        pool.shutdown(wait=False)
 
 
 async def _keep_session(connection: Any) -> None:
