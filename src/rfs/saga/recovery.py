@@ -10,10 +10,9 @@ from typing import Any
 
 from rfs.result import Failure, Result, Success
 from rfs.saga.errors import SagaError, SagaLogError
-from rfs.saga.execution import SagaExecution, owner_is_dead, process_owner
+from rfs.saga.execution import owner_is_dead, process_owner
 from rfs.saga.records import ACTIVE_STATUSES, ExecutionRecord, SagaStatus
 from rfs.saga.registry import SagaRegistry, get_saga_registry
-from rfs.saga.saga import Saga
 from rfs.saga.store import SagaStore
 
 
@@ -58,15 +57,6 @@ def is_interrupted(record: ExecutionRecord, now: float) -> bool:
     return record.lease_until < now or owner_is_dead(record.owner)
 
 
-def _matches(saga: Saga, record: ExecutionRecord) -> bool:
-    """Whether every step the log names is still at the same place in the definition."""
-    names = [step.name for step in saga.steps]
-    return all(
-        event.index is None or (event.index < len(names) and names[event.index] == event.step)
-        for event in record.events
-    )
-
-
 async def recover(
     store: SagaStore,
     registry: SagaRegistry | None = None,
@@ -99,11 +89,10 @@ async def recover(
             if full is None:  # deleted under us
                 return
             full.owner = me
-            if not _matches(saga, full):
+            if not saga.matches_record(full):
                 report.mismatched.append(record.id)
                 return
-            execution = SagaExecution(saga, store, record.id, full.context)
-            report.results[record.id] = await execution.resume(full)
+            report.results[record.id] = await saga.resume_execution(store, full)
 
     pending = []
     for record in active:

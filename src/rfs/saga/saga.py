@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from rfs.result import Result
 from rfs.saga.errors import SagaDefinitionError, SagaError
 from rfs.saga.execution import SagaExecution
+from rfs.saga.records import ExecutionRecord
 from rfs.saga.registry import SagaRegistry, get_saga_registry
 from rfs.saga.step import SagaStep, StepFunction
 from rfs.saga.store import SagaStore
@@ -135,6 +136,20 @@ class Saga:
         from rfs.saga.config import default_log
 
         return default_log()
+
+    def matches_record(self, record: ExecutionRecord) -> bool:
+        """Whether every step the log names is still at the same place in this definition."""
+        names = [step.name for step in self.steps]
+        return all(
+            e.index is None or (e.index < len(names) and names[e.index] == e.step)
+            for e in record.events
+        )
+
+    async def resume_execution(
+        self, store: SagaStore, record: ExecutionRecord
+    ) -> Result[Any, SagaError]:
+        """Drive a claimed, interrupted execution to a final state (used by recovery)."""
+        return await SagaExecution(self, store, record.id, record.context).resume(record)
 
     async def execute(
         self,
