@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rfs.events import Broker, InvalidTopicError, Subscription, compile_pattern
@@ -37,6 +37,7 @@ async def test_every_backend_implements_the_ports(broker_factory: Callable[..., 
     await sub.close()
 
 
+@settings(deadline=None)
 @given(st.text(alphabet="ab.*|- !", max_size=12))
 def test_any_text_compiles_or_is_refused_with_a_reason(text: str) -> None:
     """Any string either compiles or raises ``InvalidTopicError`` naming a segment."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rfs.events import InvalidTopicError, compile_pattern, matches, validate_topic
@@ -31,6 +31,7 @@ SEGMENTS = st.one_of(
 PATTERNS = st.lists(SEGMENTS, min_size=1, max_size=5).map(".".join)
 
 
+@settings(deadline=None)
 @given(PATTERNS, TOPICS)
 def test_matches_agrees_with_reference(pattern: str, topic: str) -> None:
     """The compiled matcher agrees with the reference matcher on any pattern and topic."""

@@ -6,7 +6,7 @@ process and dead-lettered after ``max_deliveries``, like the durable backends.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from rfs.events.backpressure import CLOSED, Backpressure, BoundedBuffer
@@ -261,12 +261,12 @@ class InMemorySubscription(BaseSubscription):
 class InMemoryPublisher:
     """The seed's publisher: ``await InMemoryPublisher(broker).publish(topic, event)``."""
 
-    publish: Callable[[str, Event | Any], Awaitable[Result[None, PublishError]]]
-    """Publish through the broker (the broker's own bound method: no extra call)."""
-
     def __init__(self, broker: InMemoryBroker) -> None:
         self.broker = broker
-        self.publish = broker.publish
+
+    async def publish(self, topic: str, event: Event | Any = None) -> Result[None, PublishError]:
+        """Publish through the broker."""
+        return await self.broker.publish(topic, event)
 
 
 class InMemoryConsumer:
