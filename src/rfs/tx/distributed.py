@@ -10,9 +10,12 @@ Declared (durable, recoverable): a plain ``def`` is called once, at decoration, 
 
     result = await book_trip({"trip": 42})   # Success(context) or Failure(SagaError)
 
-Written as code (RFS v4's form, one process): an ``async def`` runs its steps through
-``tx.step`` (a ``tx`` parameter, or :func:`current_transaction`); when it fails, returns a
-Failure or times out, the completed steps are compensated in reverse::
+Written as code (RFS v4's form): an ``async def`` runs its steps through ``tx.step`` (a
+``tx`` parameter, or :func:`current_transaction`); when it fails, returns a Failure or times
+out, the completed steps are compensated in reverse. With a durable ``log=`` each step is
+logged and a crashed execution is replayed by ``SagaLog.recover()`` (arguments and step
+values must be JSON data, and the steps called in the same order); without, it lives in
+one process::
 
     @DistributedTransaction(saga_id="user_registration", timeout=600)
     async def register(user: dict, tx: TransactionScope) -> Result[dict, str]:
@@ -28,6 +31,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, overload
 
 from rfs.result import Result
+from rfs.saga.durable_workflow import WorkflowSaga
 from rfs.saga.errors import SagaError
 from rfs.saga.registry import SagaRegistry
 from rfs.saga.saga import Saga
@@ -122,8 +126,9 @@ def DistributedTransaction(
     ``name`` (or RFS v4's ``saga_id``, also positional) names the saga; bare, it is
     ``module.qualname``. ``retry_count`` is how many times a failing compensation is
     retried (with ``retry_backoff`` doubling), ``compensation_timeout`` limits each
-    compensation attempt, ``timeout`` limits a whole ``async def`` transaction. ``log`` and
-    ``lease`` apply to the declared form. ``idempotent`` is accepted for v4 code: every
+    compensation attempt, ``timeout`` limits a whole ``async def`` transaction. ``log`` (a
+    durable one makes an ``async def`` transaction recoverable too) and ``lease`` are the
+    saga's. ``idempotent`` is accepted for v4 code: every
     step gets an idempotency key either way.
     """
     del idempotent  # every step receives an idempotency key
@@ -131,6 +136,26 @@ def DistributedTransaction(
 
     def decorate(target: Decorated) -> Any:
         saga_name = label or f"{target.__module__}.{target.__qualname__}"
+        if inspect.iscoroutinefunction(target) and log is not None and log.durable:
+            workflow = WorkflowSaga(
+                saga_name,
+                target,
+                log=log,
+                registry=registry,
+                timeout=timeout,
+                compensation_retries=retry_count,
+                retry_backoff=retry_backoff,
+                compensation_timeout=compensation_timeout,
+                lease=lease,
+                pass_scope="tx" in inspect.signature(target).parameters,
+            )
+
+            @functools.wraps(target)
+            async def durable(*args: Any, **kwargs: Any) -> Result[Any, SagaError]:
+                return await workflow.run(args, kwargs)
+
+            durable.saga = workflow  # type: ignore[attr-defined]
+            return durable
         if inspect.iscoroutinefunction(target):
             return _workflow(
                 saga_name, target, timeout, retry_count, retry_backoff, compensation_timeout
