@@ -22,6 +22,8 @@ from typing import Any
 
 from rfs.result import Failure, Result, Success
 from rfs.saga import Saga, SagaLog, StepContext
+from rfs.tx import DistributedTransaction
+from rfs.tx.distributed import TransactionScope
 
 STEPS = 5
 SAGA_NAME = "fault_five_step"
@@ -135,6 +137,37 @@ def check(effects: str, statuses: dict[str, str], fail_at: dict[str, int | None]
     return problems
 
 
+WORKFLOW_NAME = "fault_five_step_workflow"
+
+
+def make_workflow(log: SagaLog) -> Any:
+    """The same 5 steps as an async ``@DistributedTransaction`` on ``log`` (replayed)."""
+
+    @DistributedTransaction(name=WORKFLOW_NAME, log=log, retry_backoff=0.001)
+    async def five(effects: str, fail_at: int | None, tx: TransactionScope) -> Result[None, str]:
+        ctx = {"effects": effects, "fail_at": fail_at}
+        for i in range(STEPS):
+            done = await tx.step(
+                f"step{i}",
+                lambda step: _action(ctx, step),
+                compensate=lambda value, step: _compensate(ctx, step),
+            )
+            if done.is_failure():
+                return done
+        return Success(None)
+
+    return five
+
+
+async def run_workflow_one(log_url: str, effects: str, fail: int | None) -> str:
+    log = open_log(log_url)
+    try:
+        result = await make_workflow(log)(effects, fail)
+        return "completed" if result.is_success() else "failed"
+    finally:
+        await log.close()
+
+
 async def run_one(log_url: str, effects: str, execution_id: str, fail: int | None) -> str:
     log = open_log(log_url)
     try:
@@ -242,7 +275,12 @@ def serve() -> None:
             os.environ["SAGA_KILL_AT"] = job["point"]
             os.environ["SAGA_TABLE_PREFIX"] = job["prefix"]
             init_effects(job["effects"])
-            asyncio.run(run_one(job["log_url"], job["effects"], job["execution_id"], job["fail"]))
+            if job.get("workflow"):
+                asyncio.run(run_workflow_one(job["log_url"], job["effects"], job["fail"]))
+            else:
+                asyncio.run(
+                    run_one(job["log_url"], job["effects"], job["execution_id"], job["fail"])
+                )
 
         status = _fork(victim)
         code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)

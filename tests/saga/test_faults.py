@@ -52,6 +52,8 @@ def run_victim(
     execution_id: str,
     fail: int | None,
     point: str,
+    *,
+    workflow: bool = False,
 ) -> int:
     """Run one saga in a forked process killed at ``point``; its exit code (-9: SIGKILL)."""
     assert server.stdin is not None and server.stdout is not None
@@ -62,6 +64,7 @@ def run_victim(
         "fail": fail,
         "point": point,
         "prefix": os.environ.get("SAGA_TABLE_PREFIX", "rfs_saga_"),
+        "workflow": workflow,
     }
     server.stdin.write(json.dumps(job) + "\n")
     server.stdin.flush()
@@ -122,6 +125,34 @@ async def test_sigkill_at_a_boundary_then_recover(
     first = con.execute("SELECT min(at) FROM attempts WHERE at > ?", (dead_at,)).fetchone()[0]
     con.close()
     assert first is not None and first - dead_at < 1.0, "recovery started more than 1 s late"
+
+
+@pytest.mark.parametrize(("fail", "point"), CASES, ids=[f"{f}-{p}" for f, p in CASES])
+async def test_sigkilled_async_transaction_is_replayed(
+    victims: subprocess.Popen[str], tmp_path: Path, fail: int | None, point: str
+) -> None:
+    """The same kills against the async ``@DistributedTransaction`` form on a durable log:
+    recovery replays it to a final state, each effect applied once."""
+    log_url = f"sqlite+aiosqlite:///{tmp_path / 'sagas.db'}"
+    effects = str(tmp_path / "effects.db")
+    app.init_effects(effects)
+    code = run_victim(victims, log_url, effects, "", fail, point, workflow=True)
+    assert code == -signal.SIGKILL
+
+    log = app.open_log(log_url)
+    try:
+        app.make_workflow(log)  # the recovering process defines the transaction too
+        [interrupted] = await log.list(saga_name=app.WORKFLOW_NAME)
+        assert not interrupted.status.is_final
+        report = (await log.recover()).unwrap()
+        assert list(report.results) == [interrupted.id]
+        record = await log.load(interrupted.id)
+    finally:
+        await log.close()
+    assert record is not None
+    expected = SagaStatus.COMPLETED if fail is None else SagaStatus.COMPENSATED
+    assert record.status is expected
+    assert app.check(effects, {record.id: record.status.value}, {record.id: fail}) == []
 
 
 @pytest.mark.slow
