@@ -263,3 +263,36 @@ async def test_redis_trims_stream_and_drops_private_groups(broker_of: Callable[.
     assert len(await broker.client.xinfo_groups(broker.stream)) == 1
     await sub.close()
     assert await broker.client.xinfo_groups(broker.stream) == []
+
+
+@pytest.mark.service("nats")
+async def test_nats_recovers_when_stream_vanishes(broker_of: Callable[..., Any]) -> None:
+    """The stream deleted under a running consumer (a server that restarted empty) is
+    recreated by the next publish, and the consumer re-subscribes and receives."""
+    broker = await broker_of("nats", fetch_timeout=0.2)
+    sub = broker.consume("t.*", group="g")
+    await broker.publish("t.x", Event(data=1))
+    assert (await asyncio.wait_for(sub.__anext__(), 10)).data == 1
+    reading = asyncio.ensure_future(sub.__anext__())
+    await broker.js.delete_stream(broker.stream)
+    await asyncio.sleep(0.3)
+    assert (await broker.publish("t.x", Event(data=2))).is_success()
+    assert (await asyncio.wait_for(reading, 15)).data == 2
+    await sub.close()
+
+
+@pytest.mark.service("redis")
+async def test_redis_recovers_when_stream_vanishes(broker_of: Callable[..., Any]) -> None:
+    """The stream deleted under a running consumer (a server that restarted empty): the
+    consumer recreates its group and receives what is published next."""
+    broker = await broker_of("redis", block=0.2)
+    sub = broker.consume("t.*", group="g")
+    await broker.publish("t.x", Event(data=1))
+    assert (await asyncio.wait_for(sub.__anext__(), 10)).data == 1
+    reading = asyncio.ensure_future(sub.__anext__())
+    await asyncio.sleep(0.1)
+    await broker.client.delete(broker.stream)
+    await asyncio.sleep(0.5)
+    assert (await broker.publish("t.x", Event(data=2))).is_success()
+    assert (await asyncio.wait_for(reading, 15)).data == 2
+    await sub.close()

@@ -91,13 +91,17 @@ class JetStreamBroker:
         self.closed = False
         self._subscriptions: set[JetStreamSubscription] = set()
 
-    async def connect(self) -> JetStreamBroker:
-        """Connect (reconnecting forever on drops) and create the stream if it is missing."""
-        if self.nc is None:
-            self.nc = await nats.connect(
-                self.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2
-            )
-            self.js = self.nc.jetstream()
+    async def connect(self, *, force: bool = False) -> JetStreamBroker:
+        """Connect (reconnecting forever on drops) and create the stream if it is missing.
+
+        ``force=True`` re-checks the stream on an open connection.
+        """
+        if self.nc is None or force:
+            if self.nc is None:
+                self.nc = await nats.connect(
+                    self.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2
+                )
+                self.js = self.nc.jetstream()
             config = StreamConfig(
                 name=self.stream, subjects=[f"{self.prefix}.>"], max_msgs=self.max_msgs
             )
@@ -122,8 +126,13 @@ class JetStreamBroker:
             return Failure(PublishError(str(exc)))
         if self.js is None:
             await self.connect()
+        subject = f"{self.prefix}.{topic}"
         try:
-            await self.js.publish(f"{self.prefix}.{topic}", body)
+            try:
+                await self.js.publish(subject, body)
+            except (nats.errors.NoRespondersError, nats.js.errors.NoStreamResponseError):
+                await self.connect(force=True)  # the stream vanished: recreate it, then retry
+                await self.js.publish(subject, body)
         except _TRANSIENT as exc:
             return Failure(PublishError(f"nats publish failed: {exc!r}"))
         return _OK
@@ -181,6 +190,7 @@ class JetStreamSubscription(BaseSubscription):
         self._buffer: deque[Any] = deque()
         self._fetch_task: asyncio.Task[Any] | None = None
         self._cut = len(broker.prefix) + 1
+        self._quiet_since = 0.0
 
     async def _subscribe(self) -> Any:
         if self._psub is None:
@@ -203,12 +213,19 @@ class JetStreamSubscription(BaseSubscription):
 
     async def _fetch(self) -> list[Any]:
         psub = await self._subscribe()
+        broker = self._broker
         try:
-            return list(
-                await psub.fetch(self._broker.batch_size, timeout=self._broker.fetch_timeout)
-            )
+            msgs = list(await psub.fetch(broker.batch_size, timeout=broker.fetch_timeout))
         except (TimeoutError, nats.errors.TimeoutError):
-            return []
+            msgs = []
+        loop = asyncio.get_running_loop()
+        if msgs:
+            self._quiet_since = loop.time()
+        elif loop.time() - self._quiet_since > max(5 * broker.fetch_timeout, 1.0):
+            # a long silence: make sure our consumer still exists (NotFoundError if not)
+            self._quiet_since = loop.time()
+            await broker.js.consumer_info(broker.stream, self._durable)
+        return msgs
 
     async def _receive(self) -> Delivery | None:
         backoff = 0.05
@@ -249,6 +266,15 @@ class JetStreamSubscription(BaseSubscription):
                 if self.closed:
                     return None
                 raise
+            except nats.js.errors.NotFoundError:
+                # the stream or consumer is gone (a server restarted empty): recreate both
+                old, self._psub = self._psub, None
+                if old is not None:
+                    with contextlib.suppress(*_TRANSIENT):
+                        await old.unsubscribe()
+                with contextlib.suppress(*_TRANSIENT):
+                    await self._broker.connect(force=True)
+                await asyncio.sleep(backoff)
             except _TRANSIENT:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)

@@ -284,7 +284,7 @@ class RedisStreamsSubscription(BaseSubscription):
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
             except ResponseError as exc:
-                if "NOGROUP" not in str(exc):
+                if "NOGROUP" not in str(exc) and "UNBLOCKED" not in str(exc):
                     raise
                 self._ready = False  # the stream or group vanished (server restarted empty)
             finally:
