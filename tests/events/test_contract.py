@@ -173,3 +173,28 @@ async def test_publish_refuses_bad_topic_and_unserialisable_data(
     if broker_factory.kind in ("redis", "nats", "rabbitmq"):  # type: ignore[attr-defined]
         result = await broker.publish("orders.x", Event(data=object()))
         assert result.is_failure() and "JSON" in str(result.error)
+
+
+async def test_batching_consumer_over_backend(broker_factory: Callable[..., Any]) -> None:
+    """``BatchingConsumer`` drains a subscription in batches and flushes the tail on shutdown."""
+    from rfs.events import BatchingConsumer
+
+    broker = await broker_factory()
+    sub = broker.consume("rows.*", group="loader")
+    seen: list[int] = []
+    all_seen = asyncio.Event()
+
+    def handle(batch: list[Event]) -> None:
+        seen.extend(e.data for e in batch)
+        if len(seen) >= 10:
+            all_seen.set()
+
+    batcher = BatchingConsumer(handle, batch_size=4, timeout=0.2)
+    task = asyncio.create_task(batcher.run(sub))
+    for i in range(10):
+        await broker.publish("rows.new", Event(data=i))
+    await asyncio.wait_for(all_seen.wait(), 15)
+    await sub.close()
+    await asyncio.wait_for(task, 10)
+    assert sorted(seen) == list(range(10))
+    assert batcher.failed_batches == 0
