@@ -15,12 +15,18 @@ async def main(kind: str, url: str, name: str, group: str, log: str) -> None:
         from rfs.events import RedisStreamsBroker
 
         broker: object = RedisStreamsBroker(url, stream=name, batch_size=10, claim_idle=60)
+    elif kind == "rabbitmq":
+        from rfs.events import RabbitMQBroker
+
+        broker = await RabbitMQBroker(url, exchange=name, prefetch=10).connect()
     else:
         from rfs.events import JetStreamBroker
 
         broker = JetStreamBroker(url, stream=name, prefix=name.lower(), batch_size=10, ack_wait=1.0)
     fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     sub = broker.consume("jobs.*", group=group)  # type: ignore[attr-defined]
+    if kind == "rabbitmq":
+        await sub._ready  # type: ignore[attr-defined]
 
     async def handle(event: object) -> None:
         await asyncio.sleep(0.1)

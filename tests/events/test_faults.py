@@ -49,7 +49,7 @@ async def wait_for_lines(log: Path, count: int, within: float = 20.0) -> list[st
 async def kill_mid_batch(kind: str, url: str, broker: Any, tmp_path: Path) -> None:
     """Start a worker process, SIGKILL it mid-batch, and check a survivor processes the rest."""
     log = tmp_path / "victim.log"
-    name = broker.stream
+    name = broker.exchange_name if kind == "rabbitmq" else broker.stream
     group = f"g{uuid.uuid4().hex[:8]}"
     survivor = broker.consume("jobs.*", group=group)  # creates the group before publishing
     total = 30
@@ -110,6 +110,20 @@ async def test_nats_consumer_killed_mid_batch(nats_url: str, tmp_path: Path) -> 
     await broker.connect()
     try:
         await kill_mid_batch("nats", nats_url, broker, tmp_path)
+    finally:
+        await broker.destroy()
+        await broker.close()
+
+
+@pytest.mark.slow
+@pytest.mark.service("rabbitmq")
+async def test_rabbitmq_consumer_killed_mid_batch(rabbitmq_url: str, tmp_path: Path) -> None:
+    """SIGKILL a RabbitMQ consumer mid-batch: its un-acked messages go back to the group queue."""
+    from rfs.events import RabbitMQBroker
+
+    broker = await RabbitMQBroker(rabbitmq_url, exchange=f"rfs-kill-{uuid.uuid4().hex}").connect()
+    try:
+        await kill_mid_batch("rabbitmq", rabbitmq_url, broker, tmp_path)
     finally:
         await broker.destroy()
         await broker.close()
