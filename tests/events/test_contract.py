@@ -198,3 +198,30 @@ async def test_batching_consumer_over_backend(broker_factory: Callable[..., Any]
     await asyncio.wait_for(task, 10)
     assert sorted(seen) == list(range(10))
     assert batcher.failed_batches == 0
+
+
+async def test_event_abandoned_too_often_is_dead_lettered(
+    broker_factory: Callable[..., Any],
+) -> None:
+    """On durable backends, an event whose consumers keep vanishing before acking it (as if
+    it crashed them) is dead-lettered once it exceeds ``max_deliveries``."""
+    import pytest
+
+    if broker_factory.kind in ("memory", "multiprocess"):  # type: ignore[attr-defined]
+        pytest.skip("at-most-once backends do not redeliver after a consumer goes away")
+    broker = await broker_factory()
+    dead = broker.consume("dead_letter.**")
+    first = broker.consume("crash.*", group="fragile", max_deliveries=2)
+    await broker.publish("crash.now", Event(data="poison"))
+    for round_ in range(2):
+        sub = first if round_ == 0 else broker.consume("crash.*", group="fragile", max_deliveries=2)
+        (event,) = await take(sub, 1, wait=20)
+        assert event.data == "poison"
+        await sub.close()  # gone without acking, like a crashed process
+    last = broker.consume("crash.*", group="fragile", max_deliveries=2)
+    run = asyncio.create_task(last.run(lambda e: None))
+    (letter,) = await take(dead, 1, wait=20)
+    assert letter.data == "poison" and "gave up after 2 deliveries" in letter.headers[HEADER_ERROR]
+    await last.close()
+    await run
+    await dead.close()

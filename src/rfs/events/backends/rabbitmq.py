@@ -1,7 +1,8 @@
 """RabbitMQ backend (aio-pika): a topic exchange; ``*`` and ``**`` map to AMQP ``*`` and ``#``.
 
-A group is a durable queue shared by its members; a subscription without a group gets an
-exclusive queue that disappears with it. ``a|b`` alternatives become one binding each.
+A group is a durable quorum queue shared by its members (the server counts deliveries, so a
+message that keeps killing its consumer is dead-lettered too); a subscription without a group
+gets an exclusive queue that disappears with it. ``a|b`` alternatives become one binding each.
 Publishing waits for the broker's confirm; a failed handler's message is republished to its
 queue with a delivery count header, and dead-lettered after ``max_deliveries``.
 """
@@ -52,6 +53,14 @@ def amqp_bindings(pattern: str) -> list[str]:
     if count > _MAX_BINDINGS:
         return ["#"]  # too many combinations: take everything, match in the client
     return [".".join(combo) for combo in itertools.product(*choices)]
+
+
+def _attempt(headers: dict[str, Any], redelivered: bool) -> int:
+    """Which delivery this is: quorum queues count (``x-delivery-count``); otherwise our header."""
+    counted = headers.get("x-delivery-count")
+    if counted is not None:
+        return int(counted) + 1
+    return int(headers.get(_DELIVERIES, 1)) + (1 if redelivered else 0)
 
 
 class RabbitMQBroker:
@@ -184,7 +193,9 @@ class RabbitMQSubscription(BaseSubscription):
             )
             if self.group is not None:
                 name = f"{broker.exchange_name}.{self.group}"
-                self._queue = await self._channel.declare_queue(name, durable=True)
+                self._queue = await self._channel.declare_queue(
+                    name, durable=True, arguments={"x-queue-type": "quorum"}
+                )
                 broker._queues.add(name)
             else:
                 self._queue = await self._channel.declare_queue(exclusive=True, auto_delete=True)
@@ -210,7 +221,7 @@ class RabbitMQSubscription(BaseSubscription):
                 message = self._buffer.popleft()
                 topic = message.routing_key or ""
                 headers = message.headers or {}
-                attempt = int(headers.get(_DELIVERIES, 1)) + (1 if message.redelivered else 0)
+                attempt = _attempt(headers, message.redelivered)
                 decoded = Event.from_json(message.body)
                 if isinstance(decoded, Failure):
                     letter = make_dead_letter(
@@ -248,6 +259,10 @@ class RabbitMQSubscription(BaseSubscription):
 
     async def _retry(self, delivery: Delivery, error: BaseException) -> None:
         message = delivery.token
+        if self.group is not None:  # a quorum queue counts deliveries itself
+            with contextlib.suppress(*_TRANSIENT):
+                await message.nack(requeue=True)
+            return
         retry = aio_pika.Message(
             message.body,
             headers={_DELIVERIES: delivery.attempt + 1},
