@@ -209,13 +209,14 @@ class _Run:
                     stream_count=outcome.stream_count,
                 )
                 await self.save(record, number, outcome)
-                await self.emit(
-                    ev.TASK_SUCCEEDED,
-                    task=name,
-                    attempt=number,
-                    duration=outcome.duration,
-                    stream_count=outcome.stream_count,
-                )
+                if self.publisher is not None:
+                    await self.emit(
+                        ev.TASK_SUCCEEDED,
+                        task=name,
+                        attempt=number,
+                        duration=outcome.duration,
+                        stream_count=outcome.stream_count,
+                    )
                 break
             error = _short_error(outcome)
             if outcome.retryable and tries <= info.max_retries:
@@ -275,7 +276,8 @@ class _Run:
                 AttemptRecord(self.run_id, info.name, number, TaskState.RUNNING, started),
                 running,
             )
-            await self.emit(ev.TASK_STARTED, task=info.name, attempt=number)
+            if self.publisher is not None:
+                await self.emit(ev.TASK_STARTED, task=info.name, attempt=number)
             return await self.executor.submit(attempt)
         finally:
             if sem is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import queue
 import threading
 import time
@@ -80,16 +81,17 @@ class _Threads:
 class LocalExecutor:
     """Runs attempts in this process: the lowest overhead, no isolation.
 
-    ``max_threads`` bounds concurrently running sync tasks (default 32). A timed-out async task
-    is cancelled; a timed-out sync task is reported ``TIMED_OUT`` at once but its thread cannot
-    be killed and runs on in the background: use the multiprocess executor for code that can
-    hang.
+    ``max_threads`` bounds concurrently running sync tasks (default ``min(32, CPUs + 4)``, as
+    for ``ThreadPoolExecutor``; raise it for many concurrent blocking I/O tasks). A timed-out
+    async task is cancelled; a timed-out sync task is reported ``TIMED_OUT`` at once but its
+    thread cannot be killed and runs on in the background: use the multiprocess executor for
+    code that can hang.
     """
 
     name = "local"
 
-    def __init__(self, max_threads: int = 32) -> None:
-        self.max_threads = max_threads
+    def __init__(self, max_threads: int | None = None) -> None:
+        self.max_threads = max_threads or min(32, (os.cpu_count() or 1) + 4)
         self._threads: _Threads | None = None
 
     async def start(self) -> None:
