@@ -40,6 +40,11 @@ __all__ = ["new_run_id", "run_pipeline"]
 
 _MAX_BACKOFF = 60.0
 _BLOCKING = (TaskState.FAILED, TaskState.TIMED_OUT, TaskState.SKIPPED)
+_ATTEMPT_STATE = {
+    AttemptStatus.SUCCEEDED: TaskState.SUCCEEDED,
+    AttemptStatus.FAILED: TaskState.FAILED,
+    AttemptStatus.TIMED_OUT: TaskState.TIMED_OUT,
+}
 
 
 def new_run_id() -> str:
@@ -285,11 +290,7 @@ class _Run:
 
     async def save(self, record: TaskRecord, number: int, outcome: AttemptOutcome) -> None:
         self.records[record.task_name] = record
-        state = {
-            AttemptStatus.SUCCEEDED: TaskState.SUCCEEDED,
-            AttemptStatus.FAILED: TaskState.FAILED,
-            AttemptStatus.TIMED_OUT: TaskState.TIMED_OUT,
-        }[outcome.status]
+        state = _ATTEMPT_STATE[outcome.status]
         error = outcome.error
         if outcome.traceback and error:
             error = f"{error}\n{outcome.traceback[-4000:]}"

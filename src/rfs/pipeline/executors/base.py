@@ -274,8 +274,10 @@ def load_inputs(attempt: TaskAttempt) -> dict[str, Any]:
 
     Streams are passed lazily (one item in memory at a time) unless the mode is ``LIST``.
     """
+    kwargs = dict(attempt.params) if attempt.params else {}
+    if not attempt.inputs:
+        return kwargs
     io, run_id = attempt.io_manager, attempt.run_id
-    kwargs = dict(attempt.params)
     for param, ref in attempt.inputs.items():
         if ref.stream_count is None:
             kwargs[param] = io.load(run_id, ref.task_name, OUTPUT_ID)
