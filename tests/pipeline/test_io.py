@@ -100,3 +100,28 @@ def test_fsspec_manager_pickles_and_reconnects() -> None:
     io.save("r", "t", "x", 5)
     clone = pickle.loads(pickle.dumps(io))
     assert clone.load("r", "t", "x") == 5
+
+
+def test_parquet_serializer(tmp_path: Path) -> None:
+    """Tables round-trip through Parquet files (skipped without pyarrow)."""
+    pa = pytest.importorskip("pyarrow")
+    from rfs.pipeline import ParquetSerializer
+
+    io = FilesystemIOManager(tmp_path, serializer=ParquetSerializer())
+    path = io.save("r", "t", "out", pa.table({"a": [1, 2]}))
+    assert path.endswith("out.parquet")
+    assert io.load("r", "t", "out").to_pydict() == {"a": [1, 2]}
+    with pytest.raises(TypeError, match="stores tables"):
+        io.save("r", "t", "bad", [1, 2])
+
+
+def test_parquet_serializer_without_pyarrow_names_the_install() -> None:
+    """Without pyarrow, constructing the serializer says what to install."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyarrow") is not None:
+        pytest.skip("pyarrow is installed")
+    from rfs.pipeline import ParquetSerializer
+
+    with pytest.raises(ImportError, match="pip install pyarrow"):
+        ParquetSerializer()

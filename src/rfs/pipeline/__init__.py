@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "MemoryIOManager": "rfs.pipeline.io",
     "JsonSerializer": "rfs.pipeline.io",
     "PickleSerializer": "rfs.pipeline.io",
+    "ParquetSerializer": "rfs.pipeline.io",
     "UnsafeNameError": "rfs.pipeline.io",
     "run_pipeline": "rfs.pipeline.runner",
     "current_task": "rfs.pipeline.context",
@@ -65,6 +66,7 @@ __all__ = [
     "MemoryIOManager",
     "MemoryRunStore",
     "MultiprocessExecutor",
+    "ParquetSerializer",
     "PickleSerializer",
     "PlanError",
     "Planner",
@@ -121,6 +123,7 @@ if TYPE_CHECKING:
         IOManager,
         JsonSerializer,
         MemoryIOManager,
+        ParquetSerializer,
         PickleSerializer,
         UnsafeNameError,
     )

@@ -4,7 +4,12 @@ from rfs.pipeline.io.base import IOManager, UnsafeNameError, check_name
 from rfs.pipeline.io.filesystem import FilesystemIOManager
 from rfs.pipeline.io.fsspec import FsspecIOManager
 from rfs.pipeline.io.memory import MemoryIOManager
-from rfs.pipeline.io.serializers import JsonSerializer, PickleSerializer, Serializer
+from rfs.pipeline.io.serializers import (
+    JsonSerializer,
+    ParquetSerializer,
+    PickleSerializer,
+    Serializer,
+)
 
 __all__ = [
     "FilesystemIOManager",
@@ -12,6 +17,7 @@ __all__ = [
     "IOManager",
     "JsonSerializer",
     "MemoryIOManager",
+    "ParquetSerializer",
     "PickleSerializer",
     "Serializer",
     "UnsafeNameError",

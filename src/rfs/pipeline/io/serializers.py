@@ -1,12 +1,13 @@
-"""Serializers for stored outputs: pickle (default) and JSON; each names its file extension."""
+"""Serializers for stored outputs: pickle (default), JSON, Parquet; each names its extension."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import pickle
 from typing import IO, Any, Protocol, runtime_checkable
 
-__all__ = ["JsonSerializer", "PickleSerializer", "Serializer"]
+__all__ = ["JsonSerializer", "ParquetSerializer", "PickleSerializer", "Serializer"]
 
 
 @runtime_checkable
@@ -45,3 +46,32 @@ class JsonSerializer:
 
     def load(self, file: IO[bytes]) -> Any:
         return json.loads(file.read())
+
+
+class ParquetSerializer:
+    """Tables as Parquet (``pip install pyarrow``): ``pyarrow.Table`` or pandas DataFrames in,
+    ``pyarrow.Table`` out (``.to_pandas()`` when you want a DataFrame)."""
+
+    extension = "parquet"
+
+    def __init__(self) -> None:
+        if importlib.util.find_spec("pyarrow") is None:
+            raise ImportError("ParquetSerializer needs pyarrow: pip install pyarrow")
+
+    def dump(self, value: Any, file: IO[bytes]) -> None:
+        import pyarrow as pa  # type: ignore[import-not-found, import-untyped, unused-ignore]
+        import pyarrow.parquet as pq  # type: ignore[import-not-found, import-untyped, unused-ignore]
+
+        if not isinstance(value, pa.Table):
+            if not hasattr(value, "to_dict"):  # not a DataFrame either
+                raise TypeError(
+                    f"ParquetSerializer stores tables, not {type(value).__name__}; return a "
+                    "pyarrow.Table or a pandas DataFrame"
+                )
+            value = pa.Table.from_pandas(value)
+        pq.write_table(value, file)
+
+    def load(self, file: IO[bytes]) -> Any:
+        import pyarrow.parquet as pq  # type: ignore[import-not-found, import-untyped, unused-ignore]
+
+        return pq.read_table(file)
