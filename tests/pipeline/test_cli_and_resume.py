@@ -88,13 +88,17 @@ def pipeline_file(tmp_path: Path) -> Path:
 
 
 def test_plan_prints_levels_and_graphs(tmp_path: Path, pipeline_file: Path) -> None:
-    """rfs plan prints numbered levels; --format mermaid/dot print the graph only."""
+    """rfs plan prints numbered levels; --format mermaid/dot print the graph only; a module
+    name under the working directory works like a file path."""
     text = _cli(tmp_path, "plan", "demo_pipeline.py")
     assert text.returncode == 0, text.stderr
     assert "4 tasks in 4 levels" in text.stdout and "1. a" in text.stdout
     mermaid = _cli(tmp_path, "plan", "demo_pipeline.py", "--format", "mermaid")
     assert mermaid.stdout.startswith("graph TD") and "-->" in mermaid.stdout
+    by_module = _cli(tmp_path, "plan", "demo_pipeline", "--format", "dot", "--targets", "b")
+    assert by_module.returncode == 0, by_module.stdout + by_module.stderr
     dot = _cli(tmp_path, "plan", "demo_pipeline.py", "--format", "dot", "--targets", "b")
+    assert dot.stdout == by_module.stdout
     assert '"a" -> "b";' in dot.stdout and "slow" not in dot.stdout
 
 

@@ -58,6 +58,9 @@ def load_pipeline(target: str) -> ModuleType:
         sys.modules[name] = module
         spec.loader.exec_module(module)
         return module
+    cwd = str(Path.cwd().resolve())
+    if cwd not in sys.path:  # like ``python -m``: modules under the working dir import
+        sys.path.insert(0, cwd)
     return importlib.import_module(target)
 
 
