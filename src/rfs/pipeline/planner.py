@@ -235,6 +235,21 @@ def _find_cycle(nodes: Mapping[str, TaskInfo], stuck: set[str]) -> list[str]:
     return [*cycle, cycle[0]]
 
 
+def _data_pairs(info: TaskInfo, nodes: Mapping[str, TaskInfo]) -> list[tuple[str, str]]:
+    """(parameter, upstream task) pairs that carry data into ``info``'s task.
+
+    A parameter named after a dependency receives its output. Failing any such match, a task
+    with exactly one dependency and exactly one required parameter named after no task
+    receives that dependency's output there (the dp-poc seed's ``transform(data)`` style).
+    """
+    pairs = [(dep, dep) for dep in info.dependencies if dep in info.parameters]
+    if not pairs and len(info.dependencies) == 1:
+        free = [p for p, has_default in info.parameters.items() if not has_default]
+        if len(free) == 1 and free[0] not in nodes:
+            pairs.append((free[0], info.dependencies[0]))
+    return pairs
+
+
 def _data_inputs(
     nodes: Mapping[str, TaskInfo], order: list[str]
 ) -> tuple[dict[str, dict[str, DataInput]], list[str]]:
@@ -243,34 +258,32 @@ def _data_inputs(
     for name in order:
         info = nodes[name]
         inputs: dict[str, DataInput] = {}
-        for dep in info.dependencies:
-            if dep not in info.parameters:
-                continue
+        for param, dep in _data_pairs(info, nodes):
             up = nodes[dep]
-            want = info.param_type(dep)
+            want = info.param_type(param)
             if up.is_stream:
                 mode, want_item = input_mode(want)
                 got = up.output_item_type
                 if mode is InputMode.VALUE:
                     mismatches.append(
-                        f"task {name!r} parameter {dep!r} expects {describe(want)}, but upstream "
+                        f"task {name!r} parameter {param!r} expects {describe(want)}, but upstream "
                         f"{dep!r} is a stream of {describe(got)} (annotate it Iterator[...], "
                         "AsyncIterator[...] or list[...])"
                     )
                 elif not is_compatible(got, want_item):
                     mismatches.append(
-                        f"task {name!r} parameter {dep!r} expects items of {describe(want_item)}, "
+                        f"task {name!r} parameter {param!r} expects items of {describe(want_item)}, "
                         f"but upstream {dep!r} streams {describe(got)}"
                     )
-                inputs[dep] = DataInput(dep, mode)
+                inputs[param] = DataInput(dep, mode)
             else:
                 got = up.return_type
                 if got is not want and not is_compatible(got, want):
                     mismatches.append(
-                        f"task {name!r} parameter {dep!r} expects {describe(want)}, "
+                        f"task {name!r} parameter {param!r} expects {describe(want)}, "
                         f"but upstream {dep!r} returns {describe(got)}"
                     )
-                inputs[dep] = DataInput(dep, InputMode.VALUE)
+                inputs[param] = DataInput(dep, InputMode.VALUE)
         data[name] = inputs
     return data, mismatches
 
