@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from rfs.pipeline import MemoryIOManager, MemoryRunStore, PlanError, Planner, TaskRegistry
-from rfs.pipeline import run_pipeline
+from rfs.pipeline import (
+    MemoryIOManager,
+    MemoryRunStore,
+    PlanError,
+    Planner,
+    TaskRegistry,
+    run_pipeline,
+)
 
 
 async def test_seed_style_transform_receives_its_only_dependency(

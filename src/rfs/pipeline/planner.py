@@ -272,8 +272,8 @@ def _data_inputs(
                     )
                 elif not is_compatible(got, want_item):
                     mismatches.append(
-                        f"task {name!r} parameter {param!r} expects items of {describe(want_item)}, "
-                        f"but upstream {dep!r} streams {describe(got)}"
+                        f"task {name!r} parameter {param!r} expects items of "
+                        f"{describe(want_item)}, but upstream {dep!r} streams {describe(got)}"
                     )
                 inputs[param] = DataInput(dep, mode)
             else:
