@@ -46,6 +46,12 @@ _EXPORTS: dict[str, str] = {
     "ServiceRegistry": "rfs.di",
     "stateless": "rfs.di",
     "get_annotation_registry": "rfs.di",
+    # transactions and sagas (also exported from ``rfs`` by RFS v4)
+    "Transactional": "rfs.tx",
+    "TransactionManager": "rfs.tx",
+    "RedisTransaction": "rfs.tx",
+    "DistributedTransaction": "rfs.tx",
+    "Saga": "rfs.saga",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -85,3 +91,8 @@ if TYPE_CHECKING:
     from rfs.result import safe as safe
     from rfs.result import safe_async as safe_async
     from rfs.result import sequence as sequence
+    from rfs.saga import Saga as Saga
+    from rfs.tx import DistributedTransaction as DistributedTransaction
+    from rfs.tx import RedisTransaction as RedisTransaction
+    from rfs.tx import Transactional as Transactional
+    from rfs.tx import TransactionManager as TransactionManager
