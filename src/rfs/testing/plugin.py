@@ -42,3 +42,38 @@ def result_service_mocker() -> Iterator[Callable[..., ResultServiceMocker]]:
 def recording_sleep() -> RecordingSleep:
     """An ``asyncio.sleep`` stand-in recording delays (for ``retry(..., sleep=...)``)."""
     return RecordingSleep()
+
+
+# Subsystems ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def event_broker() -> Any:
+    """A fresh ``InMemoryBroker`` for this test (no state shared between tests)."""
+    from rfs.events import InMemoryBroker
+
+    return InMemoryBroker()
+
+
+@pytest.fixture
+def di_registry() -> Any:
+    """A fresh DI ``Registry`` on the ``test`` profile; register into it with ``registry=``."""
+    from rfs.di import Registry
+
+    return Registry(profile="test")
+
+
+@pytest.fixture
+def task_registry() -> Any:
+    """A fresh, empty ``TaskRegistry`` (tasks declared with ``@task_registry.task``)."""
+    from rfs.pipeline import TaskRegistry
+
+    return TaskRegistry()
+
+
+@pytest.fixture
+def run_store() -> Any:
+    """A temporary in-memory pipeline run store, empty at the start of each test."""
+    from rfs.pipeline import MemoryRunStore
+
+    return MemoryRunStore()
