@@ -79,13 +79,12 @@ async def main() -> None:
     await asyncio.sleep(0)
     for info in scheduler.list():
         print("trigger", info.name, info.kind, info.next_fire_time is not None)
-    # the seed's transform task takes ``data`` while its upstream is named ``extract``, which
-    # rfs.pipeline refuses to plan (a data parameter must be named after its upstream task), so
-    # only the extract task runs here; the event trigger then starts the transform side
+    # the whole seed pipeline runs: transform's only parameter receives extract's output
     outcome = await run_pipeline(
-        tasks=["extract"], io_manager=MemoryIOManager(), run_store=MemoryRunStore()
+        tags=["etl"], io_manager=MemoryIOManager(), run_store=MemoryRunStore()
     )
     print("run", outcome.is_success())
+    print("transform output", outcome.unwrap().output("transform"))
     started = await asyncio.wait_for(anext(aiter(watcher)), 5)
     print("transform started", type(started).__name__, started.data)
     await scheduler.stop()

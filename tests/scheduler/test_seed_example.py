@@ -27,6 +27,7 @@ def test_integration_example_runs_unchanged() -> None:
     assert "trigger daily_extract cron True" in lines
     assert "trigger auto_transform event False" in lines
     assert "run True" in lines
+    assert "transform output [2, 4, 6, 8, 10]" in lines
     assert "transform started StartTransformEvent {'rows': [1, 2, 3, 4, 5]}" in lines
 
 
