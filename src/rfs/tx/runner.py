@@ -7,31 +7,16 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rfs.result import Failure
+from rfs.tx import plan
 from rfs.tx.context import CURRENT, Frame
-from rfs.tx.errors import IllegalTransactionStateError
 from rfs.tx.manager import TransactionManager, get_manager
-from rfs.tx.options import Propagation, TxOptions
-from rfs.tx.outcome import (
-    Retry,
-    backoff_delay,
-    classify,
-    is_fault,
-    report,
-    rollback_only_error,
-    serialization_error,
-    timeout_error,
-)
+from rfs.tx.options import TxOptions
+from rfs.tx.outcome import Retry, backoff_delay, report
 
 __all__ = ["run_async"]
 
-_JOINING = (Propagation.REQUIRED, Propagation.SUPPORTS, Propagation.MANDATORY)
-_WITHOUT = (Propagation.NEVER, Propagation.SUPPORTS, Propagation.NOT_SUPPORTED)
-_QUERY_ONLY_ON = text("PRAGMA query_only = ON")
-_QUERY_ONLY_OFF = text("PRAGMA query_only = OFF")
 _SQLITE_GRACE = 0.2  # seconds between SQLite's interrupt() and cancelling the await
 
 
@@ -40,25 +25,17 @@ async def run_async(opts: TxOptions, call: Callable[[], Awaitable[Any]], wants_r
     manager = opts.manager or get_manager()
     outer = CURRENT.get()
     frame = None if outer is None else outer.find(manager)
-    prop = opts.propagation
-    if frame is not None and frame.session is not None and frame.is_async:
-        if prop in _JOINING:
-            return await _join(opts, frame, call)
-        if prop is Propagation.NESTED:
+    route = plan.route(opts, frame, is_async=True)
+    if frame is not None:  # join, savepoint and suspend need the active transaction
+        if route == "join":
+            with plan.joined(opts, frame) as done:
+                return done(await call())
+        if route == "savepoint":
             return await _savepoint(opts, manager, frame, outer, call, wants_result)
-        if prop is Propagation.NOT_SUPPORTED:
-            return await _suspended(manager, outer, call)
-        if prop is Propagation.NEVER:
-            raise IllegalTransactionStateError(
-                "propagation=NEVER but a transaction is active: call this function outside "
-                "@Transactional code, or use NOT_SUPPORTED to suspend the transaction"
-            )
-    elif prop is Propagation.MANDATORY:
-        raise IllegalTransactionStateError(
-            "propagation=MANDATORY but no transaction is active: call this function from "
-            "@Transactional code, or use REQUIRED"
-        )
-    elif prop in _WITHOUT:
+        if route == "suspend":
+            with plan.suspended(manager, outer, is_async=True):
+                return await call()
+    if route == "bare":
         return await call()
     attempt = 1
     while True:
@@ -66,35 +43,9 @@ async def run_async(opts: TxOptions, call: Callable[[], Awaitable[Any]], wants_r
             return await _attempt(opts, manager, outer, call, wants_result)
         except Retry as signal:
             if attempt > opts.retries:
-                return report(
-                    serialization_error(signal.cause, attempt), signal.cause, wants_result
-                )
+                return plan.gave_up(signal, attempt, wants_result)
             await asyncio.sleep(backoff_delay(opts, attempt))
             attempt += 1
-
-
-async def _join(opts: TxOptions, frame: Frame, call: Callable[[], Awaitable[Any]]) -> Any:
-    """Run in the caller's transaction; a failure here makes the whole transaction roll back."""
-    try:
-        result = await call()
-    except BaseException as exc:
-        if opts.should_rollback(exc):
-            frame.rollback_only = True
-        raise
-    if isinstance(result, Failure):
-        frame.rollback_only = True
-    return result
-
-
-async def _suspended(
-    manager: TransactionManager, outer: Frame | None, call: Callable[[], Awaitable[Any]]
-) -> Any:
-    """Run with the manager's transaction hidden (NOT_SUPPORTED)."""
-    token = CURRENT.set(Frame(manager, None, outer))
-    try:
-        return await call()
-    finally:
-        CURRENT.reset(token)
 
 
 async def _savepoint(
@@ -114,19 +65,17 @@ async def _savepoint(
         result = await call()
     except BaseException as exc:
         CURRENT.reset(token)
-        if opts.should_rollback(exc) or is_fault(exc):
+        if plan.undoes(opts, exc):
             await _quietly(nested.rollback())
         else:
             await nested.commit()
         raise
     CURRENT.reset(token)
-    if isinstance(result, Failure) or inner.rollback_only:
+    if plan.rolls_back(result, inner):
         await nested.rollback()
-        if not isinstance(result, Failure):
-            return report(rollback_only_error(), None, wants_result)
     else:
         await nested.commit()
-    return result
+    return plan.settle(result, inner, wants_result)
 
 
 async def _attempt(
@@ -160,7 +109,7 @@ async def _attempt(
                     if manager.is_sqlite:
                         alarm = await _Alarm.start(session, deadline, _SQLITE_GRACE)
                     elif manager.dialect == "postgresql":  # the server cancels too
-                        await session.execute(_statement_timeout(opts.timeout or 0.0))
+                        await session.execute(plan.statement_timeout(opts.timeout or 0.0))
                     phase = "body"
                     try:
                         result = await call()
@@ -170,9 +119,9 @@ async def _attempt(
                     if alarm is not None and alarm.fired:
                         raise TimeoutError("SQLite statement interrupted at the deadline")
             phase = "commit"
-            if isinstance(result, Failure) or frame.rollback_only or opts.read_only:
+            if plan.rolls_back(result, frame) or opts.read_only:
                 if query_only:
-                    await session.execute(_QUERY_ONLY_OFF)
+                    await session.execute(plan.QUERY_ONLY_OFF)
                 await session.rollback()
             else:
                 await session.commit()
@@ -181,18 +130,14 @@ async def _attempt(
             expired = (deadline is not None and deadline.expired()) or (
                 alarm is not None and alarm.fired
             )
-            if expired and phase != "commit" and isinstance(exc, Exception):
-                return report(timeout_error(opts), exc, wants_result)
-            error = classify(exc, phase, opts)
+            error = plan.error_for(exc, phase, opts, expired)
             if error is None:
                 raise
             return report(error, exc, wants_result)
     finally:
         CURRENT.reset(token)
         await _quietly(session.close())
-    if frame.rollback_only and not isinstance(result, Failure):
-        return report(rollback_only_error(), None, wants_result)
-    return result
+    return plan.settle(result, frame, wants_result)
 
 
 class _Alarm:
@@ -234,28 +179,12 @@ class _Alarm:
             self.handle.cancel()
 
 
-def _statement_timeout(seconds: float) -> TextClause:
-    """``SET LOCAL statement_timeout`` for PostgreSQL, so the server cancels as well."""
-    return text(f"SET LOCAL statement_timeout = {max(1, int(seconds * 1000))}")
-
-
 async def _begin(session: AsyncSession, opts: TxOptions, manager: TransactionManager) -> None:
     """Start the transaction with its isolation level and read-only mode applied."""
-    options: dict[str, Any] = {}
-    if manager.is_sqlite:
-        if opts.read_only:
-            options["rfs_read_only"] = True
-    else:
-        if opts.isolation is not None:
-            options["isolation_level"] = opts.isolation.value
-        if opts.read_only and manager.dialect == "postgresql":
-            options["postgresql_readonly"] = True
-    await session.connection(execution_options=options or None)
-    if opts.read_only:
-        if manager.is_sqlite:
-            await session.execute(_QUERY_ONLY_ON)
-        elif manager.dialect != "postgresql":
-            await session.execute(text("SET TRANSACTION READ ONLY"))
+    await session.connection(execution_options=plan.begin_options(opts, manager))
+    statement = plan.read_only_statement(opts, manager)
+    if statement is not None:
+        await session.execute(statement)
 
 
 async def _after_error(
@@ -267,19 +196,12 @@ async def _after_error(
     rollback_only: bool,
 ) -> None:
     """Roll back after ``exc``, or commit when a ``no_rollback_for`` rule says so."""
-    keep = (
-        phase == "body"
-        and not rollback_only
-        and not opts.read_only
-        and not opts.should_rollback(exc)
-        and not is_fault(exc)
-    )
-    if keep:
+    if plan.keeps_work(opts, exc, phase, rollback_only):
         await session.commit()
         return
     if query_only:
         try:
-            await session.execute(_QUERY_ONLY_OFF)
+            await session.execute(plan.QUERY_ONLY_OFF)
         except Exception:
             await _quietly(_invalidate(session))
     await _quietly(session.rollback())

@@ -8,29 +8,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from rfs.result import Failure
+from rfs.tx import plan
 from rfs.tx.context import CURRENT, Frame
-from rfs.tx.errors import IllegalTransactionStateError
 from rfs.tx.manager import TransactionManager, get_manager
-from rfs.tx.options import Propagation, TxOptions
-from rfs.tx.outcome import (
-    Retry,
-    backoff_delay,
-    classify,
-    is_fault,
-    report,
-    rollback_only_error,
-    serialization_error,
-    timeout_error,
-)
+from rfs.tx.options import TxOptions
+from rfs.tx.outcome import Retry, backoff_delay, report
 
 __all__ = ["run_sync"]
-
-_JOINING = (Propagation.REQUIRED, Propagation.SUPPORTS, Propagation.MANDATORY)
-_WITHOUT = (Propagation.NEVER, Propagation.SUPPORTS, Propagation.NOT_SUPPORTED)
 
 
 def run_sync(opts: TxOptions, call: Callable[[], Any], wants_result: bool) -> Any:
@@ -38,29 +24,17 @@ def run_sync(opts: TxOptions, call: Callable[[], Any], wants_result: bool) -> An
     manager = opts.manager or get_manager()
     outer = CURRENT.get()
     frame = None if outer is None else outer.find(manager)
-    prop = opts.propagation
-    if frame is not None and frame.session is not None and not frame.is_async:
-        if prop in _JOINING:
-            return _join(opts, frame, call)
-        if prop is Propagation.NESTED:
+    route = plan.route(opts, frame, is_async=False)
+    if frame is not None:  # join, savepoint and suspend need the active transaction
+        if route == "join":
+            with plan.joined(opts, frame) as done:
+                return done(call())
+        if route == "savepoint":
             return _savepoint(opts, manager, frame, outer, call, wants_result)
-        if prop is Propagation.NOT_SUPPORTED:
-            token = CURRENT.set(Frame(manager, None, outer, is_async=False))
-            try:
+        if route == "suspend":
+            with plan.suspended(manager, outer, is_async=False):
                 return call()
-            finally:
-                CURRENT.reset(token)
-        if prop is Propagation.NEVER:
-            raise IllegalTransactionStateError(
-                "propagation=NEVER but a transaction is active: call this function outside "
-                "@Transactional code, or use NOT_SUPPORTED to suspend the transaction"
-            )
-    elif prop is Propagation.MANDATORY:
-        raise IllegalTransactionStateError(
-            "propagation=MANDATORY but no transaction is active: call this function from "
-            "@Transactional code, or use REQUIRED"
-        )
-    elif prop in _WITHOUT:
+    if route == "bare":
         return call()
     attempt = 1
     while True:
@@ -68,23 +42,9 @@ def run_sync(opts: TxOptions, call: Callable[[], Any], wants_result: bool) -> An
             return _attempt(opts, manager, outer, call, wants_result)
         except Retry as signal:
             if attempt > opts.retries:
-                return report(
-                    serialization_error(signal.cause, attempt), signal.cause, wants_result
-                )
+                return plan.gave_up(signal, attempt, wants_result)
             time.sleep(backoff_delay(opts, attempt))
             attempt += 1
-
-
-def _join(opts: TxOptions, frame: Frame, call: Callable[[], Any]) -> Any:
-    try:
-        result = call()
-    except BaseException as exc:
-        if opts.should_rollback(exc):
-            frame.rollback_only = True
-        raise
-    if isinstance(result, Failure):
-        frame.rollback_only = True
-    return result
 
 
 def _savepoint(
@@ -103,19 +63,17 @@ def _savepoint(
         result = call()
     except BaseException as exc:
         CURRENT.reset(token)
-        if opts.should_rollback(exc) or is_fault(exc):
+        if plan.undoes(opts, exc):
             _quietly(nested.rollback)
         else:
             nested.commit()
         raise
     CURRENT.reset(token)
-    if isinstance(result, Failure) or inner.rollback_only:
+    if plan.rolls_back(result, inner):
         nested.rollback()
-        if not isinstance(result, Failure):
-            return report(rollback_only_error(), None, wants_result)
     else:
         nested.commit()
-    return result
+    return plan.settle(result, inner, wants_result)
 
 
 class _Deadline:
@@ -135,8 +93,7 @@ class _Deadline:
                 self._timer.daemon = True
                 self._timer.start()
         elif manager.dialect == "postgresql":
-            millis = max(1, int(self.timeout * 1000))
-            session.execute(text(f"SET LOCAL statement_timeout = {millis}"))
+            session.execute(plan.statement_timeout(self.timeout))
 
     def expired(self) -> bool:
         return time.monotonic() - self.started >= self.timeout
@@ -174,44 +131,30 @@ def _attempt(
             if deadline is not None and deadline.expired():
                 raise TimeoutError("transaction deadline passed")
             phase = "commit"
-            if isinstance(result, Failure) or frame.rollback_only or opts.read_only:
+            if plan.rolls_back(result, frame) or opts.read_only:
                 if query_only:
-                    session.execute(text("PRAGMA query_only = OFF"))
+                    session.execute(plan.QUERY_ONLY_OFF)
                 session.rollback()
             else:
                 session.commit()
         except BaseException as exc:
             _after_error(session, opts, exc, phase, query_only, frame.rollback_only)
-            if deadline is not None and deadline.expired() and phase != "commit":
-                return report(timeout_error(opts), exc, wants_result)
-            error = classify(exc, phase, opts)
+            expired = deadline is not None and deadline.expired()
+            error = plan.error_for(exc, phase, opts, expired)
             if error is None:
                 raise
             return report(error, exc, wants_result)
     finally:
         CURRENT.reset(token)
         _quietly(session.close)
-    if frame.rollback_only and not isinstance(result, Failure):
-        return report(rollback_only_error(), None, wants_result)
-    return result
+    return plan.settle(result, frame, wants_result)
 
 
 def _begin(session: Session, opts: TxOptions, manager: TransactionManager) -> None:
-    options: dict[str, Any] = {}
-    if manager.is_sqlite:
-        if opts.read_only:
-            options["rfs_read_only"] = True
-    else:
-        if opts.isolation is not None:
-            options["isolation_level"] = opts.isolation.value
-        if opts.read_only and manager.dialect == "postgresql":
-            options["postgresql_readonly"] = True
-    session.connection(execution_options=options or None)
-    if opts.read_only:
-        if manager.is_sqlite:
-            session.execute(text("PRAGMA query_only = ON"))
-        elif manager.dialect != "postgresql":
-            session.execute(text("SET TRANSACTION READ ONLY"))
+    session.connection(execution_options=plan.begin_options(opts, manager))
+    statement = plan.read_only_statement(opts, manager)
+    if statement is not None:
+        session.execute(statement)
 
 
 def _after_error(
@@ -222,19 +165,12 @@ def _after_error(
     query_only: bool,
     rollback_only: bool,
 ) -> None:
-    keep = (
-        phase == "body"
-        and not rollback_only
-        and not opts.read_only
-        and not opts.should_rollback(exc)
-        and not is_fault(exc)
-    )
-    if keep:
+    if plan.keeps_work(opts, exc, phase, rollback_only):
         session.commit()
         return
     if query_only:
         try:
-            session.execute(text("PRAGMA query_only = OFF"))
+            session.execute(plan.QUERY_ONLY_OFF)
         except Exception:
             _quietly(lambda: session.connection().invalidate())
     _quietly(session.rollback)
