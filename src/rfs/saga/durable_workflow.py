@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -78,7 +77,7 @@ class WorkflowSaga(Saga):
                 context,
                 execution.owner,
                 execution._lease(),
-                [execution._named(EventKind.SAGA_STARTED)],
+                [execution._event(EventKind.SAGA_STARTED)],
             )
         except SagaLogError as exc:
             return Failure(SagaError(self.name, execution.id, None, exc, SagaStatus.COMPENSATED))
@@ -89,7 +88,7 @@ class WorkflowSaga(Saga):
     ) -> Result[Any, SagaError]:
         execution = WorkflowExecution(self, store, record.id, record.context)
         execution.status = record.status
-        await execution._write([execution._named(EventKind.RECOVERED, detail=execution.owner)])
+        await execution._write([execution._event(EventKind.RECOVERED, detail=execution.owner)])
         return await execution.drive(record.events)
 
 
@@ -118,19 +117,8 @@ class WorkflowExecution(SagaExecution):
         self.compensations: dict[int, Callee | None] = {}
         self.failed_step: str | None = None
 
-    def _named(
-        self,
-        kind: EventKind,
-        index: int | None = None,
-        attempt: int = 0,
-        detail: str | None = None,
-    ) -> LogEvent:
-        step = None if index is None else self.names[index]
-        return LogEvent(kind, step, index, attempt, detail, time.time())
-
-    def _compensated_names(self) -> tuple[str, ...]:
-        order = [i for i in reversed(self.completed) if i in self.compensated]
-        return tuple(self.names[i] for i in order)
+    def _step_name(self, index: int) -> str:
+        return self.names[index]
 
     async def drive(self, events: Sequence[LogEvent]) -> Result[Any, SagaError]:
         """Run (or replay) the function, then complete or compensate."""
@@ -163,7 +151,7 @@ class WorkflowExecution(SagaExecution):
                 value = Failure(cause)
             if isinstance(value, Success):
                 await self._write(
-                    [self._named(EventKind.SAGA_COMPLETED)], status=SagaStatus.COMPLETED
+                    [self._event(EventKind.SAGA_COMPLETED)], status=SagaStatus.COMPLETED
                 )
                 return value
             if isinstance(value, Failure):
@@ -212,7 +200,7 @@ class WorkflowExecution(SagaExecution):
             first = logged_attempts.get(index, 0) + 1
             last: object = None
             for n, attempt in enumerate(range(first, first + retries + 1), start=1):
-                await self._write([self._named(EventKind.COMPENSATION_STARTED, index, attempt)])
+                await self._write([self._event(EventKind.COMPENSATION_STARTED, index, attempt)])
                 ctx = StepContext(
                     self.saga.name, self.id, name, index, attempt,
                     f"{self.id}:{name}:compensate", True, first > 1 and n == 1,
@@ -222,34 +210,20 @@ class WorkflowExecution(SagaExecution):
                 )
                 if not isinstance(outcome, Failure):
                     await self._write(
-                        [self._named(EventKind.COMPENSATION_SUCCEEDED, index, attempt)]
+                        [self._event(EventKind.COMPENSATION_SUCCEEDED, index, attempt)]
                     )
                     self.compensated.add(index)
                     break
                 last = outcome.error
                 text = _describe(last)
                 await self._write(
-                    [self._named(EventKind.COMPENSATION_FAILED, index, attempt, text)]
+                    [self._event(EventKind.COMPENSATION_FAILED, index, attempt, text)]
                 )
                 if n <= retries:
                     await asyncio.sleep(_backoff(self.saga.retry_backoff, n))
             else:
                 failures.append(CompensationFailure(name, last, retries + 1))
-        status = SagaStatus.FAILED if failures else SagaStatus.COMPENSATED
-        kind = EventKind.SAGA_FAILED if failures else EventKind.SAGA_COMPENSATED
-        detail = "; ".join(str(f) for f in failures) or None
-        await self._write([self._named(kind, detail=detail)], status=status, error=detail)
-        return Failure(
-            SagaError(
-                self.saga.name,
-                self.id,
-                self.failed_step,
-                cause,
-                status,
-                self._compensated_names(),
-                tuple(failures),
-            )
-        )
+        return await self._compensation_done(self.failed_step, cause, failures)
 
 
 def _encode(value: Any) -> str | None:
@@ -313,7 +287,7 @@ class DurableScope(TransactionScope):
         callee = Callee.of(action)
         result: Result[Any, object] = Failure("not run")
         for n in range(1, retries + 2):
-            await ex._write([ex._named(EventKind.STEP_STARTED, index, attempt)])
+            await ex._write([ex._event(EventKind.STEP_STARTED, index, attempt)])
             ctx = StepContext(
                 ex.saga.name, ex.id, unique, index, attempt, f"{ex.id}:{unique}",
                 False, recovering and n == 1,
@@ -327,11 +301,11 @@ class DurableScope(TransactionScope):
             ex.completed.append(index)
             ex.values[index] = result.value
             await ex._write(
-                [ex._named(EventKind.STEP_SUCCEEDED, index, attempt, _encode(result.value))]
+                [ex._event(EventKind.STEP_SUCCEEDED, index, attempt, _encode(result.value))]
             )
         else:
             ex.failed_step = self.failed_step = unique
             await ex._write(
-                [ex._named(EventKind.STEP_FAILED, index, attempt, _describe(result.error))]
+                [ex._event(EventKind.STEP_FAILED, index, attempt, _describe(result.error))]
             )
         return result

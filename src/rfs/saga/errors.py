@@ -14,6 +14,11 @@ class SagaDefinitionError(ValueError):
 class SagaLogError(RuntimeError):
     """The saga log could not be written or read; the execution stays recoverable."""
 
+    @classmethod
+    def cannot(cls, action: str, execution_id: str, cause: BaseException) -> SagaLogError:
+        """The error for a failed write: ``action`` is "start" or "log"."""
+        return cls(f"cannot {action} saga execution {execution_id!r}: {cause}")
+
 
 class ContextNotSerializable(SagaLogError, TypeError):
     """The saga context cannot be written by the log's serializer (nothing was written)."""
@@ -22,9 +27,17 @@ class ContextNotSerializable(SagaLogError, TypeError):
 class ExecutionExists(SagaLogError):
     """An execution with this id is already in the log."""
 
+    @classmethod
+    def of(cls, execution_id: str) -> ExecutionExists:
+        return cls(f"saga execution {execution_id!r} already exists")
+
 
 class OwnershipLost(SagaLogError):
     """Another process took the execution over (its lease expired); this one stops acting."""
+
+    @classmethod
+    def of(cls, execution_id: str, owner: str) -> OwnershipLost:
+        return cls(f"saga execution {execution_id!r} is no longer owned by {owner}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,7 +92,7 @@ class SagaExecution:
         attempt: int = 0,
         detail: str | None = None,
     ) -> LogEvent:
-        step = None if index is None else self.saga.steps[index].name
+        step = None if index is None else self._step_name(index)
         return LogEvent(kind, step, index, attempt, detail, time.time())
 
     async def _write(
@@ -142,7 +142,10 @@ class SagaExecution:
 
     def _compensated_names(self) -> tuple[str, ...]:
         order = [i for i in reversed(self.completed) if i in self.compensated]
-        return tuple(self.saga.steps[i].name for i in order)
+        return tuple(self._step_name(i) for i in order)
+
+    def _step_name(self, index: int) -> str:
+        return self.saga.steps[index].name
 
     def _step_context(
         self, index: int, attempt: int, *, compensating: bool = False, recovering: bool = False
@@ -385,6 +388,12 @@ class SagaExecution:
                     await asyncio.sleep(_backoff(step.retry_backoff, attempts))
             else:
                 failures.append(CompensationFailure(step.name, last_error, attempts))
+        return await self._compensation_done(failed_step, error, failures)
+
+    async def _compensation_done(
+        self, failed_step: str | None, cause: object, failures: list[CompensationFailure]
+    ) -> Failure[SagaError]:
+        """Log the end of compensation (COMPENSATED, or FAILED naming what failed)."""
         status = SagaStatus.FAILED if failures else SagaStatus.COMPENSATED
         kind = EventKind.SAGA_FAILED if failures else EventKind.SAGA_COMPENSATED
         detail = "; ".join(str(f) for f in failures) or None
@@ -394,7 +403,7 @@ class SagaExecution:
                 self.saga.name,
                 self.id,
                 failed_step,
-                error,
+                cause,
                 status,
                 self._compensated_names(),
                 tuple(failures),

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from sqlalchemy import Table
@@ -76,47 +77,45 @@ class SqliteWriter:
         return self._con
 
     def _start(self, row: dict[str, Any], events: list[tuple[Any, ...]]) -> None:
-        con = self._connection()
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
-        con.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as con:
             con.execute(
                 f"INSERT INTO {self._executions} ({columns}) VALUES ({marks})", tuple(row.values())
             )
-            con.executemany(
-                f"INSERT INTO {self._events} ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                events,
-            )
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
+            self._insert_events(con, events)
 
     def _append(
         self, execution_id: str, owner: str, values: dict[str, Any], events: list[tuple[Any, ...]]
-    ) -> bool:
-        con = self._connection()
+    ) -> None:
         sets = ", ".join(f"{k} = ?" for k in values)
-        con.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as con:
             cursor = con.execute(
                 f"UPDATE {self._executions} SET {sets} WHERE id = ? AND owner = ?",
                 (*values.values(), execution_id, owner),
             )
             if cursor.rowcount != 1:
-                con.execute("ROLLBACK")
-                return False
-            if events:
-                con.executemany(
-                    f"INSERT INTO {self._events} ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    events,
-                )
+                raise OwnershipLost.of(execution_id, owner)  # rolls back
+            self._insert_events(con, events)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back if the block raises."""
+        con = self._connection()
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            yield con
         except BaseException:
             con.execute("ROLLBACK")
             raise
         con.execute("COMMIT")
-        return True
+
+    def _insert_events(self, con: sqlite3.Connection, events: list[tuple[Any, ...]]) -> None:
+        if events:
+            con.executemany(
+                f"INSERT INTO {self._events} ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                events,
+            )
 
     async def start(self, row: dict[str, Any], events: Sequence[LogEvent]) -> None:
         loop = asyncio.get_running_loop()
@@ -125,9 +124,9 @@ class SqliteWriter:
                 self._executor(), self._start, row, _event_tuples(row["id"], events)
             )
         except sqlite3.IntegrityError as exc:
-            raise ExecutionExists(f"saga execution {row['id']!r} already exists") from exc
+            raise ExecutionExists.of(row["id"]) from exc
         except sqlite3.Error as exc:
-            raise SagaLogError(f"cannot start saga execution {row['id']!r}: {exc}") from exc
+            raise SagaLogError.cannot("start", row["id"], exc) from exc
 
     async def append(
         self,
@@ -139,13 +138,11 @@ class SqliteWriter:
         loop = asyncio.get_running_loop()
         rows = _event_tuples(execution_id, events)
         try:
-            owned = await loop.run_in_executor(
+            await loop.run_in_executor(
                 self._executor(), self._append, execution_id, owner, values, rows
             )
         except sqlite3.Error as exc:
-            raise SagaLogError(f"cannot log saga execution {execution_id!r}: {exc}") from exc
-        if not owned:
-            raise OwnershipLost(f"saga execution {execution_id!r} is no longer owned by {owner}")
+            raise SagaLogError.cannot("log", execution_id, exc) from exc
 
     async def close(self) -> None:
         def shut() -> None:
@@ -247,9 +244,9 @@ class AsyncpgWriter:
         try:
             await self._run("execute", sql, *self._arrays(events), *row.values())
         except asyncpg.UniqueViolationError as exc:
-            raise ExecutionExists(f"saga execution {row['id']!r} already exists") from exc
+            raise ExecutionExists.of(row["id"]) from exc
         except Exception as exc:  # asyncpg's errors share no base class
-            raise SagaLogError(f"cannot start saga execution {row['id']!r}: {exc}") from exc
+            raise SagaLogError.cannot("start", row["id"], exc) from exc
 
     async def append(
         self,
@@ -279,9 +276,9 @@ class AsyncpgWriter:
                 *(values[k] for k in keys),
             )
         except Exception as exc:  # asyncpg's errors share no base class
-            raise SagaLogError(f"cannot log saga execution {execution_id!r}: {exc}") from exc
+            raise SagaLogError.cannot("log", execution_id, exc) from exc
         if owned != 1:
-            raise OwnershipLost(f"saga execution {execution_id!r} is no longer owned by {owner}")
+            raise OwnershipLost.of(execution_id, owner)
 
     async def close(self) -> None:
         if self._pool is not None:

@@ -241,9 +241,9 @@ class SagaLog:
                 if events:
                     await conn.execute(insert(self.events), self._event_rows(execution_id, events))
         except IntegrityError as exc:
-            raise ExecutionExists(f"saga execution {execution_id!r} already exists") from exc
+            raise ExecutionExists.of(execution_id) from exc
         except _DB_ERRORS as exc:
-            raise SagaLogError(f"cannot start saga execution {execution_id!r}: {exc}") from exc
+            raise SagaLogError.cannot("start", execution_id, exc) from exc
 
     async def append(
         self,
@@ -277,13 +277,11 @@ class SagaLog:
                     .values(**values)
                 )
                 if result.rowcount != 1:
-                    raise OwnershipLost(
-                        f"saga execution {execution_id!r} is no longer owned by {owner}"
-                    )
+                    raise OwnershipLost.of(execution_id, owner)
                 if events:
                     await conn.execute(insert(self.events), self._event_rows(execution_id, events))
         except _DB_ERRORS as exc:
-            raise SagaLogError(f"cannot log saga execution {execution_id!r}: {exc}") from exc
+            raise SagaLogError.cannot("log", execution_id, exc) from exc
 
     async def claim(
         self, execution_id: str, old_owner: str, new_owner: str, lease_until: float

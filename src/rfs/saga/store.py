@@ -93,7 +93,7 @@ class MemorySagaLog:
         events: Sequence[LogEvent],
     ) -> None:
         if execution_id in self._records:
-            raise ExecutionExists(f"saga execution {execution_id!r} already exists")
+            raise ExecutionExists.of(execution_id)
         now = time.time()
         self._records[execution_id] = ExecutionRecord(
             execution_id,
@@ -120,7 +120,7 @@ class MemorySagaLog:
     ) -> None:
         record = self._records.get(execution_id)
         if record is None or record.owner != owner:
-            raise OwnershipLost(f"saga execution {execution_id!r} is no longer owned by {owner}")
+            raise OwnershipLost.of(execution_id, owner)
         record.events.extend(events)
         record.lease_until = lease_until
         record.updated_at = time.time()
