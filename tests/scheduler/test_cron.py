@@ -33,18 +33,27 @@ def local(times: list[datetime], tz: ZoneInfo) -> list[str]:
     return [t.astimezone(tz).strftime("%m-%d %H:%M%z") for t in times]
 
 
+def new_york_daily(expression: str, start: datetime) -> list[str]:
+    """Local times of ``expression``'s New York fires in the two days after ``start``."""
+    got = fires(expression, "America/New_York", start, start + timedelta(days=2))
+    return local(got, NEW_YORK)
+
+
+def new_york_hourly(day: datetime) -> list[datetime]:
+    """Every ``0 * * * *`` fire in New York during the local calendar day ``day``."""
+    end = day + timedelta(days=1) - timedelta(seconds=1)
+    return fires("0 * * * *", "America/New_York", day - timedelta(seconds=1), end)
+
+
 def test_daily_job_in_the_skipped_hour_fires_once_at_the_end_of_the_gap() -> None:
     """On the spring-forward day a 02:30 daily job runs once, at 03:00 local, not skipped."""
     start = datetime(2026, 3, 7, 12, tzinfo=NEW_YORK)
-    got = fires("30 2 * * *", "America/New_York", start, start + timedelta(days=2))
-    assert local(got, NEW_YORK) == ["03-08 03:00-0400", "03-09 02:30-0400"]
+    assert new_york_daily("30 2 * * *", start) == ["03-08 03:00-0400", "03-09 02:30-0400"]
 
 
 def test_hourly_job_fires_23_times_on_the_spring_forward_day() -> None:
     """With a wildcard hour, the skipped wall hour simply does not exist: 23 fires."""
-    start = datetime(2026, 3, 8, tzinfo=NEW_YORK)
-    end = datetime(2026, 3, 9, tzinfo=NEW_YORK) - timedelta(seconds=1)
-    got = fires("0 * * * *", "America/New_York", start - timedelta(seconds=1), end)
+    got = new_york_hourly(datetime(2026, 3, 8, tzinfo=NEW_YORK))
     assert len(got) == 23
     assert len(set(got)) == 23
     assert "03-08 02:00" not in " ".join(local(got, NEW_YORK))
@@ -53,15 +62,12 @@ def test_hourly_job_fires_23_times_on_the_spring_forward_day() -> None:
 def test_daily_job_in_the_repeated_hour_fires_once_on_the_first_pass() -> None:
     """On the fall-back day a 01:30 daily job runs once (EDT), not twice."""
     start = datetime(2026, 10, 31, 12, tzinfo=NEW_YORK)
-    got = fires("30 1 * * *", "America/New_York", start, start + timedelta(days=2))
-    assert local(got, NEW_YORK) == ["11-01 01:30-0400", "11-02 01:30-0500"]
+    assert new_york_daily("30 1 * * *", start) == ["11-01 01:30-0400", "11-02 01:30-0500"]
 
 
 def test_hourly_job_fires_25_times_on_the_fall_back_day() -> None:
     """With a wildcard hour the repeated hour fires on both passes: 25 fires, in order."""
-    start = datetime(2026, 11, 1, tzinfo=NEW_YORK)
-    end = datetime(2026, 11, 2, tzinfo=NEW_YORK) - timedelta(seconds=1)
-    got = fires("0 * * * *", "America/New_York", start - timedelta(seconds=1), end)
+    got = new_york_hourly(datetime(2026, 11, 1, tzinfo=NEW_YORK))
     assert len(got) == 25
     assert got == sorted(got)
     assert local(got, NEW_YORK)[1:3] == ["11-01 01:00-0400", "11-01 01:00-0500"]

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from _examples import run_example
 
 
 def test_transactions_basics_example_runs() -> None:
     """Commit, Failure rollback, savepoint rollback, timeout and the final balances print."""
-    run = subprocess.run(
-        [sys.executable, "-m", "examples", "transactions_basics"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=True,
-    )
-    out = run.stdout
+    out = run_example("transactions_basics")
     assert "transfer 30    -> Success(70)" in out
     assert "transfer 500   -> Failure('ann cannot cover 500')" in out
     assert "pay with bonus -> Success(35)" in out

@@ -19,11 +19,11 @@ from typing import Any
 from fastapi import APIRouter, Body, FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 
-from rfs.result import Failure
-from rfs.scheduler.scheduler import Scheduler, SchedulerError
+from rfs.result import Failure, Result
+from rfs.scheduler.scheduler import Scheduler, SchedulerError, TriggerInfo
 from rfs.scheduler.triggers import APITrigger
 
-_STATUS = {"not_found": 404, "paused": 409, "fire_failed": 500}
+_STATUS = {"not_found": 404, "paused": 409, "not_api_trigger": 409, "fire_failed": 500}
 
 
 def _bearer(request: Request) -> str | None:
@@ -56,6 +56,17 @@ def _problem(error: SchedulerError) -> JSONResponse:
     )
 
 
+def _not_found(name: str) -> JSONResponse:
+    return _problem(SchedulerError("not_found", f"no trigger named {name!r}"))
+
+
+def _info(outcome: Result[TriggerInfo, SchedulerError]) -> dict[str, Any] | JSONResponse:
+    """The trigger after a pause or resume, or the problem that prevented it."""
+    if isinstance(outcome, Failure):
+        return _problem(outcome.error)
+    return outcome.value.to_dict()
+
+
 def create_router(scheduler: Scheduler, *, token: str | None = None) -> APIRouter:
     """Routes under ``/triggers``; ``token`` is the admin bearer token (None: API tokens only)."""
     if token is not None and len(token) < 8:
@@ -78,7 +89,7 @@ def create_router(scheduler: Scheduler, *, token: str | None = None) -> APIRoute
         require_admin(request)
         info = scheduler.get(name)
         if info is None:
-            return _problem(SchedulerError("not_found", f"no trigger named {name!r}"))
+            return _not_found(name)
         return info.to_dict()
 
     @router.post("/triggers/{name}/fire", status_code=202, response_model=None)
@@ -92,16 +103,10 @@ def create_router(scheduler: Scheduler, *, token: str | None = None) -> APIRoute
         if not (_matches(given, own) or _matches(given, token)):
             raise _unauthorized()
         if trigger is None:
-            return _problem(SchedulerError("not_found", f"no trigger named {name!r}"))
+            return _not_found(name)
         if not isinstance(trigger, APITrigger):
-            return JSONResponse(
-                status_code=409,
-                content={
-                    "title": "not_api_trigger",
-                    "status": 409,
-                    "detail": f"trigger {name!r} is a {trigger.kind} trigger, not an API trigger",
-                },
-            )
+            detail = f"trigger {name!r} is a {trigger.kind} trigger, not an API trigger"
+            return _problem(SchedulerError("not_api_trigger", detail))
         outcome = await scheduler.fire(name, payload)
         if isinstance(outcome, Failure):
             return _problem(outcome.error)
@@ -116,19 +121,13 @@ def create_router(scheduler: Scheduler, *, token: str | None = None) -> APIRoute
     async def pause_trigger(name: str, request: Request) -> dict[str, Any] | JSONResponse:
         """Pause a trigger."""
         require_admin(request)
-        outcome = await scheduler.pause(name)
-        if isinstance(outcome, Failure):
-            return _problem(outcome.error)
-        return outcome.value.to_dict()
+        return _info(await scheduler.pause(name))
 
     @router.post("/triggers/{name}/resume", response_model=None)
     async def resume_trigger(name: str, request: Request) -> dict[str, Any] | JSONResponse:
         """Resume a paused trigger."""
         require_admin(request)
-        outcome = await scheduler.resume(name)
-        if isinstance(outcome, Failure):
-            return _problem(outcome.error)
-        return outcome.value.to_dict()
+        return _info(await scheduler.resume(name))
 
     return router
 
