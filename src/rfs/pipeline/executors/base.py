@@ -50,6 +50,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
+from rfs.pipeline._fastinit import fast_init
 from rfs.pipeline.context import TaskContext, _current
 from rfs.pipeline.io.base import IOManager
 from rfs.pipeline.registry import TaskKind
@@ -125,6 +126,7 @@ class InputMode(StrEnum):
     LIST = "list"  # a stream materialised as a list
 
 
+@fast_init
 @dataclass(frozen=True)
 class InputRef:
     """One parameter fed from an upstream task's output."""
@@ -143,6 +145,7 @@ class AttemptStatus(StrEnum):
     TIMED_OUT = "timed_out"
 
 
+@fast_init
 @dataclass(frozen=True)
 class TaskAttempt:
     """Everything needed to run one attempt of one task, anywhere."""
@@ -177,6 +180,7 @@ def _rebuild_attempt(state: dict[str, Any]) -> TaskAttempt:
     return TaskAttempt(**state)
 
 
+@fast_init
 @dataclass(frozen=True)
 class AttemptOutcome:
     """What happened to one attempt. Only ids and counts: values stay in the I/O manager."""

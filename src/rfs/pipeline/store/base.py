@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
+from rfs.pipeline._fastinit import fast_init
+
 __all__ = [
     "AttemptRecord",
     "RunRecord",
@@ -41,6 +43,7 @@ _FINISHED = frozenset(
 )
 
 
+@fast_init
 @dataclass(frozen=True)
 class AttemptRecord:
     """One attempt of one task."""
@@ -58,6 +61,7 @@ class AttemptRecord:
         return None if self.finished_at is None else self.finished_at - self.started_at
 
 
+@fast_init
 @dataclass(frozen=True)
 class TaskRecord:
     """The latest state of one task in a run."""
