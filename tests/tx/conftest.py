@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -39,15 +40,26 @@ async def manager(
     await m.dispose()
 
 
+@asynccontextmanager
+async def scratch_table(
+    manager: TransactionManager, columns: str, prefix: str = "tx"
+) -> AsyncIterator[str]:
+    """A new uniquely named table with ``columns``, dropped on exit."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    async with manager.engine.begin() as conn:
+        await conn.execute(text(f"CREATE TABLE {name} ({columns})"))
+    try:
+        yield name
+    finally:
+        async with manager.engine.begin() as conn:
+            await conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+
+
 @pytest.fixture
 async def table(manager: TransactionManager) -> AsyncIterator[str]:
     """A new table ``(id int primary key, name text)``, dropped after the test."""
-    name = f"tx_{uuid.uuid4().hex[:12]}"
-    async with manager.engine.begin() as conn:
-        await conn.execute(text(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, name TEXT)"))
-    yield name
-    async with manager.engine.begin() as conn:
-        await conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+    async with scratch_table(manager, "id INTEGER PRIMARY KEY, name TEXT") as name:
+        yield name
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 
@@ -20,6 +19,8 @@ from rfs.tx import (
 )
 from rfs.tx import Transactional as Tx
 
+from .conftest import scratch_table
+
 pytestmark = pytest.mark.service("postgres")
 
 
@@ -32,12 +33,8 @@ async def pg(postgres_url: str) -> AsyncIterator[TransactionManager]:
 
 @pytest.fixture
 async def bookings(pg: TransactionManager) -> AsyncIterator[str]:
-    name = f"tx_book_{uuid.uuid4().hex[:12]}"
-    async with pg.engine.begin() as conn:
-        await conn.execute(text(f"CREATE TABLE {name} (who TEXT PRIMARY KEY, seen INTEGER)"))
-    yield name
-    async with pg.engine.begin() as conn:
-        await conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+    async with scratch_table(pg, "who TEXT PRIMARY KEY, seen INTEGER", "tx_book") as name:
+        yield name
 
 
 def write_skew(pg: TransactionManager, table: str, retries: int) -> tuple[object, Counter[str]]:
