@@ -4,19 +4,41 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
 from rfs.scheduler import PostgresLeaderLock, RedisLeaderLock
 
 
+async def forget_redis_lock(redis_url: str, name: str) -> None:
+    """Delete a Redis leader lock's keys: the lock and its fencing counter."""
+    cleanup = RedisLeaderLock(redis_url, name=name)
+    await cleanup._client.delete(name, f"{name}:fence")
+    await cleanup.close()
+
+
+@asynccontextmanager
+async def redis_contenders(
+    redis_url: str, lease: float
+) -> AsyncIterator[tuple[RedisLeaderLock, RedisLeaderLock]]:
+    """Two instances contending for one new Redis lock; closed and deleted afterwards."""
+    name = f"test:leader:{uuid.uuid4().hex}"
+    a = RedisLeaderLock(redis_url, name=name, lease=lease)
+    b = RedisLeaderLock(redis_url, name=name, lease=lease)
+    try:
+        yield a, b
+    finally:
+        await a.close()
+        await b.close()
+        await forget_redis_lock(redis_url, name)
+
+
 @pytest.mark.service("redis")
 async def test_redis_lock_is_exclusive_and_tokens_increase(redis_url: str) -> None:
     """Only one holder at a time; each acquisition gets a larger fencing token."""
-    name = f"test:leader:{uuid.uuid4().hex}"
-    a = RedisLeaderLock(redis_url, name=name, lease=2.0)
-    b = RedisLeaderLock(redis_url, name=name, lease=2.0)
-    try:
+    async with redis_contenders(redis_url, lease=2.0) as (a, b):
         first = await a.acquire()
         assert first is not None
         assert await b.acquire() is None
@@ -25,31 +47,16 @@ async def test_redis_lock_is_exclusive_and_tokens_increase(redis_url: str) -> No
         second = await b.acquire()
         assert second is not None and second > first
         assert not await a.renew()  # a no longer holds it
-    finally:
-        await a.close()
-        await b.close()
-        cleanup = RedisLeaderLock(redis_url, name=name)
-        await cleanup._client.delete(name, f"{name}:fence")
-        await cleanup.close()
 
 
 @pytest.mark.service("redis")
 async def test_redis_lease_expires_when_not_renewed(redis_url: str) -> None:
     """A holder that stops renewing loses the lock after its lease; renew then fails."""
-    name = f"test:leader:{uuid.uuid4().hex}"
-    a = RedisLeaderLock(redis_url, name=name, lease=0.2)
-    b = RedisLeaderLock(redis_url, name=name, lease=0.2)
-    try:
+    async with redis_contenders(redis_url, lease=0.2) as (a, b):
         assert await a.acquire() is not None
         await asyncio.sleep(0.3)
         assert await b.acquire() is not None
         assert not await a.renew()
-    finally:
-        await a.close()
-        await b.close()
-        cleanup = RedisLeaderLock(redis_url, name=name)
-        await cleanup._client.delete(name, f"{name}:fence")
-        await cleanup.close()
 
 
 @pytest.mark.service("postgres")
@@ -118,6 +125,4 @@ async def test_scheduler_stops_firing_when_its_lease_is_taken(redis_url: str) ->
     finally:
         await scheduler.stop()
         await lock.close()
-        cleanup = RedisLeaderLock(redis_url, name=name)
-        await cleanup._client.delete(name, f"{name}:fence")
-        await cleanup.close()
+        await forget_redis_lock(redis_url, name)

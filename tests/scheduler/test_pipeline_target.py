@@ -14,6 +14,19 @@ from rfs.scheduler import FakeClock, PipelineTarget, Scheduler, create_cron_trig
 from .conftest import RecordingPublisher
 
 
+async def running_scheduler(
+    clock: FakeClock, registry: TaskRegistry, tag: str, name: str, cron: str
+) -> Scheduler:
+    """A started scheduler whose cron trigger ``name`` runs the tasks tagged ``tag`` in memory."""
+    target = PipelineTarget(
+        tags=[tag], registry=registry, io_manager=MemoryIOManager(), run_store=MemoryRunStore()
+    )
+    scheduler = Scheduler(RecordingPublisher(clock), clock=clock)
+    await scheduler.register_trigger(name, create_cron_trigger(cron), target=target)
+    await scheduler.start()
+    return scheduler
+
+
 async def test_cron_fire_runs_the_tagged_pipeline(clock: FakeClock) -> None:
     """Each nightly fire runs the tasks tagged 'etl' once, in dependency order."""
     registry = TaskRegistry()
@@ -55,12 +68,7 @@ async def test_failed_run_is_logged(clock: FakeClock, caplog: pytest.LogCaptureF
     def boom() -> None:
         raise RuntimeError("task exploded")
 
-    target = PipelineTarget(
-        tags=["bad"], registry=registry, io_manager=MemoryIOManager(), run_store=MemoryRunStore()
-    )
-    scheduler = Scheduler(RecordingPublisher(clock), clock=clock)
-    await scheduler.register_trigger("bad", create_cron_trigger("0 3 * * *"), target=target)
-    await scheduler.start()
+    scheduler = await running_scheduler(clock, registry, "bad", "bad", "0 3 * * *")
     with caplog.at_level(logging.ERROR, logger="rfs.scheduler"):
         await clock.advance(timedelta(days=1))
         await scheduler.stop()
@@ -87,12 +95,7 @@ async def test_overlapping_run_is_refused(
         started.append(1)
         await release.wait()
 
-    target = PipelineTarget(
-        tags=["slow"], registry=registry, io_manager=MemoryIOManager(), run_store=MemoryRunStore()
-    )
-    scheduler = Scheduler(RecordingPublisher(clock), clock=clock)
-    await scheduler.register_trigger("hourly", create_cron_trigger("0 * * * *"), target=target)
-    await scheduler.start()
+    scheduler = await running_scheduler(clock, registry, "slow", "hourly", "0 * * * *")
     with caplog.at_level(logging.ERROR, logger="rfs.scheduler"):
         await clock.advance(timedelta(hours=1))
         for _ in range(200):
