@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from rfs.pipeline.store.base import RunStore
 
 __all__ = ["register", "run_file"]
+
+T = TypeVar("T")
 
 _STATE_STYLE = {
     "succeeded": "green",
@@ -184,14 +187,13 @@ def run_file(
 ) -> int:
     """Load, plan and run a pipeline with progress and a summary; return the exit code."""
     from rfs.pipeline.io.filesystem import FilesystemIOManager
-    from rfs.pipeline.loader import load_pipeline, registry_of
-    from rfs.pipeline.planner import PlanError, Planner
+    from rfs.pipeline.planner import PlanError
     from rfs.pipeline.runner import run_pipeline
 
     console = console or Console()
     store = _store(store_url)
     if resume is not None and target is None:
-        previous = asyncio.run(_get_run(store, resume))
+        previous = _read(store, lambda s: s.get_run(resume))
         if previous is None:
             console.print(f"[red]no run {resume!r} in {store!r}[/red]")
             return 1
@@ -204,11 +206,8 @@ def run_file(
     if target is None:
         console.print("[red]give a pipeline file or module (or --resume RUN_ID)[/red]")
         return 2
-    try:
-        module = load_pipeline(target)
-        plan = Planner(registry_of(module)).create_execution_plan(tags=tags, targets=targets)
-    except (PlanError, ImportError, FileNotFoundError, ValueError, TypeError) as exc:
-        console.print(f"[red]{type(exc).__name__}: {exc}[/red]")
+    plan = _plan(console, target, tags, targets)
+    if plan is None:
         return 2
     print_plan(console, plan)
     progress = _Progress(console, len(plan))
@@ -247,11 +246,29 @@ def run_file(
     return 1
 
 
-async def _get_run(store: RunStore, run_id: str) -> Any:
+def _read(store: RunStore, read: Callable[[RunStore], Awaitable[T]]) -> T:
+    """One read from ``store`` in its own event loop; the store is closed after it."""
+
+    async def go() -> T:
+        try:
+            return await read(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(go())
+
+
+def _plan(console: Console, target: str, tags: Any, targets: Any) -> ExecutionPlan | None:
+    """Load a pipeline and plan it, or print why it cannot be planned and return ``None``."""
+    from rfs.pipeline.loader import load_pipeline, registry_of
+    from rfs.pipeline.planner import PlanError, Planner
+
     try:
-        return await store.get_run(run_id)
-    finally:
-        await store.close()
+        module = load_pipeline(target)
+        return Planner(registry_of(module)).create_execution_plan(tags=tags, targets=targets)
+    except (PlanError, ImportError, FileNotFoundError, ValueError, TypeError) as exc:
+        console.print(f"[red]{type(exc).__name__}: {exc}[/red]")
+        return None
 
 
 def register(app: typer.Typer) -> None:
@@ -290,20 +307,12 @@ def register(app: typer.Typer) -> None:
         fmt: str = typer.Option("text", "--format", help="text, mermaid or dot."),
     ) -> None:
         """Check a pipeline and print its levels, or a Mermaid / Graphviz graph."""
-        from rfs.pipeline.loader import load_pipeline, registry_of
-        from rfs.pipeline.planner import PlanError, Planner
-
         console = Console()
         if fmt not in ("text", "mermaid", "dot"):
             raise typer.BadParameter("use text, mermaid or dot", param_hint="--format")
-        try:
-            module = load_pipeline(target)
-            plan = Planner(registry_of(module)).create_execution_plan(
-                tags=_split(tags), targets=_split(targets)
-            )
-        except (PlanError, ImportError, FileNotFoundError, ValueError, TypeError) as exc:
-            console.print(f"[red]{type(exc).__name__}: {exc}[/red]")
-            raise typer.Exit(2) from None
+        plan = _plan(console, target, _split(tags), _split(targets))
+        if plan is None:
+            raise typer.Exit(2)
         if fmt == "mermaid":
             typer.echo(plan.to_mermaid())
         elif fmt == "dot":
@@ -319,7 +328,7 @@ def register(app: typer.Typer) -> None:
     @runs.command("list")
     def runs_list(limit: int = typer.Option(20, "--limit", min=1), store: str = store_opt) -> None:
         """The latest runs, newest first."""
-        records = asyncio.run(_list(_store(store), limit))
+        records = _read(_store(store), lambda s: s.list_runs(limit))
         table = Table(title="Pipeline runs")
         for col in ("run id", "state", "started", "duration", "dag id", "source"):
             table.add_column(col)
@@ -338,7 +347,7 @@ def register(app: typer.Typer) -> None:
     def runs_show(run_id: str = typer.Argument(...), store: str = store_opt) -> None:
         """One run: its tasks and every attempt."""
         console = Console()
-        found = asyncio.run(_show(_store(store), run_id))
+        found = _read(_store(store), lambda s: _show(s, run_id))
         if found is None:
             console.print(f"[red]no run {run_id!r}[/red]")
             raise typer.Exit(1)
@@ -370,18 +379,8 @@ def register(app: typer.Typer) -> None:
         console.print(table)
 
 
-async def _list(store: RunStore, limit: int) -> list[Any]:
-    try:
-        return await store.list_runs(limit)
-    finally:
-        await store.close()
-
-
 async def _show(store: RunStore, run_id: str) -> tuple[Any, list[Any]] | None:
-    try:
-        run = await store.get_run(run_id)
-        if run is None:
-            return None
-        return run, await store.list_attempts(run_id)
-    finally:
-        await store.close()
+    run = await store.get_run(run_id)
+    if run is None:
+        return None
+    return run, await store.list_attempts(run_id)

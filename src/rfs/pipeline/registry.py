@@ -9,7 +9,7 @@ import sys
 import typing
 from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
-from typing import Any, TypeVar, overload
+from typing import Any, TypedDict, TypeVar, Unpack, overload
 
 from rfs.pipeline.io.base import IOManager, UnsafeNameError, check_name
 
@@ -212,6 +212,21 @@ def _same_function(a: Callable[..., Any], b: Callable[..., Any]) -> bool:
     )
 
 
+class TaskOptions(TypedDict, total=False):
+    """Keyword options of ``@task(...)``; see :meth:`TaskRegistry.register` for defaults."""
+
+    name: str | None
+    tags: Iterable[str]
+    dependencies: Iterable[str | Callable[..., Any]]
+    max_retries: int
+    retry_backoff: float
+    fail_safe: bool
+    stream_output: bool
+    timeout: float | None
+    description: str | None
+    io_manager: IOManager | None
+
+
 class TaskRegistry:
     """Named tasks. The global one is :func:`get_registry`; tests make their own."""
 
@@ -275,22 +290,7 @@ class TaskRegistry:
     @overload
     def task(self, func: F, /) -> F: ...
     @overload
-    def task(
-        self,
-        func: None = None,
-        /,
-        *,
-        name: str | None = None,
-        tags: Iterable[str] = (),
-        dependencies: Iterable[str | Callable[..., Any]] = (),
-        max_retries: int = 0,
-        retry_backoff: float = 0.5,
-        fail_safe: bool = False,
-        stream_output: bool = False,
-        timeout: float | None = None,
-        description: str | None = None,
-        io_manager: IOManager | None = None,
-    ) -> Callable[[F], F]: ...
+    def task(self, func: None = None, /, **options: Unpack[TaskOptions]) -> Callable[[F], F]: ...
     def task(self, func: F | None = None, /, **options: Any) -> F | Callable[[F], F]:
         """Decorator registering a function as a task; usable bare or with options."""
 
@@ -343,25 +343,14 @@ def get_registry() -> TaskRegistry:
     return _default_registry
 
 
+class _TaskOptionsIn(TaskOptions, total=False):
+    registry: TaskRegistry | None
+
+
 @overload
 def task(func: F, /) -> F: ...
 @overload
-def task(
-    func: None = None,
-    /,
-    *,
-    name: str | None = None,
-    tags: Iterable[str] = (),
-    dependencies: Iterable[str | Callable[..., Any]] = (),
-    max_retries: int = 0,
-    retry_backoff: float = 0.5,
-    fail_safe: bool = False,
-    stream_output: bool = False,
-    timeout: float | None = None,
-    description: str | None = None,
-    io_manager: IOManager | None = None,
-    registry: TaskRegistry | None = None,
-) -> Callable[[F], F]: ...
+def task(func: None = None, /, **options: Unpack[_TaskOptionsIn]) -> Callable[[F], F]: ...
 def task(func: F | None = None, /, **options: Any) -> F | Callable[[F], F]:
     """Register a function as a task in the default registry (or ``registry=``).
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["IOManager", "UnsafeNameError", "check_name"]
@@ -22,6 +23,14 @@ def check_name(kind: str, value: str) -> str:
             "start with a letter, digit or '_', no path separators and no '..'"
         )
     return value
+
+
+def result_ids(file_names: Iterable[str], extension: str) -> list[str]:
+    """The sorted result ids among ``{id}.{extension}`` file names (temporary files skipped)."""
+    suffix = f".{extension}"
+    return sorted(
+        n[: -len(suffix)] for n in file_names if n.endswith(suffix) and not n.startswith(".")
+    )
 
 
 @runtime_checkable

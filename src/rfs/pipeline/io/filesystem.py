@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from rfs.pipeline.io.base import check_name
+from rfs.pipeline.io.base import check_name, result_ids
 from rfs.pipeline.io.serializers import PickleSerializer, Serializer
 
 __all__ = ["FilesystemIOManager"]
@@ -80,15 +80,11 @@ class FilesystemIOManager:
     def list_results(self, run_id: str, task_name: str) -> list[str]:
         check_name("run_id", run_id)
         check_name("task_name", task_name)
-        folder = self.base_path / run_id / task_name
-        suffix = f".{self.serializer.extension}"
         try:
-            names = os.listdir(folder)
+            names = os.listdir(self.base_path / run_id / task_name)
         except FileNotFoundError:
             return []
-        return sorted(
-            n[: -len(suffix)] for n in names if n.endswith(suffix) and not n.startswith(".")
-        )
+        return result_ids(names, self.serializer.extension)
 
     def clear_run(self, run_id: str) -> int:
         check_name("run_id", run_id)

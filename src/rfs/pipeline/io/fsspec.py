@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from rfs.pipeline.io.base import check_name
+from rfs.pipeline.io.base import check_name, result_ids
 from rfs.pipeline.io.serializers import PickleSerializer, Serializer
 
 __all__ = ["FsspecIOManager"]
@@ -90,11 +90,10 @@ class FsspecIOManager:
 
     def list_results(self, run_id: str, task_name: str) -> list[str]:
         folder = self._dir(run_id, task_name)
-        suffix = f".{self.serializer.extension}"
         if not self.fs.exists(folder):
             return []
         names = [str(p).rstrip("/").rsplit("/", 1)[-1] for p in self.fs.ls(folder, detail=False)]
-        return sorted(n[: -len(suffix)] for n in names if n.endswith(suffix))
+        return result_ids(names, self.serializer.extension)
 
     def clear_run(self, run_id: str) -> int:
         folder = self._dir(run_id)

@@ -43,6 +43,11 @@ _FINISHED = frozenset(
 )
 
 
+def _span(started_at: float | None, finished_at: float | None) -> float | None:
+    """Seconds from start to finish, ``None`` until both are known."""
+    return None if started_at is None or finished_at is None else finished_at - started_at
+
+
 @fast_init
 @dataclass(frozen=True)
 class AttemptRecord:
@@ -58,7 +63,7 @@ class AttemptRecord:
 
     @property
     def duration(self) -> float | None:
-        return None if self.finished_at is None else self.finished_at - self.started_at
+        return _span(self.started_at, self.finished_at)
 
 
 @fast_init
@@ -77,9 +82,7 @@ class TaskRecord:
 
     @property
     def duration(self) -> float | None:
-        if self.started_at is None or self.finished_at is None:
-            return None
-        return self.finished_at - self.started_at
+        return _span(self.started_at, self.finished_at)
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ class RunRecord:
 
     @property
     def duration(self) -> float | None:
-        return None if self.finished_at is None else self.finished_at - self.started_at
+        return _span(self.started_at, self.finished_at)
 
     def task(self, name: str) -> TaskRecord | None:
         return next((t for t in self.tasks if t.task_name == name), None)

@@ -6,7 +6,7 @@ import asyncio
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rfs.pipeline.store.base import AttemptRecord, RunRecord, RunState, TaskRecord, TaskState
 
@@ -33,6 +33,14 @@ def _async_url(url: str) -> str:
     drivers = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
     drivers["postgres"] = drivers["postgresql"]
     return f"{drivers.get(scheme, scheme)}://{rest}"
+
+
+_R = TypeVar("_R", TaskRecord, AttemptRecord)
+
+
+def _record(cls: type[_R], row: Any) -> _R:
+    """A task or attempt record from a row whose columns are named after its fields."""
+    return cls(**{**row._mapping, "state": TaskState(row.state)})
 
 
 class SqlRunStore:
@@ -240,19 +248,7 @@ class SqlRunStore:
             if row is None:
                 return None
             rows = await conn.execute(tasks.select().where(tasks.c.run_id == run_id))
-            records = tuple(
-                TaskRecord(
-                    run_id=r.run_id,
-                    task_name=r.task_name,
-                    state=TaskState(r.state),
-                    attempts=r.attempts,
-                    started_at=r.started_at,
-                    finished_at=r.finished_at,
-                    error=r.error,
-                    stream_count=r.stream_count,
-                )
-                for r in rows
-            )
+            records = tuple(_record(TaskRecord, r) for r in rows)
         return self._run(row, records)
 
     async def list_runs(self, limit: int = 20) -> list[RunRecord]:
@@ -271,18 +267,7 @@ class SqlRunStore:
             .order_by(attempts.c.started_at, attempts.c.task_name, attempts.c.attempt)
         )
         async with engine.connect() as conn:
-            return [
-                AttemptRecord(
-                    run_id=r.run_id,
-                    task_name=r.task_name,
-                    attempt=r.attempt,
-                    state=TaskState(r.state),
-                    started_at=r.started_at,
-                    finished_at=r.finished_at,
-                    error=r.error,
-                )
-                for r in await conn.execute(query)
-            ]
+            return [_record(AttemptRecord, r) for r in await conn.execute(query)]
 
     async def drop_tables(self) -> None:
         """Drop this store's tables (tests and cleanup)."""
