@@ -128,6 +128,22 @@ class Animal: ...
 class Dog(Animal): ...
 
 
+def _up_and_down(registry: TaskRegistry, produced: Any, wanted: Any) -> None:
+    """Register ``up() -> produced`` and ``down(up: wanted)`` depending on it."""
+
+    def up():  # type: ignore[no-untyped-def]
+        return None
+
+    up.__annotations__ = {"return": produced}
+
+    def down(up):  # type: ignore[no-untyped-def]
+        return up
+
+    down.__annotations__ = {"up": wanted}
+    registry.task(up)
+    registry.task(down, dependencies=["up"])
+
+
 @pytest.mark.parametrize(
     ("produced", "wanted"),
     [
@@ -145,18 +161,7 @@ class Dog(Animal): ...
 )
 def test_compatible_types_pass(registry: TaskRegistry, produced: Any, wanted: Any) -> None:
     """Subclasses, unions, Optional, Any, numeric widening and generics are accepted."""
-
-    def up():  # type: ignore[no-untyped-def]
-        return None
-
-    up.__annotations__ = {"return": produced}
-
-    def down(up):  # type: ignore[no-untyped-def]
-        return up
-
-    down.__annotations__ = {"up": wanted}
-    registry.task(up)
-    registry.task(down, dependencies=["up"])
+    _up_and_down(registry, produced, wanted)
     assert Planner(registry).create_execution_plan().dag.data_inputs["down"]["up"].upstream == "up"
 
 
@@ -172,18 +177,7 @@ def test_compatible_types_pass(registry: TaskRegistry, produced: Any, wanted: An
 )
 def test_incompatible_types_fail(registry: TaskRegistry, produced: Any, wanted: Any) -> None:
     """Wrong types, superclasses, None into non-Optional and wrong type arguments are refused."""
-
-    def up():  # type: ignore[no-untyped-def]
-        return None
-
-    up.__annotations__ = {"return": produced}
-
-    def down(up):  # type: ignore[no-untyped-def]
-        return up
-
-    down.__annotations__ = {"up": wanted}
-    registry.task(up)
-    registry.task(down, dependencies=["up"])
+    _up_and_down(registry, produced, wanted)
     with pytest.raises(SchemaMismatchError):
         Planner(registry).create_execution_plan()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable
@@ -24,6 +25,25 @@ def wait_until(condition: Callable[[], Any], *, timeout: float = 30.0, every: fl
             return value
         time.sleep(every)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+def pid_of(marker: Path) -> int:
+    """The process id in a ``started-{n}-{pid}`` marker's name."""
+    return int(marker.name.rsplit("-", 1)[1])
+
+
+async def started(markers: Path, n: int = 0) -> Path:
+    """Wait (off the loop) for :func:`dist_tasks.block_first_attempt` call ``n``'s marker."""
+    found = await asyncio.to_thread(wait_until, lambda: sorted(markers.glob(f"started-{n}-*")))
+    return found[0]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def markers(tmp_path: Path) -> Path:
+    """An empty folder for ``started-{n}-{pid}`` markers."""
+    folder = tmp_path / "markers"
+    folder.mkdir()
+    return folder
 
 
 def _attempt_for(func: Callable[..., Any], outputs: str, **options: Any) -> TaskAttempt:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import time
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 from rfs.pipeline import TaskRegistry
+
+from .dist_tasks import block_first_attempt
 
 registry = TaskRegistry()
 
@@ -46,14 +45,7 @@ faults = TaskRegistry()
 @faults.task(max_retries=2, retry_backoff=0.01)
 def flaky(marker_dir: str) -> int:
     """Blocks on its first attempt (a test kills its process), returns 7 on a retry."""
-    directory = Path(marker_dir)
-    started = sorted(directory.glob("started-*"))
-    (directory / f"started-{len(started)}-{os.getpid()}").write_text("")
-    if not started:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            time.sleep(0.05)
-    return 7
+    return block_first_attempt(marker_dir, 7)
 
 
 @faults.task(dependencies=["flaky"])

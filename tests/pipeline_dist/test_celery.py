@@ -17,7 +17,7 @@ from rfs.pipeline.io import FilesystemIOManager
 
 from . import dist_tasks
 from .celery_workers import WorkerFactory, worker_factory
-from .conftest import wait_until
+from .conftest import pid_of, started
 
 MakeAttempt = Callable[..., TaskAttempt]
 
@@ -90,23 +90,20 @@ async def test_tasks_run_on_workers_through_the_io_manager(
 @pytest.mark.slow
 @pytest.mark.service("rabbitmq", "redis")
 async def test_killed_pool_process_task_is_requeued(
-    workers: WorkerFactory, executor: CeleryExecutor, make_attempt: MakeAttempt, tmp_path: Path
+    workers: WorkerFactory, executor: CeleryExecutor, make_attempt: MakeAttempt, markers: Path
 ) -> None:
     """SIGKILL of the pool process running a task: the worker requeues it and it runs again."""
     (worker,) = await asyncio.to_thread(workers.start, 1)
-    markers = tmp_path / "markers"
-    markers.mkdir()
     attempt = make_attempt(
         dist_tasks.block_first_attempt, params={"marker_dir": str(markers), "value": 5}
     )
     running = asyncio.ensure_future(executor.submit(attempt))
-    started = await asyncio.to_thread(wait_until, lambda: sorted(markers.glob("started-0-*")))
-    child = int(started[0].name.rsplit("-", 1)[1])
+    child = pid_of(await started(markers))
     assert child != worker.process.pid and worker.owns(child)
     os.kill(child, signal.SIGKILL)
     outcome = await asyncio.wait_for(running, 60)
     assert outcome.ok, outcome.error
-    assert sorted(markers.glob("started-1-*"))  # it ran a second time
+    assert await started(markers, 1)  # it ran a second time
 
 
 @pytest.mark.slow

@@ -22,7 +22,7 @@ from rfs.pipeline.executors.multiprocess import MultiprocessExecutor
 from rfs.pipeline.io import FilesystemIOManager, MemoryIOManager
 
 from . import dist_tasks
-from .conftest import wait_until
+from .conftest import pid_of, started, wait_until
 
 MakeAttempt = Callable[..., TaskAttempt]
 
@@ -130,17 +130,14 @@ async def test_infinite_loop_is_killed_on_timeout(
 
 @pytest.mark.slow
 async def test_worker_killed_mid_task_is_reported_promptly(
-    executor: MultiprocessExecutor, make_attempt: MakeAttempt, tmp_path: Path
+    executor: MultiprocessExecutor, make_attempt: MakeAttempt, markers: Path
 ) -> None:
     """SIGKILL of the worker running a task yields a retryable failure at once, not a hang."""
-    markers = tmp_path / "markers"
-    markers.mkdir()
     attempt = make_attempt(
         dist_tasks.block_first_attempt, params={"marker_dir": str(markers), "value": 7}
     )
     running = asyncio.ensure_future(executor.submit(attempt))
-    started = await asyncio.to_thread(wait_until, lambda: sorted(markers.glob("started-*")))
-    os.kill(int(started[0].name.rsplit("-", 1)[1]), signal.SIGKILL)
+    os.kill(pid_of(await started(markers)), signal.SIGKILL)
     outcome = await asyncio.wait_for(running, 10)
     assert outcome.status is AttemptStatus.FAILED and outcome.retryable
     assert outcome.error_type == "WorkerCrashed" and "SIGKILL" in (outcome.error or "")

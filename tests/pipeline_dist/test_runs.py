@@ -24,7 +24,7 @@ from rfs.pipeline.executors.celery import CeleryExecutor
 
 from . import dist_pipeline
 from .celery_workers import WorkerFactory, worker_factory
-from .conftest import wait_until
+from .conftest import pid_of, started
 
 EXPECTED = {"total": 360, "large": [5, 6, 7, 8]}
 
@@ -37,10 +37,6 @@ async def _run(executor: Any, tmp_path: Path, registry: Any = None, **kw: Any) -
         run_store=MemoryRunStore(),
         **kw,
     )
-
-
-def _pid_of(marker: Path) -> int:
-    return int(marker.name.rsplit("-", 1)[1])
 
 
 @pytest.fixture
@@ -84,10 +80,10 @@ async def test_same_results_on_celery(
 
 
 @pytest.mark.slow
-async def test_killed_worker_task_is_retried_and_run_completes(tmp_path: Path) -> None:
+async def test_killed_worker_task_is_retried_and_run_completes(
+    tmp_path: Path, markers: Path
+) -> None:
     """A worker SIGKILLed mid-task: that attempt fails, the retry succeeds, the run completes."""
-    markers = tmp_path / "markers"
-    markers.mkdir()
     executor = MultiprocessExecutor(max_workers=2)
     try:
         run = asyncio.ensure_future(
@@ -98,8 +94,7 @@ async def test_killed_worker_task_is_retried_and_run_completes(tmp_path: Path) -
                 params={"flaky": {"marker_dir": str(markers)}},
             )
         )
-        first = await asyncio.to_thread(wait_until, lambda: sorted(markers.glob("started-0-*")))
-        os.kill(_pid_of(first[0]), signal.SIGKILL)
+        os.kill(pid_of(await started(markers)), signal.SIGKILL)
         result = (await asyncio.wait_for(run, 60)).unwrap()
     finally:
         await executor.shutdown()
@@ -124,13 +119,15 @@ async def test_stuck_sync_task_times_out(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.service("rabbitmq", "redis")
 async def test_killed_celery_worker_task_completes_on_another(
-    celery_env: tuple[WorkerFactory, str], rabbitmq_url: str, redis_url: str, tmp_path: Path
+    celery_env: tuple[WorkerFactory, str],
+    rabbitmq_url: str,
+    redis_url: str,
+    tmp_path: Path,
+    markers: Path,
 ) -> None:
     """A Celery worker SIGKILLed mid-task: the broker redelivers it and the other worker ends it."""
     workers, queue = celery_env
     first, second = await asyncio.to_thread(workers.start, 2)
-    markers = tmp_path / "markers"
-    markers.mkdir()
     executor = CeleryExecutor(rabbitmq_url, redis_url, queue=queue)
     try:
         run = asyncio.ensure_future(
@@ -141,8 +138,7 @@ async def test_killed_celery_worker_task_completes_on_another(
                 params={"flaky": {"marker_dir": str(markers)}},
             )
         )
-        started = await asyncio.to_thread(wait_until, lambda: sorted(markers.glob("started-0-*")))
-        pid = _pid_of(started[0])
+        pid = pid_of(await started(markers))
         victim, survivor = (first, second) if first.owns(pid) else (second, first)
         assert victim.owns(pid)
         victim.kill()
@@ -151,5 +147,4 @@ async def test_killed_celery_worker_task_completes_on_another(
         await executor.shutdown()
     assert result.output("after") == 42
     assert result.tasks["flaky"].attempts == 1  # redelivered by the broker, not retried
-    rerun = sorted(markers.glob("started-1-*"))
-    assert rerun and survivor.owns(_pid_of(rerun[0]))
+    assert survivor.owns(pid_of(await started(markers, 1)))
