@@ -79,6 +79,7 @@ def stream_item_id(index: int) -> str:
     return f"item-{index:09d}"
 
 
+@fast_init
 @dataclass(frozen=True)
 class TaskRef:
     """Where a task function lives, importable by another process."""
