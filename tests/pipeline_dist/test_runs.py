@@ -39,6 +39,12 @@ async def _run(executor: Any, tmp_path: Path, registry: Any = None, **kw: Any) -
     )
 
 
+def _start_faults(executor: Any, tmp_path: Path, markers: Path) -> asyncio.Future[Any]:
+    """Run the faults pipeline in the background; its flaky task blocks on the first attempt."""
+    params = {"flaky": {"marker_dir": str(markers)}}
+    return asyncio.ensure_future(_run(executor, tmp_path, dist_pipeline.faults, params=params))
+
+
 @pytest.fixture
 def celery_env(
     rabbitmq_url: str, redis_url: str, tmp_path: Path
@@ -86,14 +92,7 @@ async def test_killed_worker_task_is_retried_and_run_completes(
     """A worker SIGKILLed mid-task: that attempt fails, the retry succeeds, the run completes."""
     executor = MultiprocessExecutor(max_workers=2)
     try:
-        run = asyncio.ensure_future(
-            _run(
-                executor,
-                tmp_path,
-                dist_pipeline.faults,
-                params={"flaky": {"marker_dir": str(markers)}},
-            )
-        )
+        run = _start_faults(executor, tmp_path, markers)
         os.kill(pid_of(await started(markers)), signal.SIGKILL)
         result = (await asyncio.wait_for(run, 60)).unwrap()
     finally:
@@ -130,14 +129,7 @@ async def test_killed_celery_worker_task_completes_on_another(
     first, second = await asyncio.to_thread(workers.start, 2)
     executor = CeleryExecutor(rabbitmq_url, redis_url, queue=queue)
     try:
-        run = asyncio.ensure_future(
-            _run(
-                executor,
-                tmp_path,
-                dist_pipeline.faults,
-                params={"flaky": {"marker_dir": str(markers)}},
-            )
-        )
+        run = _start_faults(executor, tmp_path, markers)
         pid = pid_of(await started(markers))
         victim, survivor = (first, second) if first.owns(pid) else (second, first)
         assert victim.owns(pid)
