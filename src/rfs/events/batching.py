@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 from typing import Any
 
 from rfs.events.errors import HandlerError
 from rfs.events.event import Event
-from rfs.events.subscription import BaseSubscription, Delivery
+from rfs.events.subscription import AsyncClosing, BaseSubscription, Delivery
 from rfs.result import Failure
 
 __all__ = ["BatchHandler", "BatchingConsumer"]
@@ -22,7 +21,7 @@ __all__ = ["BatchHandler", "BatchingConsumer"]
 BatchHandler = Callable[[list[Event]], Any | Awaitable[Any]]
 
 
-class BatchingConsumer:
+class BatchingConsumer(AsyncClosing):
     """Collect events and call ``handler(batch)`` when ``batch_size`` is reached or ``timeout``
     seconds have passed since the batch's first event.
 
@@ -144,14 +143,3 @@ class BatchingConsumer:
         await self.flush()
         if self._timed_flush is not None:
             await asyncio.gather(self._timed_flush, return_exceptions=True)
-
-    async def __aenter__(self) -> BatchingConsumer:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()

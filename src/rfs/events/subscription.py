@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from rfs.events.errors import HandlerError
 from rfs.events.event import Event
@@ -20,6 +20,7 @@ __all__ = [
     "HEADER_ERROR_TYPE",
     "HEADER_GROUP",
     "HEADER_ORIGINAL_TOPIC",
+    "AsyncClosing",
     "BaseSubscription",
     "Delivery",
     "dead_letter_topic",
@@ -75,7 +76,31 @@ class Delivery:
     token: Any = field(default=None)
 
 
-class BaseSubscription(ABC):
+class AsyncClosing(ABC):
+    """``async with`` support: leaving the block calls :meth:`_exit`, then :meth:`close`."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._exit(exc)
+        await self.close()
+
+    async def _exit(self, exc: BaseException | None) -> None:
+        """Settle what the block left behind (``exc``: the exception leaving it, if any)."""
+        return None
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release what this object holds."""
+
+
+class BaseSubscription(AsyncClosing):
     """Template for backends: they supply ``_receive``, ``_ack``, ``_retry``, ``_dead_letter``."""
 
     def __init__(
@@ -131,22 +156,25 @@ class BaseSubscription(ABC):
         self._pending = delivery
         return delivery.event
 
-    async def __aenter__(self) -> BaseSubscription:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def _exit(self, exc: BaseException | None) -> None:
         pending, self._pending = self._pending, None
         if pending is not None:
             if exc is None:
                 await self._ack(pending)
             elif isinstance(exc, Exception):
                 await self.fail(pending, exc)
-        await self.close()
+
+    def _letter(self, delivery: Delivery, error: BaseException) -> Event:
+        """``delivery``'s event on its dead-letter topic, with ``error`` in its headers."""
+        event = delivery.event
+        return make_dead_letter(
+            event,
+            error,
+            deliveries=delivery.attempt,
+            topic=event.topic,
+            group=self.group,
+            route=self.dead_letter,
+        )
 
     async def fail(self, delivery: Delivery, error: BaseException) -> None:
         """Retry ``delivery`` later, or dead-letter it after ``max_deliveries`` attempts."""

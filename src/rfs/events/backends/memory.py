@@ -12,7 +12,7 @@ from typing import Any
 from rfs.events.backpressure import CLOSED, Backpressure, BoundedBuffer
 from rfs.events.errors import BrokerClosedError, PublishError
 from rfs.events.event import Event
-from rfs.events.subscription import BaseSubscription, Delivery, dead_letter_topic, make_dead_letter
+from rfs.events.subscription import BaseSubscription, Delivery, dead_letter_topic
 from rfs.events.topics import compile_pattern, validate_topic
 from rfs.result import Failure, Result, Success
 
@@ -229,11 +229,10 @@ class InMemorySubscription(BaseSubscription):
             self._last_attempt = 1
         return item  # type: ignore[no-any-return]
 
-    async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+    async def _exit(self, exc: BaseException | None) -> None:
         last, self._last = self._last, None
         if last is not None and isinstance(exc, Exception):
             await self.fail(Delivery(last, self._last_attempt), exc)
-        await self.close()
 
     async def _ack(self, delivery: Delivery) -> None:
         return None
@@ -242,15 +241,7 @@ class InMemorySubscription(BaseSubscription):
         self._buffer.push_front(_Retry(delivery.event, delivery.attempt + 1))
 
     async def _dead_letter(self, delivery: Delivery, error: BaseException) -> None:
-        event = delivery.event
-        letter = make_dead_letter(
-            event,
-            error,
-            deliveries=delivery.attempt,
-            topic=event.topic,
-            group=self.group,
-            route=self.dead_letter,
-        )
+        letter = self._letter(delivery, error)
         if not self._broker.closed:
             await self._broker.publish(letter.topic, letter)
 

@@ -13,16 +13,14 @@ import asyncio
 import contextlib
 import re
 import uuid
-from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from rfs.events.errors import BrokerClosedError, PublishError
 from rfs.events.event import Event
-from rfs.events.subscription import BaseSubscription, Delivery, dead_letter_topic, make_dead_letter
+from rfs.events.server import Incoming, ServerBroker, ServerSubscription
+from rfs.events.subscription import Delivery, dead_letter_topic
 from rfs.events.topics import compile_pattern, validate_topic
-from rfs.result import Failure, Result, Success
 
 try:
     import nats
@@ -34,7 +32,6 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 __all__ = ["JetStreamBroker", "JetStreamSubscription", "nats_filter"]
 
-_OK: Success[None] = Success(None)
 _TRANSIENT = (nats.errors.Error, ConnectionError, OSError, asyncio.TimeoutError)
 
 
@@ -56,12 +53,15 @@ def _durable_name(group: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", group)
 
 
-class JetStreamBroker:
+class JetStreamBroker(ServerBroker["JetStreamSubscription"]):
     """Publish to and consume from one JetStream stream (created on :meth:`connect`).
 
     ``ack_wait`` is how long the server waits for an ack before redelivering; ``max_msgs``
     bounds the stream (oldest discarded).
     """
+
+    _transient = _TRANSIENT
+    _name = "nats"
 
     def __init__(
         self,
@@ -76,6 +76,7 @@ class JetStreamBroker:
         max_deliveries: int = 5,
         dead_letter: Callable[[str], str] = dead_letter_topic,
     ) -> None:
+        super().__init__(max_deliveries=max_deliveries, dead_letter=dead_letter)
         validate_topic(prefix)
         self.url = url
         self.stream = stream
@@ -84,12 +85,8 @@ class JetStreamBroker:
         self.max_msgs = max_msgs
         self.batch_size = batch_size
         self.fetch_timeout = fetch_timeout
-        self.max_deliveries = max_deliveries
-        self.dead_letter = dead_letter
         self.nc: Any = None
         self.js: Any = None
-        self.closed = False
-        self._subscriptions: set[JetStreamSubscription] = set()
 
     async def connect(self, *, force: bool = False) -> JetStreamBroker:
         """Connect (reconnecting forever on drops) and create the stream if it is missing.
@@ -111,31 +108,16 @@ class JetStreamBroker:
                 await self.js.update_stream(config)
         return self
 
-    async def publish(self, topic: str, event: Event | Any = None) -> Result[None, PublishError]:
+    async def _send(self, topic: str, event: Event, body: str) -> None:
         """Publish and wait for JetStream's ack (the event is stored when this succeeds)."""
-        if self.closed:
-            return Failure(BrokerClosedError("the broker is closed"))
-        validate_topic(topic)
-        if not isinstance(event, Event):
-            event = Event(topic, event)
-        elif event.topic != topic:
-            event = event.with_topic(topic)
-        try:
-            body = event.to_json().encode()
-        except TypeError as exc:
-            return Failure(PublishError(str(exc)))
         if self.js is None:
             await self.connect()
-        subject = f"{self.prefix}.{topic}"
+        subject, data = f"{self.prefix}.{topic}", body.encode()
         try:
-            try:
-                await self.js.publish(subject, body)
-            except (nats.errors.NoRespondersError, nats.js.errors.NoStreamResponseError):
-                await self.connect(force=True)  # the stream vanished: recreate it, then retry
-                await self.js.publish(subject, body)
-        except _TRANSIENT as exc:
-            return Failure(PublishError(f"nats publish failed: {exc!r}"))
-        return _OK
+            await self.js.publish(subject, data)
+        except (nats.errors.NoRespondersError, nats.js.errors.NoStreamResponseError):
+            await self.connect(force=True)  # the stream vanished: recreate it, then retry
+            await self.js.publish(subject, data)
 
     def consume(
         self,
@@ -145,50 +127,38 @@ class JetStreamBroker:
         max_deliveries: int | None = None,
     ) -> JetStreamSubscription:
         """Subscribe; events published after this call (or since the group was made) arrive."""
-        if self.closed:
-            raise RuntimeError("the broker is closed; create a new JetStreamBroker")
+        self._check_open()
         sub = JetStreamSubscription(self, pattern, group, max_deliveries or self.max_deliveries)
         self._subscriptions.add(sub)
         return sub
 
     async def destroy(self) -> None:
         """Delete the stream (tests and teardown)."""
-        for sub in list(self._subscriptions):
-            await sub.close()
+        await self._close_subscriptions()
         if self.js is not None:
             with contextlib.suppress(*_TRANSIENT):
                 await self.js.delete_stream(self.stream)
 
-    async def close(self) -> None:
-        """Close every subscription and the connection."""
-        if self.closed:
-            return
-        self.closed = True
-        for sub in list(self._subscriptions):
-            await sub.close()
+    async def _disconnect(self) -> None:
         if self.nc is not None:
             with contextlib.suppress(*_TRANSIENT):
                 await self.nc.close()
 
 
-class JetStreamSubscription(BaseSubscription):
+class JetStreamSubscription(ServerSubscription[JetStreamBroker]):
     """A pull consumer on the broker's stream."""
+
+    _transient = _TRANSIENT
 
     def __init__(
         self, broker: JetStreamBroker, pattern: str, group: str | None, max_deliveries: int
     ) -> None:
-        super().__init__(
-            pattern, group, max_deliveries=max_deliveries, dead_letter=broker.dead_letter
-        )
-        self._broker = broker
-        self._match = compile_pattern(pattern).matches
+        super().__init__(broker, pattern, group, max_deliveries)
         self._filter = nats_filter(pattern, broker.prefix)
         self._durable = _durable_name(group) if group else f"rfs_{uuid.uuid4().hex}"
         self._ephemeral = group is None
         self._start = datetime.now(UTC)
         self._psub: Any = None
-        self._buffer: deque[Any] = deque()
-        self._fetch_task: asyncio.Task[Any] | None = None
         self._cut = len(broker.prefix) + 1
         self._quiet_since = 0.0
 
@@ -227,91 +197,33 @@ class JetStreamSubscription(BaseSubscription):
             await broker.js.consumer_info(broker.stream, self._durable)
         return msgs
 
-    async def _receive(self) -> Delivery | None:
-        backoff = 0.05
-        while not self.closed:
-            while self._buffer:
-                msg = self._buffer.popleft()
-                topic = msg.subject[self._cut :]
-                attempt = int(msg.metadata.num_delivered)
-                decoded = Event.from_json(msg.data)
-                if isinstance(decoded, Failure):
-                    letter = make_dead_letter(
-                        None,
-                        decoded.error,
-                        deliveries=attempt,
-                        topic=topic,
-                        group=self.group,
-                        raw=msg.data,
-                        route=self.dead_letter,
-                    )
-                    await self._broker.publish(letter.topic, letter)
-                    await msg.ack()
-                    continue
-                event = decoded.value
-                if not self._match(topic):
-                    await msg.ack()
-                    continue
-                delivery = Delivery(event, attempt, msg)
-                if attempt > self.max_deliveries:
-                    error = RuntimeError(f"gave up after {attempt - 1} deliveries")
-                    await self._dead_letter(delivery, error)
-                    continue
-                return delivery
-            self._fetch_task = asyncio.ensure_future(self._fetch())
-            try:
-                self._buffer.extend(await self._fetch_task)
-                backoff = 0.05
-            except asyncio.CancelledError:
-                if self.closed:
-                    return None
-                raise
-            except nats.js.errors.NotFoundError:
-                # the stream or consumer is gone (a server restarted empty): recreate both
-                old, self._psub = self._psub, None
-                if old is not None:
-                    with contextlib.suppress(*_TRANSIENT):
-                        await old.unsubscribe()
-                with contextlib.suppress(*_TRANSIENT):
-                    await self._broker.connect(force=True)
-                await asyncio.sleep(backoff)
-            except _TRANSIENT:
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 2.0)
-            finally:
-                self._fetch_task = None
-        return None
+    def _unpack(self, item: Any) -> Incoming:
+        attempt = int(item.metadata.num_delivered)
+        topic = item.subject[self._cut :]
+        return Incoming(Event.from_json(item.data), attempt, item, topic, item.data)
 
-    async def _ack(self, delivery: Delivery) -> None:
+    async def _recover(self, error: Exception) -> bool:
+        if not isinstance(error, nats.js.errors.NotFoundError):
+            return False
+        # the stream or consumer is gone (a server restarted empty): recreate both
+        old, self._psub = self._psub, None
+        if old is not None:
+            with contextlib.suppress(*_TRANSIENT):
+                await old.unsubscribe()
         with contextlib.suppress(*_TRANSIENT):
-            await delivery.token.ack()
+            await self._broker.connect(force=True)
+        await asyncio.sleep(0.05)
+        return True
+
+    async def _settle(self, token: Any) -> None:
+        with contextlib.suppress(*_TRANSIENT):
+            await token.ack()
 
     async def _retry(self, delivery: Delivery, error: BaseException) -> None:
         with contextlib.suppress(*_TRANSIENT):
             await delivery.token.nak()
 
-    async def _dead_letter(self, delivery: Delivery, error: BaseException) -> None:
-        event = delivery.event
-        letter = make_dead_letter(
-            event,
-            error,
-            deliveries=delivery.attempt,
-            topic=event.topic,
-            group=self.group,
-            route=self.dead_letter,
-        )
-        result = await self._broker.publish(letter.topic, letter)
-        if result.is_success():
-            with contextlib.suppress(*_TRANSIENT):
-                await delivery.token.ack()
-
-    async def _close(self) -> None:
-        task = self._fetch_task
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, *_TRANSIENT):
-                await task
-        self._broker._subscriptions.discard(self)
+    async def _release(self) -> None:
         if self._psub is not None:
             with contextlib.suppress(*_TRANSIENT):
                 await self._psub.unsubscribe()

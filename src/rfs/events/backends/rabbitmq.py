@@ -12,15 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from rfs.events.errors import BrokerClosedError, PublishError
 from rfs.events.event import Event
-from rfs.events.subscription import BaseSubscription, Delivery, dead_letter_topic, make_dead_letter
-from rfs.events.topics import compile_pattern, validate_topic
-from rfs.result import Failure, Result, Success
+from rfs.events.server import Incoming, ServerBroker, ServerSubscription
+from rfs.events.subscription import Delivery, dead_letter_topic
+from rfs.events.topics import compile_pattern
 
 try:
     import aio_pika
@@ -31,7 +29,6 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 __all__ = ["RabbitMQBroker", "RabbitMQSubscription", "amqp_bindings"]
 
-_OK: Success[None] = Success(None)
 _DELIVERIES = "x-rfs-deliveries"
 _TRANSIENT = (
     aio_pika.exceptions.AMQPError,
@@ -63,8 +60,11 @@ def _attempt(headers: dict[str, Any], redelivered: bool) -> int:
     return int(headers.get(_DELIVERIES, 1)) + (1 if redelivered else 0)
 
 
-class RabbitMQBroker:
+class RabbitMQBroker(ServerBroker["RabbitMQSubscription"]):
     """Publish to and consume from one topic exchange (declared on :meth:`connect`)."""
+
+    _transient = _TRANSIENT
+    _name = "rabbitmq"
 
     def __init__(
         self,
@@ -76,17 +76,14 @@ class RabbitMQBroker:
         dead_letter: Callable[[str], str] = dead_letter_topic,
         reconnect_interval: float = 1.0,
     ) -> None:
+        super().__init__(max_deliveries=max_deliveries, dead_letter=dead_letter)
         self.url = url
         self.reconnect_interval = reconnect_interval
         self.exchange_name = exchange
         self.prefetch = prefetch
-        self.max_deliveries = max_deliveries
-        self.dead_letter = dead_letter
         self.connection: Any = None
         self.channel: Any = None
         self.exchange: Any = None
-        self.closed = False
-        self._subscriptions: set[RabbitMQSubscription] = set()
         self._setups: set[asyncio.Task[None]] = set()
         self._queues: set[str] = set()
 
@@ -102,38 +99,22 @@ class RabbitMQBroker:
             )
         return self
 
-    async def publish(self, topic: str, event: Event | Any = None) -> Result[None, PublishError]:
+    async def _send(self, topic: str, event: Event, body: str) -> None:
         """Publish persistently and wait for the broker's confirm."""
-        if self.closed:
-            return Failure(BrokerClosedError("the broker is closed"))
-        validate_topic(topic)
-        if not isinstance(event, Event):
-            event = Event(topic, event)
-        elif event.topic != topic:
-            event = event.with_topic(topic)
-        try:
-            body = event.to_json().encode()
-        except TypeError as exc:
-            return Failure(PublishError(str(exc)))
         if self._setups:  # subscriptions opened before this publish must be bound first
             await asyncio.gather(*list(self._setups), return_exceptions=True)
         if self.exchange is None:
             await self.connect()
         message = aio_pika.Message(
-            body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, message_id=event.id
+            body.encode(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT, message_id=event.id
         )
-        try:
-            await self.exchange.publish(message, routing_key=topic)
-        except _TRANSIENT as exc:
-            return Failure(PublishError(f"rabbitmq publish failed: {exc!r}"))
-        return _OK
+        await self.exchange.publish(message, routing_key=topic)
 
     def consume(
         self, pattern: str, *, group: str | None = None, max_deliveries: int | None = None
     ) -> RabbitMQSubscription:
         """Subscribe; the queue is declared and bound before this process's next publish."""
-        if self.closed:
-            raise RuntimeError("the broker is closed; create a new RabbitMQBroker")
+        self._check_open()
         sub = RabbitMQSubscription(self, pattern, group, max_deliveries or self.max_deliveries)
         self._subscriptions.add(sub)
         task = asyncio.ensure_future(sub._setup())
@@ -143,8 +124,7 @@ class RabbitMQBroker:
 
     async def destroy(self) -> None:
         """Delete the group queues and the exchange (tests and teardown)."""
-        for sub in list(self._subscriptions):
-            await sub.close()
+        await self._close_subscriptions()
         with contextlib.suppress(*_TRANSIENT):
             connection = await aio_pika.connect(self.url)
             async with connection:
@@ -153,30 +133,21 @@ class RabbitMQBroker:
                     await channel.queue_delete(name)
                 await channel.exchange_delete(self.exchange_name)
 
-    async def close(self) -> None:
-        """Close every subscription and the connection."""
-        if self.closed:
-            return
-        self.closed = True
-        for sub in list(self._subscriptions):
-            await sub.close()
+    async def _disconnect(self) -> None:
         if self.connection is not None:
             with contextlib.suppress(*_TRANSIENT):
                 await self.connection.close()
 
 
-class RabbitMQSubscription(BaseSubscription):
+class RabbitMQSubscription(ServerSubscription[RabbitMQBroker]):
     """A consumer on a queue bound to the broker's exchange."""
+
+    _transient = _TRANSIENT
 
     def __init__(
         self, broker: RabbitMQBroker, pattern: str, group: str | None, max_deliveries: int
     ) -> None:
-        super().__init__(
-            pattern, group, max_deliveries=max_deliveries, dead_letter=broker.dead_letter
-        )
-        self._broker = broker
-        self._match = compile_pattern(pattern).matches
-        self._buffer: deque[Any] = deque()
+        super().__init__(broker, pattern, group, max_deliveries)
         self._wakeup = asyncio.Event()
         self._channel: Any = None
         self._queue: Any = None
@@ -216,46 +187,22 @@ class RabbitMQSubscription(BaseSubscription):
     async def _receive(self) -> Delivery | None:
         if not self._ready.done():
             await asyncio.shield(self._ready)
-        while not self.closed:
-            while self._buffer:
-                message = self._buffer.popleft()
-                topic = message.routing_key or ""
-                headers = message.headers or {}
-                attempt = _attempt(headers, message.redelivered)
-                decoded = Event.from_json(message.body)
-                if isinstance(decoded, Failure):
-                    letter = make_dead_letter(
-                        None,
-                        decoded.error,
-                        deliveries=attempt,
-                        topic=topic,
-                        group=self.group,
-                        raw=message.body,
-                        route=self.dead_letter,
-                    )
-                    await self._broker.publish(letter.topic, letter)
-                    await self._settle(message)
-                    continue
-                event = decoded.value
-                if not self._match(event.topic):
-                    await self._settle(message)
-                    continue
-                delivery = Delivery(event, attempt, message)
-                if attempt > self.max_deliveries:
-                    error = RuntimeError(f"gave up after {attempt - 1} deliveries")
-                    await self._dead_letter(delivery, error)
-                    continue
-                return delivery
+        return await super()._receive()
+
+    async def _fetch(self) -> list[Any]:
+        if not self._buffer:  # ``_on_message`` fills the buffer; wait for it
             self._wakeup.clear()
             await self._wakeup.wait()
-        return None
+        return []
 
-    async def _settle(self, message: Any) -> None:
+    def _unpack(self, item: Any) -> Incoming:
+        attempt = _attempt(item.headers or {}, item.redelivered)
+        topic = item.routing_key or ""
+        return Incoming(Event.from_json(item.body), attempt, item, topic, item.body)
+
+    async def _settle(self, token: Any) -> None:
         with contextlib.suppress(*_TRANSIENT):
-            await message.ack()
-
-    async def _ack(self, delivery: Delivery) -> None:
-        await self._settle(delivery.token)
+            await token.ack()
 
     async def _retry(self, delivery: Delivery, error: BaseException) -> None:
         message = delivery.token
@@ -274,22 +221,7 @@ class RabbitMQSubscription(BaseSubscription):
             # the routing key is the queue name now; keep the topic in the body's event
             await message.ack()
 
-    async def _dead_letter(self, delivery: Delivery, error: BaseException) -> None:
-        event = delivery.event
-        letter = make_dead_letter(
-            event,
-            error,
-            deliveries=delivery.attempt,
-            topic=event.topic,
-            group=self.group,
-            route=self.dead_letter,
-        )
-        if (await self._broker.publish(letter.topic, letter)).is_success():
-            await self._settle(delivery.token)
-
-    async def _close(self) -> None:
-        self._wakeup.set()
-        self._broker._subscriptions.discard(self)
+    async def _release(self) -> None:
         with contextlib.suppress(*_TRANSIENT, asyncio.CancelledError):
             if not self._ready.done():
                 await asyncio.wait_for(asyncio.shield(self._ready), 5)

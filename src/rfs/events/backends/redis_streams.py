@@ -8,21 +8,19 @@ once idle for ``claim_idle`` seconds. Delivery is at-least-once.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import socket
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from rfs.events.errors import BrokerClosedError, DecodeError, PublishError
+from rfs.events.errors import DecodeError
 from rfs.events.event import Event
-from rfs.events.subscription import BaseSubscription, Delivery, dead_letter_topic, make_dead_letter
-from rfs.events.topics import compile_pattern, validate_topic
-from rfs.result import Failure, Result, Success
+from rfs.events.server import Incoming, ServerBroker, ServerSubscription
+from rfs.events.subscription import Delivery, dead_letter_topic
+from rfs.result import Failure, Result
 
 try:
     import redis.asyncio as aioredis
@@ -36,7 +34,6 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 __all__ = ["RedisStreamsBroker", "RedisStreamsSubscription"]
 
-_OK: Success[None] = Success(None)
 _TRANSIENT = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
 
 
@@ -44,13 +41,16 @@ def _consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
-class RedisStreamsBroker:
+class RedisStreamsBroker(ServerBroker["RedisStreamsSubscription"]):
     """Publish to and consume from one Redis stream.
 
     ``maxlen`` trims the stream approximately on every publish (``None``: never trim).
     ``claim_idle`` is how long an entry may sit un-acked with a consumer before another
     consumer of the group takes it over; lower it in tests, raise it for slow handlers.
     """
+
+    _transient = _TRANSIENT
+    _name = "redis"
 
     def __init__(
         self,
@@ -65,46 +65,25 @@ class RedisStreamsBroker:
         dead_letter: Callable[[str], str] = dead_letter_topic,
         client_name: str | None = None,
     ) -> None:
+        super().__init__(max_deliveries=max_deliveries, dead_letter=dead_letter)
         self.url = url
         self.stream = stream
         self.maxlen = maxlen
         self.claim_idle = claim_idle
         self.batch_size = batch_size
         self.block = block
-        self.max_deliveries = max_deliveries
-        self.dead_letter = dead_letter
         self.client: aioredis.Redis = aioredis.Redis.from_url(
             url,
             client_name=client_name,
             retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), 3),
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
-        self.closed = False
-        self._subscriptions: set[RedisStreamsSubscription] = set()
 
-    async def publish(self, topic: str, event: Event | Any = None) -> Result[None, PublishError]:
-        """XADD the event; ``Failure`` when Redis cannot be reached or the data is not JSON."""
-        if self.closed:
-            return Failure(BrokerClosedError("the broker is closed"))
-        validate_topic(topic)
-        if not isinstance(event, Event):
-            event = Event(topic, event)
-        elif event.topic != topic:
-            event = event.with_topic(topic)
-        try:
-            body = event.to_json()
-        except TypeError as exc:
-            return Failure(PublishError(str(exc)))
-        try:
-            await self.client.xadd(
-                self.stream,
-                {"topic": topic, "event": body},
-                maxlen=self.maxlen,
-                approximate=True,
-            )
-        except _TRANSIENT as exc:
-            return Failure(PublishError(f"redis unreachable: {exc}"))
-        return _OK
+    async def _send(self, topic: str, event: Event, body: str) -> None:
+        """XADD the event (trimming the stream to about ``maxlen``)."""
+        await self.client.xadd(
+            self.stream, {"topic": topic, "event": body}, maxlen=self.maxlen, approximate=True
+        )
 
     def consume(
         self,
@@ -116,8 +95,7 @@ class RedisStreamsBroker:
         max_deliveries: int | None = None,
     ) -> RedisStreamsSubscription:
         """Subscribe; events added after this call (or since the group was made) are delivered."""
-        if self.closed:
-            raise RuntimeError("the broker is closed; create a new RedisStreamsBroker")
+        self._check_open()
         sub = RedisStreamsSubscription(
             self,
             pattern,
@@ -131,22 +109,21 @@ class RedisStreamsBroker:
 
     async def destroy(self) -> None:
         """Delete the stream and its groups from Redis (tests and teardown)."""
-        for sub in list(self._subscriptions):
-            await sub.close()
+        await self._close_subscriptions()
         await self.client.delete(self.stream)
 
-    async def close(self) -> None:
-        """Close every subscription, then the connection pool."""
-        if self.closed:
-            return
-        self.closed = True
-        for sub in list(self._subscriptions):
-            await sub.close()
+    async def _disconnect(self) -> None:
         await self.client.aclose()
 
 
-class RedisStreamsSubscription(BaseSubscription):
+_Entry = tuple[bytes, dict[bytes, bytes], int]
+"""A stream entry as buffered: its id, its fields, and which delivery this is."""
+
+
+class RedisStreamsSubscription(ServerSubscription[RedisStreamsBroker]):
     """A consumer in a consumer group of the broker's stream."""
+
+    _transient = _TRANSIENT
 
     def __init__(
         self,
@@ -158,11 +135,7 @@ class RedisStreamsSubscription(BaseSubscription):
         claim_idle: float,
         max_deliveries: int,
     ) -> None:
-        super().__init__(
-            pattern, group, max_deliveries=max_deliveries, dead_letter=broker.dead_letter
-        )
-        self._match = compile_pattern(pattern).matches
-        self._broker = broker
+        super().__init__(broker, pattern, group, max_deliveries)
         self._client = broker.client
         self._stream = broker.stream
         self._group_name = group or f"rfs-ephemeral-{uuid.uuid4().hex}"
@@ -171,11 +144,8 @@ class RedisStreamsSubscription(BaseSubscription):
         self.claim_idle = claim_idle
         self._start_id = f"{int(time.time() * 1000)}-0"
         self._ready = False
-        self._buffer: deque[Delivery] = deque()
         self._acks: list[bytes] = []
         self._next_claim = 0.0
-        self._read: asyncio.Task[Any] | None = None
-        self.reconnects = 0
 
     # --- plumbing ------------------------------------------------------------------------
     async def _ensure_group(self) -> None:
@@ -193,18 +163,7 @@ class RedisStreamsSubscription(BaseSubscription):
             ids, self._acks = self._acks, []
             await self._client.xack(self._stream, self._group_name, *ids)
 
-    def _decode(self, entry_id: bytes, fields: dict[bytes, bytes], attempt: int) -> Delivery:
-        topic = fields.get(b"topic", b"").decode("utf-8", "replace")
-        raw = fields.get(b"event")
-        if raw is None:
-            decoded: Result[Event, DecodeError] = Failure(DecodeError("entry has no 'event' field"))
-        else:
-            decoded = Event.from_json(raw)
-        if isinstance(decoded, Failure):
-            return Delivery(Event(topic or "unknown"), attempt, (entry_id, decoded.error, raw))
-        return Delivery(decoded.value, attempt, (entry_id, None, None))
-
-    async def _claim(self) -> list[Delivery]:
+    async def _claim(self) -> list[_Entry]:
         """Take over entries idle for ``claim_idle`` (their consumer died or gave up)."""
         idle_ms = int(self.claim_idle * 1000)
         reply: Any = await self._client.xautoclaim(
@@ -227,9 +186,10 @@ class RedisStreamsSubscription(BaseSubscription):
             consumername=self.consumer,
         )
         counts = {p["message_id"]: int(p["times_delivered"]) for p in pending}
-        return [self._decode(eid, fields, counts.get(eid, 2)) for eid, fields in entries]
+        return [(eid, fields, counts.get(eid, 2)) for eid, fields in entries]
 
-    async def _fetch(self) -> list[Delivery]:
+    # --- ServerSubscription hooks --------------------------------------------------------
+    async def _fetch(self) -> list[_Entry]:
         if not self._ready:
             await self._ensure_group()
         await self._flush_acks()
@@ -247,99 +207,44 @@ class RedisStreamsSubscription(BaseSubscription):
             count=self._broker.batch_size,
             block=block_ms,
         )
-        out: list[Delivery] = []
+        out: list[_Entry] = []
         for _stream, entries in reply or ():
-            out.extend(self._decode(eid, fields, 1) for eid, fields in entries)
+            out.extend((eid, fields, 1) for eid, fields in entries)
         return out
 
-    # --- BaseSubscription hooks ----------------------------------------------------------
-    async def _receive(self) -> Delivery | None:
-        backoff = 0.05
-        while not self.closed:
-            while self._buffer:
-                delivery = self._buffer.popleft()
-                entry_id, error, raw = delivery.token
-                if error is not None:
-                    await self._dead_letter_raw(delivery, error, raw)
-                    continue
-                if not self._match(delivery.event.topic):
-                    self._acks.append(entry_id)
-                    continue
-                if delivery.attempt > self.max_deliveries:
-                    await self._dead_letter(
-                        delivery, RuntimeError(f"gave up after {delivery.attempt - 1} deliveries")
-                    )
-                    continue
-                return delivery
-            self._read = asyncio.ensure_future(self._fetch())
-            try:
-                self._buffer.extend(await self._read)
-                backoff = 0.05
-            except asyncio.CancelledError:
-                if self.closed:
-                    return None
-                raise
-            except _TRANSIENT:
-                self.reconnects += 1
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 2.0)
-            except ResponseError as exc:
-                if "NOGROUP" not in str(exc) and "UNBLOCKED" not in str(exc):
-                    raise
-                self._ready = False  # the stream or group vanished (server restarted empty)
-            finally:
-                self._read = None
-        return None
+    def _unpack(self, item: _Entry) -> Incoming:
+        entry_id, fields, attempt = item
+        topic = fields.get(b"topic", b"").decode("utf-8", "replace") or "unknown"
+        raw = fields.get(b"event")
+        if raw is None:
+            decoded: Result[Event, DecodeError] = Failure(DecodeError("entry has no 'event' field"))
+        else:
+            decoded = Event.from_json(raw)
+        return Incoming(decoded, attempt, entry_id, topic, raw)
 
-    async def _ack(self, delivery: Delivery) -> None:
-        self._acks.append(delivery.token[0])
+    async def _recover(self, error: Exception) -> bool:
+        text = str(error) if isinstance(error, ResponseError) else ""
+        if "NOGROUP" not in text and "UNBLOCKED" not in text:
+            return False
+        self._ready = False  # the stream or group vanished (server restarted empty)
+        return True
+
+    async def _settle(self, token: Any) -> None:
+        self._acks.append(token)
         if self.closed or len(self._acks) >= self._broker.batch_size:
             with contextlib.suppress(*_TRANSIENT):
                 await self._flush_acks()
 
     async def _retry(self, delivery: Delivery, error: BaseException) -> None:
-        entry_id = delivery.token[0]
         with contextlib.suppress(*_TRANSIENT):
             claimed: Any = await self._client.xclaim(
-                self._stream, self._group_name, self.consumer, 0, [entry_id]
+                self._stream, self._group_name, self.consumer, 0, [delivery.token]
             )
             for eid, fields in claimed:
                 if fields is not None:
-                    self._buffer.appendleft(self._decode(eid, fields, delivery.attempt + 1))
+                    self._buffer.appendleft((eid, fields, delivery.attempt + 1))
 
-    async def _dead_letter(self, delivery: Delivery, error: BaseException) -> None:
-        event = delivery.event
-        letter = make_dead_letter(
-            event,
-            error,
-            deliveries=delivery.attempt,
-            topic=event.topic,
-            group=self.group,
-            route=self.dead_letter,
-        )
-        await self._broker.publish(letter.topic, letter)
-        await self._client.xack(self._stream, self._group_name, delivery.token[0])
-
-    async def _dead_letter_raw(self, delivery: Delivery, error: BaseException, raw: Any) -> None:
-        letter = make_dead_letter(
-            None,
-            error,
-            deliveries=delivery.attempt,
-            topic=delivery.event.topic,
-            group=self.group,
-            raw=raw if isinstance(raw, bytes | str) else None,
-            route=self.dead_letter,
-        )
-        await self._broker.publish(letter.topic, letter)
-        await self._client.xack(self._stream, self._group_name, delivery.token[0])
-
-    async def _close(self) -> None:
-        read = self._read
-        if read is not None and not read.done():
-            read.cancel()
-            with contextlib.suppress(asyncio.CancelledError, *_TRANSIENT):
-                await read
-        self._broker._subscriptions.discard(self)
+    async def _release(self) -> None:
         # an event handed out but never settled stays pending, to be redelivered
         with contextlib.suppress(*_TRANSIENT, ResponseError):
             await self._flush_acks()

@@ -1,0 +1,214 @@
+"""Shared base of the server brokers (Redis Streams, NATS JetStream, RabbitMQ) and subscriptions.
+
+Each backend module subclasses these and imports its own client library; this module imports none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
+
+from rfs.events.errors import BrokerClosedError, DecodeError, PublishError
+from rfs.events.event import Event
+from rfs.events.subscription import BaseSubscription, Delivery, make_dead_letter
+from rfs.events.topics import compile_pattern, validate_topic
+from rfs.result import Failure, Result, Success
+
+__all__ = ["Incoming", "ServerBroker", "ServerSubscription"]
+
+S = TypeVar("S", bound="ServerSubscription[Any]")
+B = TypeVar("B", bound="ServerBroker[Any]")
+
+_OK: Success[None] = Success(None)
+Transient = tuple[type[BaseException], ...]
+
+
+class ServerBroker(ABC, Generic[S]):
+    """Publishing, the subscription set and closing; backends supply ``_send`` and ``_disconnect``.
+
+    ``_transient`` lists the errors that mean "the server cannot be reached right now".
+    """
+
+    _transient: ClassVar[Transient] = ()
+    _name: ClassVar[str] = "server"
+
+    def __init__(self, *, max_deliveries: int, dead_letter: Callable[[str], str]) -> None:
+        self.max_deliveries = max_deliveries
+        self.dead_letter = dead_letter
+        self.closed = False
+        self._subscriptions: set[S] = set()
+
+    @abstractmethod
+    async def _send(self, topic: str, event: Event, body: str) -> None:
+        """Hand ``body`` (``event`` as JSON) to the server; may raise a transient error."""
+
+    @abstractmethod
+    async def _disconnect(self) -> None:
+        """Close the connection (every subscription is closed already)."""
+
+    async def publish(self, topic: str, event: Event | Any = None) -> Result[None, PublishError]:
+        """Publish ``event`` (a non-``Event`` is wrapped as ``data``) once the server has taken it.
+
+        ``Failure`` when the broker is closed, the server cannot be reached or the data is not
+        JSON; a malformed topic raises.
+        """
+        if self.closed:
+            return Failure(BrokerClosedError("the broker is closed"))
+        validate_topic(topic)
+        if not isinstance(event, Event):
+            event = Event(topic, event)
+        elif event.topic != topic:
+            event = event.with_topic(topic)
+        try:
+            body = event.to_json()
+        except TypeError as exc:
+            return Failure(PublishError(str(exc)))
+        try:
+            await self._send(topic, event, body)
+        except self._transient as exc:
+            return Failure(PublishError(f"{self._name} publish failed: {exc!r}"))
+        return _OK
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise RuntimeError(f"the broker is closed; create a new {type(self).__name__}")
+
+    async def _close_subscriptions(self) -> None:
+        for sub in list(self._subscriptions):
+            await sub.close()
+
+    async def close(self) -> None:
+        """Close every subscription, then the connection."""
+        if self.closed:
+            return
+        self.closed = True
+        await self._close_subscriptions()
+        await self._disconnect()
+
+
+class Incoming(NamedTuple):
+    """One message taken off the wire: its decoded event (or why not), attempt and ack handle."""
+
+    decoded: Result[Event, DecodeError]
+    attempt: int
+    token: Any
+    topic: str
+    raw: bytes | str | None
+
+
+class ServerSubscription(BaseSubscription, Generic[B]):
+    """A subscription fed by ``_fetch`` batches, with reconnect backoff and dead-lettering.
+
+    Backends supply ``_fetch`` (the next batch of raw items), ``_unpack`` (one item as
+    :class:`Incoming`), ``_settle`` (ack a token), ``_retry`` and ``_release`` (on close).
+    """
+
+    _transient: ClassVar[Transient] = ()
+
+    def __init__(self, broker: B, pattern: str, group: str | None, max_deliveries: int) -> None:
+        super().__init__(
+            pattern, group, max_deliveries=max_deliveries, dead_letter=broker.dead_letter
+        )
+        self._broker = broker
+        self._match = compile_pattern(pattern).matches
+        self._buffer: deque[Any] = deque()
+        self._fetching: asyncio.Task[Any] | None = None
+        self.reconnects = 0
+
+    # --- backend hooks -------------------------------------------------------------------
+    @abstractmethod
+    async def _fetch(self) -> list[Any]:
+        """The next batch of raw items (may be empty); raises a transient error when cut off."""
+
+    @abstractmethod
+    def _unpack(self, item: Any) -> Incoming:
+        """Decode one raw item."""
+
+    @abstractmethod
+    async def _settle(self, token: Any) -> None:
+        """Acknowledge the message behind ``token`` (transient errors ignored)."""
+
+    @abstractmethod
+    async def _release(self) -> None:
+        """Free server-side resources on close (the pending fetch is cancelled already)."""
+
+    async def _recover(self, error: Exception) -> bool:
+        """Repair after ``error`` if it means the server lost our stream or group (then True)."""
+        return False
+
+    # --- BaseSubscription hooks ----------------------------------------------------------
+    async def _receive(self) -> Delivery | None:
+        backoff = 0.05
+        while not self.closed:
+            while self._buffer:
+                delivery = await self._admit(self._unpack(self._buffer.popleft()))
+                if delivery is not None:
+                    return delivery
+            self._fetching = asyncio.ensure_future(self._fetch())
+            try:
+                self._buffer.extend(await self._fetching)
+                backoff = 0.05
+            except asyncio.CancelledError:
+                if self.closed:
+                    return None
+                raise
+            except Exception as exc:
+                if await self._recover(exc):
+                    continue
+                if not isinstance(exc, self._transient):
+                    raise
+                self.reconnects += 1
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+            finally:
+                self._fetching = None
+        return None
+
+    async def _admit(self, incoming: Incoming) -> Delivery | None:
+        """The delivery to hand out, or ``None`` when it was settled here instead: undecodable
+        (dead-lettered with the decode error), not matching the pattern, or out of attempts."""
+        decoded, attempt, token, topic, raw = incoming
+        if isinstance(decoded, Failure):
+            letter = make_dead_letter(
+                None,
+                decoded.error,
+                deliveries=attempt,
+                topic=topic,
+                group=self.group,
+                raw=raw,
+                route=self.dead_letter,
+            )
+            await self._broker.publish(letter.topic, letter)
+            await self._settle(token)
+            return None
+        delivery = Delivery(decoded.value, attempt, token)
+        if not self._match(delivery.event.topic):
+            await self._settle(token)
+            return None
+        if attempt > self.max_deliveries:
+            await self._dead_letter(
+                delivery, RuntimeError(f"gave up after {attempt - 1} deliveries")
+            )
+            return None
+        return delivery
+
+    async def _ack(self, delivery: Delivery) -> None:
+        await self._settle(delivery.token)
+
+    async def _dead_letter(self, delivery: Delivery, error: BaseException) -> None:
+        letter = self._letter(delivery, error)
+        if (await self._broker.publish(letter.topic, letter)).is_success():
+            await self._settle(delivery.token)
+
+    async def _close(self) -> None:
+        task = self._fetching
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, *self._transient):
+                await task
+        self._broker._subscriptions.discard(self)
+        await self._release()
