@@ -206,13 +206,9 @@ async def memory_peak(seconds: float = 3.0, total: int = 1_000_000) -> tuple[flo
     return peak / 1024, pushed, unbounded / 1024
 
 
-async def redis_case(url: str, n: int) -> Row:
-    import redis.asyncio as aioredis
-
-    from rfs.events import RedisStreamsBroker
-
-    stream = f"rfs-bench:{uuid.uuid4().hex}"
-    broker = RedisStreamsBroker(url, stream=stream, maxlen=None)
+async def ours_per_event(broker: Any, n: int) -> float:
+    """Nanoseconds per event for ``n`` events published to ``broker`` and handled by a group;
+    deletes what the broker made on the server and closes it."""
     sub = broker.consume("bench.*", group="g")
     done = asyncio.Event()
     count = 0
@@ -233,6 +229,17 @@ async def redis_case(url: str, n: int) -> Row:
     await run
     await broker.destroy()
     await broker.close()
+    return ours
+
+
+async def redis_case(url: str, n: int) -> Row:
+    import redis.asyncio as aioredis
+
+    from rfs.events import RedisStreamsBroker
+
+    stream = f"rfs-bench:{uuid.uuid4().hex}"
+    broker = RedisStreamsBroker(url, stream=stream, maxlen=None)
+    ours = await ours_per_event(broker, n)
 
     client = aioredis.Redis.from_url(url)
     raw_stream = f"rfs-bench:{uuid.uuid4().hex}"
@@ -273,26 +280,7 @@ async def nats_case(url: str, n: int) -> Row:
 
     name = f"RFSB{uuid.uuid4().hex[:10]}"
     broker = await JetStreamBroker(url, stream=name, prefix=name.lower()).connect()
-    sub = broker.consume("bench.*", group="g")
-    done = asyncio.Event()
-    count = 0
-
-    def handle(event: Event) -> None:
-        nonlocal count
-        count += 1
-        if count == n:
-            done.set()
-
-    start = time.perf_counter()
-    run = asyncio.create_task(sub.run(handle))
-    for i in range(n):
-        await broker.publish("bench.x", Event("bench.x", {"i": i}))
-    await done.wait()
-    ours = (time.perf_counter() - start) / n * 1e9
-    await sub.close()
-    await run
-    await broker.destroy()
-    await broker.close()
+    ours = await ours_per_event(broker, n)
 
     nc = await nats.connect(url)
     js = nc.jetstream()

@@ -36,9 +36,8 @@ async def make_broker(kind: str, **options: Any) -> Any:
         from rfs.events import JetStreamBroker
 
         options.setdefault("ack_wait", 1.0)
-        broker = JetStreamBroker(
-            URLS["nats"], stream=f"RFS_TEST_{name}", prefix=f"t{name}", **options
-        )
+        stream = f"RFS_TEST_{name}"
+        broker = JetStreamBroker(URLS["nats"], stream=stream, prefix=stream.lower(), **options)
         await broker.connect()
         return broker
     if kind == "rabbitmq":

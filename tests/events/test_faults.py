@@ -85,48 +85,23 @@ async def kill_mid_batch(kind: str, url: str, broker: Any, tmp_path: Path) -> No
     assert everything - victim <= processed
 
 
-@pytest.mark.slow
-@pytest.mark.service("redis")
-async def test_redis_consumer_killed_mid_batch(redis_url: str, tmp_path: Path) -> None:
-    """SIGKILL a Redis Streams consumer mid-batch: XAUTOCLAIM hands its entries to a survivor."""
-    from rfs.events import RedisStreamsBroker
-
-    broker = RedisStreamsBroker(redis_url, stream=f"rfs-test:{uuid.uuid4().hex}", claim_idle=0.5)
-    try:
-        await kill_mid_batch("redis", redis_url, broker, tmp_path)
-    finally:
-        await broker.destroy()
-        await broker.close()
+SERVERS = [
+    pytest.param("redis", marks=pytest.mark.service("redis")),
+    pytest.param("nats", marks=pytest.mark.service("nats")),
+    pytest.param("rabbitmq", marks=pytest.mark.service("rabbitmq")),
+]
 
 
 @pytest.mark.slow
-@pytest.mark.service("nats")
-async def test_nats_consumer_killed_mid_batch(nats_url: str, tmp_path: Path) -> None:
-    """SIGKILL a JetStream consumer mid-batch: un-acked messages are redelivered to a survivor."""
-    from rfs.events import JetStreamBroker
-
-    name = f"RFSK{uuid.uuid4().hex[:10]}"
-    broker = JetStreamBroker(nats_url, stream=name, prefix=name.lower(), ack_wait=1.0)
-    await broker.connect()
-    try:
-        await kill_mid_batch("nats", nats_url, broker, tmp_path)
-    finally:
-        await broker.destroy()
-        await broker.close()
-
-
-@pytest.mark.slow
-@pytest.mark.service("rabbitmq")
-async def test_rabbitmq_consumer_killed_mid_batch(rabbitmq_url: str, tmp_path: Path) -> None:
-    """SIGKILL a RabbitMQ consumer mid-batch: its un-acked messages go back to the group queue."""
-    from rfs.events import RabbitMQBroker
-
-    broker = await RabbitMQBroker(rabbitmq_url, exchange=f"rfs-kill-{uuid.uuid4().hex}").connect()
-    try:
-        await kill_mid_batch("rabbitmq", rabbitmq_url, broker, tmp_path)
-    finally:
-        await broker.destroy()
-        await broker.close()
+@pytest.mark.parametrize("kind", SERVERS)
+async def test_consumer_killed_mid_batch(
+    kind: str, broker_of: Callable[..., Any], request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """SIGKILL a consumer process mid-batch: what it had not finished reaches a survivor of its
+    group (Redis: XAUTOCLAIM; NATS: redelivery after ``ack_wait``; RabbitMQ: requeued)."""
+    broker = await broker_of(kind, **({"claim_idle": 0.5} if kind == "redis" else {}))
+    url = request.getfixturevalue(f"{kind}_url")
+    await kill_mid_batch(kind, url, broker, tmp_path)
 
 
 async def inject_garbage(kind: str, broker: Any) -> None:
@@ -141,40 +116,32 @@ async def inject_garbage(kind: str, broker: Any) -> None:
         await broker.exchange.publish(aio_pika.Message(b"\xff\xfe{garbage"), routing_key="jobs.run")
 
 
-@pytest.mark.parametrize(
-    "kind",
-    [
-        pytest.param("redis", marks=pytest.mark.service("redis")),
-        pytest.param("nats", marks=pytest.mark.service("nats")),
-        pytest.param("rabbitmq", marks=pytest.mark.service("rabbitmq")),
-    ],
-)
+@pytest.mark.parametrize("kind", SERVERS)
 async def test_garbage_is_dead_lettered_and_consumer_goes_on(
     kind: str, broker_of: Callable[..., Any]
 ) -> None:
     """Undecodable bytes go to the dead-letter topic with the decode error; later events arrive."""
     broker = await broker_of(kind)
-    if True:
-        dead = broker.consume("dead_letter.**")
-        sub = broker.consume("jobs.*", group="g")
-        await broker.publish("jobs.run", Event(data="before"))
-        if kind == "rabbitmq":
-            await asyncio.sleep(0.2)  # let the subscriptions bind
-        await inject_garbage(kind, broker)
-        await broker.publish("jobs.run", Event(data="after"))
-        got: list[Any] = []
-        async for event in sub:
-            got.append(event.data)
-            if len(got) == 2:
-                break
-        assert got == ["before", "after"]
-        letter = await asyncio.wait_for(dead.__anext__(), 10)
-        assert letter.topic == "dead_letter.jobs.run"
-        assert letter.headers[HEADER_ERROR_TYPE] == "DecodeError"
-        assert "invalid JSON" in letter.headers[HEADER_ERROR]
-        assert "garbage" in letter.data["raw"]
-        await sub.close()
-        await dead.close()
+    dead = broker.consume("dead_letter.**")
+    sub = broker.consume("jobs.*", group="g")
+    await broker.publish("jobs.run", Event(data="before"))
+    if kind == "rabbitmq":
+        await asyncio.sleep(0.2)  # let the subscriptions bind
+    await inject_garbage(kind, broker)
+    await broker.publish("jobs.run", Event(data="after"))
+    got: list[Any] = []
+    async for event in sub:
+        got.append(event.data)
+        if len(got) == 2:
+            break
+    assert got == ["before", "after"]
+    letter = await asyncio.wait_for(dead.__anext__(), 10)
+    assert letter.topic == "dead_letter.jobs.run"
+    assert letter.headers[HEADER_ERROR_TYPE] == "DecodeError"
+    assert "invalid JSON" in letter.headers[HEADER_ERROR]
+    assert "garbage" in letter.data["raw"]
+    await sub.close()
+    await dead.close()
 
 
 @pytest.mark.service("redis")
