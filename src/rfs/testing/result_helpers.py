@@ -35,6 +35,21 @@ def _check_is_result(result: object, helper: str) -> None:
     raise AssertionError(f"{helper}: expected a Result, got {_describe(result)}{hint}")
 
 
+def _assert_variant(
+    result: object, helper: str, variant: builtins.type[Any], type: builtins.type[Any] | None
+) -> Any:
+    """Check ``result`` is ``variant`` holding a ``type``; return what it holds."""
+    _check_is_result(result, helper)
+    name = variant.__name__
+    wanted = f"{name}({type.__name__})" if type is not None else name
+    if not isinstance(result, variant):
+        raise AssertionError(f"expected {wanted}, got {result!r}")
+    content = result.value if variant is Success else result.error
+    if type is not None and not isinstance(content, type):
+        raise AssertionError(f"expected {wanted}, got {name} holding {_describe(content)}")
+    return content
+
+
 @overload
 def assert_result_success(result: Result[Any, Any], type: builtins.type[T]) -> T: ...
 @overload
@@ -51,15 +66,8 @@ def assert_result_success(
 
     ``expected_type`` is seed 004's name for ``type``.
     """
-    _check_is_result(result, "assert_result_success")
-    type = type if type is not None else expected_type
-    wanted = f"Success({type.__name__})" if type is not None else "Success"
-    if not isinstance(result, Success):
-        raise AssertionError(f"expected {wanted}, got {result!r}")
-    value = result.value
-    if type is not None and not isinstance(value, type):
-        raise AssertionError(f"expected {wanted}, got Success holding {_describe(value)}")
-    return value
+    wanted = type if type is not None else expected_type
+    return _assert_variant(result, "assert_result_success", Success, wanted)
 
 
 @overload
@@ -80,15 +88,8 @@ def assert_result_error(
 
     ``expected_error_type`` is seed 004's name for ``type``.
     """
-    _check_is_result(result, "assert_result_error")
-    type = type if type is not None else expected_error_type
-    wanted = f"Failure({type.__name__})" if type is not None else "Failure"
-    if not isinstance(result, Failure):
-        raise AssertionError(f"expected {wanted}, got {result!r}")
-    error = result.error
-    if type is not None and not isinstance(error, type):
-        raise AssertionError(f"expected {wanted}, got Failure holding {_describe(error)}")
-    return error
+    wanted = type if type is not None else expected_error_type
+    return _assert_variant(result, "assert_result_error", Failure, wanted)
 
 
 def assert_flux_result_stats(
