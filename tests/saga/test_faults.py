@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import saga_fault_app as app
 
-from rfs.saga import SagaStatus
+from rfs.saga import ExecutionRecord, SagaStatus
 
 APP = Path(app.__file__)
 
@@ -114,7 +114,7 @@ async def test_sigkill_at_a_boundary_then_recover(
         record = await log.load(execution_id)
     finally:
         await log.close()
-    assert record is not None
+    assert isinstance(record, ExecutionRecord)
     expected = SagaStatus.COMPLETED if fail is None else SagaStatus.COMPENSATED
     assert record.status is expected
     assert app.check(effects, {execution_id: record.status.value}, {execution_id: fail}) == []
@@ -149,7 +149,7 @@ async def test_sigkilled_async_transaction_is_replayed(
         record = await log.load(interrupted.id)
     finally:
         await log.close()
-    assert record is not None
+    assert isinstance(record, ExecutionRecord)
     expected = SagaStatus.COMPLETED if fail is None else SagaStatus.COMPENSATED
     assert record.status is expected
     assert app.check(effects, {record.id: record.status.value}, {record.id: fail}) == []

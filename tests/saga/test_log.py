@@ -13,6 +13,7 @@ from rfs.result import Failure, Success
 from rfs.saga import (
     ContextNotSerializable,
     EventKind,
+    ExecutionRecord,
     Saga,
     SagaLog,
     SagaRegistry,
@@ -67,7 +68,7 @@ async def test_transitions_are_logged_in_order(log: SagaLog, registry: SagaRegis
     result = await saga.execute({"order": 7}, execution_id="e1")
     assert result == Success({"order": 7, "a": 1, "b": 2})
     record = await log.load("e1")
-    assert record is not None
+    assert isinstance(record, ExecutionRecord)
     assert record.status is SagaStatus.COMPLETED
     assert record.context == {"order": 7, "a": 1, "b": 2}
     assert kinds(record) == [
@@ -233,7 +234,7 @@ async def test_a_stale_owner_cannot_write_after_takeover(
     with pytest.raises(Abort):
         await saga.execute({}, execution_id="c1")
     record = await log.load("c1")
-    assert record is not None
+    assert isinstance(record, ExecutionRecord)
     assert await log.claim("c1", record.owner, "other:1:x", 1e12)
     assert not await log.claim("c1", record.owner, "third:1:x", 1e12)
     from rfs.saga import OwnershipLost
@@ -414,7 +415,7 @@ async def test_concurrent_durable_executions(log: SagaLog, registry: SagaRegistr
     assert [r.is_success() for r in results] == [n % 2 == 0 for n in range(20)]
     for n in range(20):
         record = await log.load(f"p{n}")
-        assert record is not None
+        assert isinstance(record, ExecutionRecord)
         expected = SagaStatus.COMPENSATED if n % 2 else SagaStatus.COMPLETED
         assert record.status is expected
         done = [e.step for e in record.events if e.kind is EventKind.STEP_SUCCEEDED]
