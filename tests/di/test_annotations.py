@@ -59,7 +59,7 @@ def test_options_are_recorded() -> None:
         pass
 
     meta = meta_of(Clock)
-    assert meta is not None
+    assert isinstance(meta, ComponentMeta)
     assert (meta.name, meta.scope, meta.primary, meta.lazy, meta.profiles) == (
         "clock",
         Scope.PROTOTYPE,

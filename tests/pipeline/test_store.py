@@ -32,7 +32,7 @@ async def _exercise(store: SqlRunStore) -> None:
     await store.update_run(run_id, RunState.SUCCEEDED, finished_at=110.0, error=None)
 
     run = await store.get_run(run_id)
-    assert run is not None
+    assert isinstance(run, RunRecord)
     assert (run.state, run.dag_id, run.duration, run.spec) == (
         RunState.SUCCEEDED, "dag1", 10.0, {"source": "x.py"},
     )  # fmt: skip

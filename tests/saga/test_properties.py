@@ -9,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rfs.result import Failure, Result, Success
-from rfs.saga import MemorySagaLog, Saga, SagaRegistry, SagaStatus, StepContext
+from rfs.saga import (
+    ExecutionRecord,
+    MemorySagaLog,
+    Saga,
+    SagaRegistry,
+    SagaStatus,
+    StepContext,
+)
 from rfs.saga.execution import error_from_record
 
 # Each step: does its action succeed, and how many times does its compensation fail first?
@@ -81,7 +88,7 @@ def test_outcome_matches_the_steps(plan: list[tuple[bool, int, bool]], retries: 
     assert error.status is (SagaStatus.FAILED if stuck else SagaStatus.COMPENSATED)
     # The log alone tells the same story (what a repeated execute or `rfs saga show` sees).
     record = asyncio.run(log.load(error.execution_id))
-    assert record is not None
+    assert isinstance(record, ExecutionRecord)
     logged = error_from_record(saga, record)
     assert (logged.step, logged.status, logged.compensated) == (
         error.step,

@@ -85,8 +85,7 @@ def test_next_fire_from_inside_the_first_pass_finds_the_second_pass() -> None:
     """From 01:50 EDT the next hourly fire is 01:00 EST (10 minutes later), not 02:00."""
     after = datetime(2026, 11, 1, 1, 50, tzinfo=NEW_YORK)  # fold=0: EDT
     nxt = CronExpression("0 * * * *", "America/New_York").next_after(after)
-    assert nxt is not None
-    assert nxt - after == timedelta(minutes=10)
+    assert nxt is not None and nxt - after == timedelta(minutes=10)
 
 
 def test_time_zone_is_honoured() -> None:

@@ -40,7 +40,7 @@ async def test_redis_lock_is_exclusive_and_tokens_increase(redis_url: str) -> No
     """Only one holder at a time; each acquisition gets a larger fencing token."""
     async with redis_contenders(redis_url, lease=2.0) as (a, b):
         first = await a.acquire()
-        assert first is not None
+        assert isinstance(first, int) and first > 0
         assert await b.acquire() is None
         assert await a.renew()
         await a.release()
@@ -70,7 +70,7 @@ async def test_postgres_lock_is_exclusive_and_freed_when_connection_dies(
     b = PostgresLeaderLock(postgres_url, name=name, fence_table=table)
     try:
         first = await a.acquire()
-        assert first is not None
+        assert isinstance(first, int) and first > 0
         assert await b.acquire() is None
         assert await a.renew()
         # kill a's session from the server side, as a crashed process would drop it

@@ -11,6 +11,9 @@ from rfs import Failure, FluxResult, MonoResult, Result, Success
 from rfs.reactive import OperationTimeoutError
 
 
+def accepts_int_str(mono: MonoResult[int, str]) -> None: ...
+
+
 async def fetch(user_id: str) -> Result[int, str]:
     return Success(len(user_id)) if user_id else Failure("empty id")
 
@@ -34,8 +37,7 @@ async def mono_types() -> None:
     assert_type(await mono, Result[int, str])
     assert_type(await mono.map(str).to_result(), Result[str, str])
     assert_type(MonoResult.from_value(1), MonoResult[int, Never])
-    widened: MonoResult[int, str] = MonoResult.from_value(1)  # covariant in T and E
-    assert widened is not None
+    accepts_int_str(MonoResult.from_value(1))  # covariant in T and E: Never widens to str
     assert_type(mono.on_error_return(0), MonoResult[int, Never])
 
 
