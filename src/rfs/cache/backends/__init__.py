@@ -1,0 +1,1 @@
+"""Cache backends, one module each; the Redis ones import redis-py themselves."""
