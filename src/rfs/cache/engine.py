@@ -69,8 +69,10 @@ class CacheCore:
         self.stats = FunctionStats(self.name)
         register_function(self.stats)
         self._flights: dict[str, asyncio.Task[Any]] = {}
+        self._gets: dict[str, asyncio.Task[Entry | None]] = {}
         self._sync_flights: dict[str, concurrent.futures.Future[Any]] = {}
         self._sync_lock = threading.Lock()
+        self._quiet_until = 0.0
 
     # --- policy, shared by both paths -------------------------------------------------------
     def tags_for(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, ...]:
@@ -111,7 +113,7 @@ class CacheCore:
     ) -> Any:
         """The outcome for a call whose fast path found no fresh entry."""
         if self.local is None:
-            found = await self._get(key)
+            found = await self._shared_get(key)
             if found is not None:
                 entry = found
                 if entry.fresh_until > self.clock():
@@ -140,13 +142,7 @@ class CacheCore:
         task = loop.create_task(self._load(key, args, kwargs, had_stale))
         self._flights[key] = task
 
-        def landed(done: asyncio.Task[Any]) -> None:
-            if self._flights.get(key) is done:
-                del self._flights[key]
-            if not done.cancelled():
-                done.exception()  # mark it retrieved: a refresh nobody waits for may fail
-
-        task.add_done_callback(landed)
+        task.add_done_callback(lambda done: self._forget(self._flights, key, done))
         return task
 
     async def _load(
@@ -199,6 +195,22 @@ class CacheCore:
         except CacheBackendError as exc:
             self._backend_error(exc)
 
+    async def _shared_get(self, key: str) -> Entry | None:
+        """``backend.get`` shared by concurrent callers of one key (one round trip for all)."""
+        loop = asyncio.get_running_loop()
+        task = self._gets.get(key)
+        if task is None or task.get_loop() is not loop:
+            task = self._gets[key] = loop.create_task(self._get(key))
+            task.add_done_callback(lambda done: self._forget(self._gets, key, done))
+        return await asyncio.shield(task)
+
+    @staticmethod
+    def _forget(tasks: dict[str, asyncio.Task[Any]], key: str, done: asyncio.Task[Any]) -> None:
+        if tasks.get(key) is done:
+            del tasks[key]
+        if not done.cancelled():
+            done.exception()  # mark it retrieved: a load nobody waits for may fail
+
     async def _get(self, key: str) -> Entry | None:
         try:
             return await self.backend.get(key)
@@ -214,7 +226,10 @@ class CacheCore:
 
     def _backend_error(self, exc: CacheBackendError) -> None:
         self.stats.backend_errors += 1
-        log.warning("%s: %s (answering without the cache)", self.name, exc)
+        now = time.monotonic()
+        if now >= self._quiet_until:  # one line per 10 s, not one per call
+            self._quiet_until = now + 10.0
+            log.warning("%s: %s (answering without the cache)", self.name, exc)
 
     # --- sync path --------------------------------------------------------------------------
     def resolve_sync(

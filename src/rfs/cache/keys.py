@@ -182,7 +182,42 @@ class KeyBuilder:
                 return template.format_map(dict(zip(names, self._values(args, kwargs))))
 
             return by_template
-        return self._default
+        return self._fast_default()
+
+    def _fast_default(self) -> Callable[[tuple[Any, ...], dict[str, Any]], str]:
+        """The default key, specialised for a call of all positional arguments whose values
+        have a fast encoding (the common case); anything else takes ``_default``."""
+        n, offset, prefix, fast_get, slow = (
+            len(self._names),
+            self._offset,
+            self._prefix,
+            _FAST.get,
+            self._default,
+        )
+        if self._fill[n] is None:  # *args, **kwargs or keyword-only parameters
+            return slow
+        if n - offset == 1:
+
+            quoted = prefix + '"'
+
+            def one(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+                if not kwargs and len(args) == n:
+                    value = args[offset]
+                    kind = type(value)
+                    if kind is str and len(value) <= MAX_KEY and '"' not in value:
+                        if "\\" not in value:
+                            return quoted + value + '")'
+                    elif kind is int:
+                        return prefix + int.__repr__(value) + ")"
+                    fast = fast_get(kind)
+                    if fast is not None:
+                        part = fast(value)
+                        if len(part) <= MAX_KEY:
+                            return prefix + part + ")"
+                return slow(args, kwargs)
+
+            return one
+        return slow
 
     def _default(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
         values = self._values(args, kwargs)

@@ -73,10 +73,9 @@ class MemoryBackend:
         self._tags: dict[str, set[str]] = {}
         self._bytes = 0
         self._lock = threading.Lock()
-        self._get = self._data.get
-        self._touch = self._data.move_to_end
         self.hits = self.misses = self.sets = self.evictions = self.expirations = 0
         self.rejected = 0
+        self.peek = self._peeker()
         register_backend(self)
 
     def __len__(self) -> int:
@@ -87,25 +86,31 @@ class MemoryBackend:
         """Bytes held, as measured by ``sizer`` (0 unless ``max_bytes`` is set)."""
         return self._bytes
 
-    def peek(self, key: str) -> Entry | None:
-        """The entry of ``key`` when it is fresh or still servable as stale."""
-        entry = self._get(key)
-        if entry is None:
-            self.misses += 1
-            return None
-        if entry.stale_until <= self.clock():
+    def _peeker(self) -> Callable[[str], Entry | None]:
+        get, touch, clock, expired = self._data.get, self._data.move_to_end, self.clock, self._expired
+
+        def peek(key: str) -> Entry | None:
+            """The entry of ``key`` when it is fresh or still servable as stale."""
+            entry = get(key)
+            if entry is None or entry.stale_until <= clock():
+                return expired(key, entry)
+            try:
+                touch(key)
+            except KeyError:  # removed by another thread between the two calls
+                pass
+            self.hits += 1
+            return entry
+
+        return peek
+
+    def _expired(self, key: str, entry: Entry | None) -> None:
+        if entry is not None:
             with self._lock:
                 if self._data.get(key) is entry:
                     self._drop(key)
                     self.expirations += 1
-            self.misses += 1
-            return None
-        try:
-            self._touch(key)
-        except KeyError:  # removed by another thread between the two calls
-            pass
-        self.hits += 1
-        return entry
+        self.misses += 1
+        return None
 
     def put(self, key: str, entry: Entry) -> None:
         """Store ``entry`` under ``key``, evicting least recently used entries past a bound."""
