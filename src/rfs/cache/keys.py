@@ -47,9 +47,9 @@ def _encode(value: Any, depth: int = 0) -> str:
         raise CacheKeyError("argument nests deeper than 32 levels (a cycle?)")
     custom = getattr(value, "__cache_key__", None)
     if custom is not None:
-        return f"{kind.__qualname__}:{_encode(custom(), depth + 1)}"
+        return f"{kind.__name__}:{_encode(custom(), depth + 1)}"
     if isinstance(value, enum.Enum):
-        return f"{kind.__qualname__}.{value.name}"
+        return f"{kind.__name__}.{value.name}"
     if isinstance(value, bool | int | float):
         return repr(value)
     if isinstance(value, str):
@@ -71,10 +71,10 @@ def _encode(value: Any, depth: int = 0) -> str:
         return f"{kind.__name__}:{value}"
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = [getattr(value, field.name) for field in dataclasses.fields(value)]
-        return kind.__qualname__ + _seq("()", fields, depth)
+        return kind.__name__ + _seq("()", fields, depth)
     dump = getattr(value, "model_dump", None)  # pydantic models, without importing pydantic
     if callable(dump):
-        return f"{kind.__qualname__}" + _encode(dump(mode="json"), depth + 1)
+        return kind.__name__ + _encode(dump(mode="json"), depth + 1)
     raise CacheKeyError(f"a {kind.__qualname__} has no stable cache key")
 
 
