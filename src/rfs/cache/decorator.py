@@ -138,7 +138,7 @@ def _async_wrapper(core: CacheCore) -> Callable[..., Any]:
 
     async def refresh(*args: Any, **kwargs: Any) -> Any:
         """Load now and store the outcome, whatever is cached."""
-        return await core.resolve(build(args, kwargs), None, args, kwargs)
+        return await core.reload(build(args, kwargs), args, kwargs)
 
     wrapper.invalidate = invalidate  # type: ignore[attr-defined]
     wrapper.refresh = refresh  # type: ignore[attr-defined]

@@ -132,25 +132,40 @@ class CacheCore:
             return stale.value
         return self.after_refresh(task.result(), stale)
 
+    async def reload(self, key: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Run the loader now (joining a load in flight) and store its outcome."""
+        self.stats.misses += 1
+        return await asyncio.shield(self._flight(key, args, kwargs, False, force=True))
+
     def _flight(
-        self, key: str, args: tuple[Any, ...], kwargs: dict[str, Any], had_stale: bool
+        self,
+        key: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        had_stale: bool,
+        force: bool = False,
     ) -> asyncio.Task[Any]:
         loop = asyncio.get_running_loop()
         task = self._flights.get(key)
         if task is not None and task.get_loop() is loop:
             return task
-        task = loop.create_task(self._load(key, args, kwargs, had_stale))
+        task = loop.create_task(self._load(key, args, kwargs, had_stale, force))
         self._flights[key] = task
 
         task.add_done_callback(lambda done: self._forget(self._flights, key, done))
         return task
 
     async def _load(
-        self, key: str, args: tuple[Any, ...], kwargs: dict[str, Any], had_stale: bool
+        self,
+        key: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        had_stale: bool,
+        force: bool = False,
     ) -> Any:
         token = None
         if self.lock is not None:
-            found, token = await self._lock_or_wait(key)
+            found, token = await self._lock_or_wait(key, force)
             if found is not None:
                 return found.value
         try:
@@ -168,7 +183,7 @@ class CacheCore:
             if token is not None and self.lock is not None:
                 await self._release(key, token)
 
-    async def _lock_or_wait(self, key: str) -> tuple[Entry | None, str | None]:
+    async def _lock_or_wait(self, key: str, force: bool) -> tuple[Entry | None, str | None]:
         """``(entry, None)`` when another process loaded the key meanwhile, ``(None, token)``
         when this one holds the lock, ``(None, None)`` when the lock is unreachable."""
         assert self.lock is not None
@@ -180,6 +195,8 @@ class CacheCore:
             except CacheBackendError as exc:
                 self._backend_error(exc)
                 return None, None
+            if force and token is not None:
+                return None, token
             entry = await self._get(key)
             if entry is not None and entry.fresh_until > self.clock():
                 if token is not None:
