@@ -187,7 +187,7 @@ def test_encoding_is_injective(a: Any, b: Any) -> None:
         if type(x) is not type(y):
             return False
         if isinstance(x, list | tuple):
-            return len(x) == len(y) and all(same(i, j) for i, j in zip(x, y))
+            return len(x) == len(y) and all(same(i, j) for i, j in zip(x, y, strict=True))
         return bool(x == y)
 
     assert (encode(a) == encode(b)) == same(a, b)

@@ -99,7 +99,11 @@ class Store(RuleBasedStateMachine):
     @rule(lo=st.integers(0, 20), hi=st.integers(0, 21))
     def time_range(self, lo: int, hi: int) -> None:
         expected = sorted(
-            (i for i in self.model.values() if i["timestamp"] is not None and lo <= i["timestamp"] < hi),
+            (
+                i
+                for i in self.model.values()
+                if i["timestamp"] is not None and lo <= i["timestamp"] < hi
+            ),
             key=lambda i: i["timestamp"],
         )
         got = self.memory.query_by_time_range(lo, hi)

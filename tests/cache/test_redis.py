@@ -26,7 +26,9 @@ pytestmark = pytest.mark.service("redis")
 WORKER = Path(__file__).with_name("_worker.py")
 
 
-async def test_two_clients_share_entries(redis_backend: RedisBackend, redis_url: str, prefix: str) -> None:
+async def test_two_clients_share_entries(
+    redis_backend: RedisBackend, redis_url: str, prefix: str
+) -> None:
     """A value stored through one client is a hit through another (another process's view)."""
     calls = []
 
@@ -67,6 +69,7 @@ async def test_tag_and_prefix_invalidation(redis_backend: RedisBackend) -> None:
 
 async def test_glob_characters_in_a_prefix_are_literal(redis_backend: RedisBackend) -> None:
     """A prefix containing * or [ matches only keys that literally start with it."""
+
     @cached(ttl=60, backend=redis_backend, key="{k}")
     async def echo(k: str) -> str:
         return k
@@ -133,7 +136,9 @@ async def test_redis_down_still_answers_and_counts() -> None:
     assert (await cache_invalidate_by_prefix("x", backends=[backend])).is_failure()
 
 
-async def test_emptied_redis_and_a_dropped_connection_repopulate(redis_backend: RedisBackend) -> None:
+async def test_emptied_redis_and_a_dropped_connection_repopulate(
+    redis_backend: RedisBackend,
+) -> None:
     """After the entries vanish (as on a restart) and the connection is killed, calls refill."""
     calls = []
 
@@ -186,7 +191,9 @@ def _go(proc: subprocess.Popen[str]) -> None:
 
 
 @pytest.mark.slow
-async def test_four_processes_run_the_loader_once(redis_backend: RedisBackend, redis_url: str, prefix: str) -> None:
+async def test_four_processes_run_the_loader_once(
+    redis_backend: RedisBackend, redis_url: str, prefix: str
+) -> None:
     """Four processes missing one key at once make one loader call; all get its value."""
     procs = [_spawn(redis_url, prefix) for _ in range(4)]
     for proc in procs:

@@ -45,7 +45,40 @@ _EXPORTS: dict[str, str] = {
     "UnindexedQueryError": "rfs.cache.local_memory",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "AsyncCachedFunction",
+    "CacheBackend",
+    "CacheBackendError",
+    "CacheError",
+    "CacheKeyError",
+    "CacheSerializationError",
+    "CacheStrategy",
+    "CachedFunction",
+    "DistributedLock",
+    "Entry",
+    "FunctionStats",
+    "JsonSerializer",
+    "KeyBuilder",
+    "LocalBackend",
+    "LocalMemory",
+    "MemoryBackend",
+    "RedisBackend",
+    "Serializer",
+    "SignedPickleSerializer",
+    "TwoLevelBackend",
+    "UnindexedQueryError",
+    "approximate_size",
+    "cache_invalidate_by_prefix",
+    "cache_stats",
+    "cached",
+    "default_backend",
+    "encode",
+    "invalidate_tags",
+    "resolve_ttl",
+    "set_default_backend",
+    "warm",
+    "warmer",
+]
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 

@@ -66,7 +66,7 @@ class AsyncCachedFunction(Protocol[P, R_co]):
 
 class _Decorator(Protocol):
     @overload
-    def __call__(
+    def __call__(  # type: ignore[overload-overlap]
         self, fn: Callable[P, Coroutine[Any, Any, R]]
     ) -> AsyncCachedFunction[P, R]: ...
 
@@ -171,7 +171,9 @@ def _passthrough(fn: Callable[..., Any], core: CacheCore) -> Callable[..., Any]:
 
 
 @overload
-def cached(fn: Callable[P, Coroutine[Any, Any, R]], /) -> AsyncCachedFunction[P, R]: ...
+def cached(  # type: ignore[overload-overlap]
+    fn: Callable[P, Coroutine[Any, Any, R]], /
+) -> AsyncCachedFunction[P, R]: ...
 
 
 @overload
@@ -249,5 +251,3 @@ def cached(
         return wrapper
 
     return decorate if fn is None else decorate(fn)
-
-

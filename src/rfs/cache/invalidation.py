@@ -65,6 +65,7 @@ async def warm(
     that failed with their ``Failure`` or exception (the others are warmed).
     """
     core = core_of(fn)
+    target: Any = fn  # a @cached function: it has invalidate() and refresh()
     gate = asyncio.Semaphore(concurrency)
     failed: list[tuple[Any, BaseException | Failure[Any]]] = []
     is_async = inspect.iscoroutinefunction(core.fn)
@@ -75,10 +76,10 @@ async def warm(
             try:
                 if not is_async:
                     if refresh:
-                        fn.invalidate(*args, **kwargs)
+                        target.invalidate(*args, **kwargs)
                     outcome = await asyncio.to_thread(fn, *args, **kwargs)
                 elif refresh:
-                    outcome = await fn.refresh(*args, **kwargs)
+                    outcome = await target.refresh(*args, **kwargs)
                 else:
                     outcome = await fn(*args, **kwargs)
             except Exception as exc:

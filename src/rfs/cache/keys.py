@@ -110,9 +110,7 @@ class KeyBuilder:
     key; neither gives ``module.qualname(<encoded arguments>)``.
     """
 
-    def __init__(
-        self, fn: Callable[..., Any], key: str | Callable[..., str] | None = None
-    ) -> None:
+    def __init__(self, fn: Callable[..., Any], key: str | Callable[..., str] | None = None) -> None:
         self.name = _qualname(fn)
         self.signature = inspect.signature(fn)
         params = list(self.signature.parameters.values())
@@ -179,7 +177,9 @@ class KeyBuilder:
             template, names = self.template, self._names
 
             def by_template(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-                return template.format_map(dict(zip(names, self._values(args, kwargs))))
+                return template.format_map(
+                    dict(zip(names, self._values(args, kwargs), strict=False))
+                )
 
             return by_template
         return self._fast_default()
@@ -197,7 +197,6 @@ class KeyBuilder:
         if self._fill[n] is None:  # *args, **kwargs or keyword-only parameters
             return slow
         if n - offset == 1:
-
             quoted = prefix + '"'
 
             def one(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
@@ -206,7 +205,8 @@ class KeyBuilder:
                     kind = type(value)
                     if kind is str and len(value) <= MAX_KEY and '"' not in value:
                         if "\\" not in value:
-                            return quoted + value + '")'
+                            key: str = quoted + value + '")'
+                            return key
                     elif kind is int:
                         return prefix + int.__repr__(value) + ")"
                     fast = fast_get(kind)
@@ -238,7 +238,7 @@ class KeyBuilder:
 
     def _unkeyable(self, values: tuple[Any, ...], exc: CacheKeyError) -> CacheKeyError:
         names = self._names[self._offset :] or ["*args"]
-        for name, value in zip(names, values):
+        for name, value in zip(names, values, strict=False):
             try:
                 _encode(value)
             except CacheKeyError:

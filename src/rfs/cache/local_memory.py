@@ -34,6 +34,10 @@ def _field(item: Any, name: str) -> Any:
     return getattr(item, name, _ABSENT)
 
 
+def _getter(name: str) -> Callable[[Any], Any]:
+    return lambda item: _field(item, name)
+
+
 class Bucket(Sequence[Any]):
     """The items under one index value, in insertion order: a live read-only view."""
 
@@ -87,9 +91,7 @@ class LocalMemory:
         self.data: dict[Hashable, Any] = {}
         self.indexes: dict[str, dict[Any, Any]] = {"id": self.data, "type": {}, "owner": {}}
         self.indexes["timestamp"] = {}
-        self._extractors: dict[str, Callable[[Any], Any]] = {
-            name: (lambda item, name=name: _field(item, name)) for name in _BUILTIN
-        }
+        self._extractors: dict[str, Callable[[Any], Any]] = {n: _getter(n) for n in _BUILTIN}
         self._buckets: dict[str, dict[Any, dict[Hashable, Any]]] = {n: {} for n in _BUILTIN}
         self._indexed: dict[Hashable, dict[str, Any]] = {}  # id -> the values it is indexed under
         self._times: list[tuple[Any, int, Hashable]] = []  # sorted (timestamp, seq, id)
@@ -116,7 +118,7 @@ class LocalMemory:
         with self._lock:
             if name in self._extractors or name == "id":
                 raise ValueError(f"an index named {name!r} exists")
-            self._extractors[name] = key or (lambda item: _field(item, name))
+            self._extractors[name] = key or _getter(name)
             self._buckets[name] = {}
             self.indexes[name] = {}
             for item_id, item in self.data.items():

@@ -40,6 +40,8 @@ def resolve_ttl(ttl: float | None, strategy: CacheStrategy | str | None) -> floa
     member = _strategy(strategy)
     if ttl is not None and member.value != ttl:
         raise ValueError(
-            f"ttl={ttl!r} disagrees with strategy={member.name} ({member.value!r} s); give one of them"
+            f"ttl={ttl!r} disagrees with strategy={member.name} ({member.value!r} s); "
+            "give one of them"
         )
-    return member.value
+    value: float | None = member.value
+    return value

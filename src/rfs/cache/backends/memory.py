@@ -87,7 +87,12 @@ class MemoryBackend:
         return self._bytes
 
     def _peeker(self) -> Callable[[str], Entry | None]:
-        get, touch, clock, expired = self._data.get, self._data.move_to_end, self.clock, self._expired
+        get, touch, clock, expired = (
+            self._data.get,
+            self._data.move_to_end,
+            self.clock,
+            self._expired,
+        )
 
         def peek(key: str) -> Entry | None:
             """The entry of ``key`` when it is fresh or still servable as stale."""
@@ -97,7 +102,7 @@ class MemoryBackend:
             try:
                 touch(key)
             except KeyError:  # removed by another thread between the two calls
-                pass
+                return entry
             self.hits += 1
             return entry
 

@@ -107,14 +107,14 @@ class RedisBackend:
     async def _guard(self, what: str) -> AsyncIterator[None]:
         try:
             yield
-        except (RedisError, OSError, asyncio.TimeoutError) as exc:
+        except (RedisError, OSError, TimeoutError) as exc:
             self.counters["errors"] += 1
             raise CacheBackendError(self.name, f"{what} failed: {exc}") from exc
 
     async def get(self, key: str) -> Entry | None:
         async with self._guard("get"):
             data = await self.client().get(self._key(key))
-        if data is None:
+        if not isinstance(data, bytes):
             self.counters["misses"] += 1
             return None
         try:
@@ -163,7 +163,9 @@ class RedisBackend:
             client = self.client()
             for tag in tags:
                 tag_key = f"{self.prefix}t:{tag}"
-                members = [self._key(m.decode()) async for m in client.sscan_iter(tag_key, count=1000)]
+                members = [
+                    self._key(m.decode()) async for m in client.sscan_iter(tag_key, count=1000)
+                ]
                 removed += await self._unlink(client, members)
                 await client.unlink(tag_key)
         self.counters["deletes"] += removed
