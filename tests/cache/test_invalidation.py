@@ -100,3 +100,34 @@ def test_stats_are_plain_json_data() -> None:
     mine = snapshot["functions"][double.__rfs_cache__.name]
     assert (mine["hits"], mine["misses"], mine["hit_rate"]) == (1, 2, 1 / 3)
     assert snapshot["backends"]["stats-test"]["entries"] == 2
+
+
+def test_import_loads_no_client_library() -> None:
+    """``import rfs.cache`` and its in-memory names import neither redis nor anything else."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from rfs.cache import cached, MemoryBackend, LocalMemory, CacheStrategy\n"
+        "print('redis' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_redis_backend_without_redis_py_names_the_extra() -> None:
+    """Without redis-py the Redis backend's import error gives the pip command."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.modules['redis'] = None\n"
+        "try:\n"
+        "    from rfs.cache import RedisBackend\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "pip install 'rfs[redis]'" in out.stdout
