@@ -90,3 +90,17 @@ async def test_a_newer_value_replaces_the_other_l1_entry(nodes: tuple[Node, Node
     assert b.backend.l1.peek("item:1") is None
     assert await b.item("1") == Success("v1")
     assert b.calls == ["1"] and a.calls == ["1"]
+
+
+async def test_garbage_on_the_channel_is_ignored(nodes: tuple[Node, Node]) -> None:
+    """Messages that are not ours (any client may publish) change nothing and stop nothing."""
+    a, b = nodes
+    await b.item("1")
+    await a.wait_message()
+    client = a.backend.l2.client()
+    for junk in (b"\xff\x00", b"[]", b'{"op": "keys", "args": "item:1"}', b'{"op": "nuke"}'):
+        await client.publish(b.backend.channel, junk)
+    await a.backend.delete(["item:1"])  # a real message after the junk still arrives
+    await b.wait_message()
+    assert b.backend.l1.peek("item:1") is None
+    assert b.backend.stats()["received"] == 1
