@@ -77,8 +77,9 @@ def cache_stats() -> dict[str, Any]:
     functions = {name: stats.as_dict() for name, stats in sorted(_functions.items())}
     stores: dict[str, Any] = {}
     for backend in backends():
-        name = str(backend.name)
+        name, n = str(backend.name), 1
         while name in stores:
-            name += "'"
+            n += 1
+            name = f"{backend.name}#{n}"
         stores[name] = backend.stats()
     return {"functions": functions, "backends": stores}

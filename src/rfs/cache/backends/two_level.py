@@ -76,12 +76,12 @@ class TwoLevelBackend:
         delay = 0.05
         while True:
             try:
-                pubsub = self.l2.client().pubsub(ignore_subscribe_messages=True)
-                await pubsub.subscribe(self.channel)
-                ready.set()
-                delay = 0.05
-                async for message in pubsub.listen():
-                    self._apply(message.get("data"))
+                async with self.l2.client().pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(self.channel)
+                    ready.set()
+                    delay = 0.05
+                    async for message in pubsub.listen():
+                        self._apply(message.get("data"))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # connection lost: L1 may have missed messages
