@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 from rfs.cache import (
@@ -33,8 +34,9 @@ async def test_prefix_invalidation_reaches_every_live_backend() -> None:
 
     await user("1")
     orders("1")
+    gc.collect()  # backends of earlier tests (a Redis one on a dead port, say) are gone
     removed = await cache_invalidate_by_prefix("user:1")
-    assert removed.is_success() and removed.unwrap() >= 2
+    assert removed.unwrap() >= 2
     await user("1")
     orders("1")
     assert calls == ["1", "1/orders", "1", "1/orders"]
