@@ -18,8 +18,8 @@ _EXPORTS: dict[str, str] = {
     "AsyncCachedFunction": "rfs.cache.decorator",
     "cache_invalidate_by_prefix": "rfs.cache.invalidation",
     "invalidate_tags": "rfs.cache.invalidation",
-    "warm": "rfs.cache.invalidation",
-    "warmer": "rfs.cache.invalidation",
+    "warm": "rfs.cache.warming",
+    "warmer": "rfs.cache.warming",
     "cache_stats": "rfs.cache.stats",
     "FunctionStats": "rfs.cache.stats",
     "default_backend": "rfs.cache.defaults",
@@ -95,10 +95,11 @@ if TYPE_CHECKING:
         CacheKeyError,
         CacheSerializationError,
     )
-    from rfs.cache.invalidation import cache_invalidate_by_prefix, invalidate_tags, warm, warmer
+    from rfs.cache.invalidation import cache_invalidate_by_prefix, invalidate_tags
     from rfs.cache.keys import KeyBuilder, encode
     from rfs.cache.local_memory import LocalMemory, UnindexedQueryError
     from rfs.cache.ports import CacheBackend, DistributedLock, Entry, LocalBackend
     from rfs.cache.serializers import JsonSerializer, Serializer, SignedPickleSerializer
     from rfs.cache.stats import FunctionStats, cache_stats
     from rfs.cache.strategy import CacheStrategy, resolve_ttl
+    from rfs.cache.warming import warm, warmer

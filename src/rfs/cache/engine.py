@@ -253,11 +253,16 @@ class CacheCore:
         self, key: str, entry: Entry | None, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
         """The sync twin of ``resolve``: threads share one load per key."""
+        assert self.local is not None
         stale = self._stale(entry)
         with self._sync_lock:
             future = self._sync_flights.get(key)
             leader = future is None
             if future is None:
+                again = self.local.peek(key)  # a load may have landed since the caller looked
+                if again is not None and again.fresh_until > self.clock():
+                    self.stats.hits += 1
+                    return again.value
                 future = self._sync_flights[key] = concurrent.futures.Future()
         if leader:
             run = (self._run_sync, key, future, args, kwargs, stale is not None)

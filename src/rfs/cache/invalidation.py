@@ -1,19 +1,15 @@
-"""Invalidation by prefix and tag across every live backend, and cache warming (seed 003)."""
+"""Invalidation by prefix and tag across every live backend (seed 003)."""
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
 
-from rfs.cache.decorator import core_of
 from rfs.cache.errors import CacheBackendError
 from rfs.cache.ports import CacheBackend
 from rfs.cache.stats import backends
 from rfs.result import Failure, Result, Success
 
-__all__ = ["cache_invalidate_by_prefix", "invalidate_tags", "warm", "warmer"]
+__all__ = ["cache_invalidate_by_prefix", "invalidate_tags"]
 
 
 async def _each(
@@ -45,63 +41,3 @@ async def invalidate_tags(
 ) -> Result[int, CacheBackendError]:
     """Delete every entry carrying one of ``tags``, in every live backend (or the given ones)."""
     return await _each(backends, lambda backend: backend.delete_tags(tags))
-
-
-def _call_args(item: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    if isinstance(item, tuple):
-        return item, {}
-    if isinstance(item, dict):
-        return (), item
-    return (item,), {}
-
-
-async def warm(
-    fn: Callable[..., Any], calls: Iterable[Any], *, concurrency: int = 8, refresh: bool = False
-) -> Result[int, list[tuple[Any, BaseException | Failure[Any]]]]:
-    """Load ``fn`` for each of ``calls`` (a tuple: positional arguments; a dict: keyword
-    arguments; anything else: the one argument) so the first real call hits.
-
-    ``refresh=True`` reloads keys already cached. ``Success(number warmed)``, or the calls
-    that failed with their ``Failure`` or exception (the others are warmed).
-    """
-    core = core_of(fn)
-    target: Any = fn  # a @cached function: it has invalidate() and refresh()
-    gate = asyncio.Semaphore(concurrency)
-    failed: list[tuple[Any, BaseException | Failure[Any]]] = []
-    is_async = inspect.iscoroutinefunction(core.fn)
-
-    async def one(item: Any) -> None:
-        args, kwargs = _call_args(item)
-        async with gate:
-            try:
-                if not is_async:
-                    if refresh:
-                        target.invalidate(*args, **kwargs)
-                    outcome = await asyncio.to_thread(fn, *args, **kwargs)
-                elif refresh:
-                    outcome = await target.refresh(*args, **kwargs)
-                else:
-                    outcome = await fn(*args, **kwargs)
-            except Exception as exc:
-                failed.append((item, exc))
-                return
-            if isinstance(outcome, Failure):
-                failed.append((item, outcome))
-
-    items = list(calls)
-    await asyncio.gather(*(one(item) for item in items))
-    return Failure(failed) if failed else Success(len(items))
-
-
-def warmer(
-    fn: Callable[..., Any], calls: Iterable[Any], **options: Any
-) -> Callable[[], Awaitable[Result[int, list[tuple[Any, BaseException | Failure[Any]]]]]]:
-    """A zero-argument coroutine function warming ``fn`` for ``calls``: a warm-up hook to hand
-    to a cold-start optimizer or a startup event."""
-    items = list(calls)
-    core_of(fn)  # fail now, not at start-up
-
-    async def hook() -> Result[int, list[tuple[Any, BaseException | Failure[Any]]]]:
-        return await warm(fn, items, **options)
-
-    return hook
