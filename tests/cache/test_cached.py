@@ -149,7 +149,8 @@ def test_threads_share_one_sync_load() -> None:
 
 
 async def test_fail_safe_serves_stale_when_the_refresh_fails(clock: Clock) -> None:
-    """Past its TTL, a value whose refresh returns a Failure is served stale and counted."""
+    """Past its TTL, a value whose refresh returns a Failure is served stale and counted,
+    and the source is not asked again before fail_safe_throttle has passed."""
     outcomes: list[Result[str, str]] = [Success("v1"), Failure("db down"), Success("v2")]
 
     @cached(ttl=10, stale_ttl=100, backend=MemoryBackend(clock=clock))
@@ -160,6 +161,9 @@ async def test_fail_safe_serves_stale_when_the_refresh_fails(clock: Clock) -> No
     clock.advance(11)
     assert await load("k") == Success("v1")
     assert load.stats()["stale_hits"] == 1 and load.stats()["loader_errors"] == 1
+    assert await load("k") == Success("v1")  # throttled: the failing source rests 5 s
+    assert load.stats()["loads"] == 2
+    clock.advance(5)
     assert await load("k") == Success("v2")
 
 
@@ -219,6 +223,7 @@ def test_sync_fail_safe_and_soft_timeout(clock: Clock) -> None:
     assert load("k") == Success("v1")
     clock.advance(11)
     assert load("k") == Success("v1")  # refresh failed
+    clock.advance(5)  # past the fail-safe throttle
     assert load("k") == Success("v1")  # refresh too slow
     assert load.stats()["timeouts"] == 1
     release.set()

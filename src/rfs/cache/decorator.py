@@ -193,6 +193,7 @@ def cached(
     stale_ttl: float = 0.0,
     cache_failures: float | None = None,
     timeout: float | None = None,
+    fail_safe_throttle: float = 5.0,
 ) -> _Decorator: ...
 
 
@@ -208,6 +209,7 @@ def cached(
     stale_ttl: float = 0.0,
     cache_failures: float | None = None,
     timeout: float | None = None,
+    fail_safe_throttle: float = 5.0,
 ) -> Any:
     """Cache what ``fn`` returns, per argument list.
 
@@ -222,7 +224,9 @@ def cached(
     ``cache_failures`` gives it a TTL; an exception never. ``stale_ttl`` keeps a value past
     its TTL as a fallback: when a refresh fails or takes longer than ``timeout`` seconds, the
     stale value is returned (``timeout=0``: always at once) and the refresh goes on in the
-    background. Concurrent misses of a key run ``fn`` once.
+    background; after a failed refresh the stale value counts as fresh for
+    ``fail_safe_throttle`` seconds, so a failing source is not called on every request.
+    Concurrent misses of a key run ``fn`` once.
     """
 
     def decorate(function: Callable[..., Any]) -> Any:
@@ -237,6 +241,7 @@ def cached(
             stale_ttl=stale_ttl,
             cache_failures=cache_failures,
             timeout=timeout,
+            fail_safe_throttle=fail_safe_throttle,
             clock=getattr(store, "clock", None) or time.time,
         )
         if resolved is None:

@@ -41,9 +41,14 @@ class CacheCore:
         stale_ttl: float = 0.0,
         cache_failures: float | None = None,
         timeout: float | None = None,
+        fail_safe_throttle: float = 5.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        for name, value in (("stale_ttl", stale_ttl), ("cache_failures", cache_failures)):
+        for name, value in (
+            ("stale_ttl", stale_ttl),
+            ("cache_failures", cache_failures),
+            ("fail_safe_throttle", fail_safe_throttle),
+        ):
             if value is not None and not value >= 0:
                 raise ValueError(f"{name} must be a number of seconds >= 0, got {value!r}")
         if timeout is not None and not timeout >= 0:
@@ -57,6 +62,7 @@ class CacheCore:
         self.stale_ttl = stale_ttl
         self.failure_ttl = cache_failures
         self.timeout = timeout
+        self.throttle = fail_safe_throttle
         self.backend = backend
         self.clock = clock
         self.local: LocalBackend | None = backend if isinstance(backend, LocalBackend) else None
@@ -81,14 +87,21 @@ class CacheCore:
         return self._static_tags + tuple(k.build(args, kwargs) for k in self._tag_keys)
 
     def entry_for(
-        self, outcome: Any, args: tuple[Any, ...], kwargs: dict[str, Any], had_stale: bool
+        self, outcome: Any, args: tuple[Any, ...], kwargs: dict[str, Any], stale: Entry | None
     ) -> Entry | None:
         """What to store for ``outcome``: a Failure only with ``cache_failures`` and no stale
-        value to protect; anything else for ``ttl`` plus the stale window."""
+        value to protect (the stale value is kept, fresh again for ``fail_safe_throttle``
+        seconds so a failing source is not retried on every call); anything else for
+        ``ttl`` plus the stale window."""
         now = self.clock()
         if isinstance(outcome, Failure):
             self.stats.loader_errors += 1
-            if self.failure_ttl is None or had_stale:
+            if stale is not None:
+                if not self.throttle:
+                    return None
+                fresh = min(now + self.throttle, stale.stale_until)
+                return Entry(stale.value, fresh, stale.stale_until, stale.tags)
+            if self.failure_ttl is None:
                 return None
             until = now + self.failure_ttl
             return Entry(outcome, until, until, self.tags_for(args, kwargs))
@@ -120,7 +133,7 @@ class CacheCore:
                     self.stats.hits += 1
                     return entry.value
         stale = self._stale(entry)
-        task = self._flight(key, args, kwargs, stale is not None)
+        task = self._flight(key, args, kwargs, stale)
         if stale is None:
             self.stats.misses += 1
             return await asyncio.shield(task)
@@ -135,21 +148,21 @@ class CacheCore:
     async def reload(self, key: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Run the loader now (joining a load in flight) and store its outcome."""
         self.stats.misses += 1
-        return await asyncio.shield(self._flight(key, args, kwargs, False, force=True))
+        return await asyncio.shield(self._flight(key, args, kwargs, None, force=True))
 
     def _flight(
         self,
         key: str,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
-        had_stale: bool,
+        stale: Entry | None,
         force: bool = False,
     ) -> asyncio.Task[Any]:
         loop = asyncio.get_running_loop()
         task = self._flights.get(key)
         if task is not None and task.get_loop() is loop:
             return task
-        task = loop.create_task(self._load(key, args, kwargs, had_stale, force))
+        task = loop.create_task(self._load(key, args, kwargs, stale, force))
         self._flights[key] = task
 
         task.add_done_callback(lambda done: self._forget(self._flights, key, done))
@@ -160,7 +173,7 @@ class CacheCore:
         key: str,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
-        had_stale: bool,
+        stale: Entry | None,
         force: bool = False,
     ) -> Any:
         token = None
@@ -175,7 +188,7 @@ class CacheCore:
             except BaseException:
                 self.stats.loader_errors += 1
                 raise
-            entry = self.entry_for(outcome, args, kwargs, had_stale)
+            entry = self.entry_for(outcome, args, kwargs, stale)
             if entry is not None:
                 await self._set(key, entry)
             return outcome
@@ -265,7 +278,7 @@ class CacheCore:
                     return again.value
                 future = self._sync_flights[key] = concurrent.futures.Future()
         if leader:
-            run = (self._run_sync, key, future, args, kwargs, stale is not None)
+            run = (self._run_sync, key, future, args, kwargs, stale)
             if stale is None or self.timeout is None:
                 run[0](*run[1:])
             else:
@@ -287,7 +300,7 @@ class CacheCore:
         future: concurrent.futures.Future[Any],
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
-        had_stale: bool,
+        stale: Entry | None,
     ) -> None:
         assert self.local is not None
         try:
@@ -297,7 +310,7 @@ class CacheCore:
             except BaseException:
                 self.stats.loader_errors += 1
                 raise
-            entry = self.entry_for(outcome, args, kwargs, had_stale)
+            entry = self.entry_for(outcome, args, kwargs, stale)
             if entry is not None:
                 self.local.put(key, entry)
         except BaseException as exc:
