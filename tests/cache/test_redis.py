@@ -218,3 +218,23 @@ async def test_a_killed_lock_holder_does_not_block_the_others(
     out = await asyncio.to_thread(lambda: waiter.communicate(timeout=30)[0])
     assert "outcome value-of-k" in out
     assert int(await redis_backend.client().get(f"{prefix}calls")) == 2
+
+
+async def test_two_level_with_redis_down_still_caches_in_l1() -> None:
+    """With the L2 unreachable, two-level answers from the loader, then from its own L1."""
+    from rfs.cache import TwoLevelBackend
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    backend = TwoLevelBackend(RedisBackend(f"redis://127.0.0.1:{port}/0", socket_timeout=0.5))
+    calls = []
+
+    @cached(ttl=60, backend=backend)
+    async def load(key: str) -> Success[str]:
+        calls.append(key)
+        return Success(key)
+
+    assert await load("k") == await load("k") == Success("k")
+    assert calls == ["k"] and load.stats()["backend_errors"] >= 1
+    await backend.aclose()
