@@ -5,13 +5,10 @@ from __future__ import annotations
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from rfs.pipeline._fastinit import fast_init
-
 __all__ = ["TaskContext", "current_task"]
 
 
-@fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskContext:
     """Which run, task and attempt the current code belongs to."""
 

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from rfs.pipeline.executors.base import InputMode
+from rfs.pipeline.kinds import InputMode
 from rfs.pipeline.registry import TaskInfo, TaskRegistry, get_registry
 from rfs.pipeline.schemas import describe, input_mode, is_compatible
 

@@ -6,16 +6,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from rfs.pipeline._fastinit import fast_init
-from rfs.pipeline.executors.base import OUTPUT_ID, stream_item_id
+from rfs.pipeline.executors.attempt import OUTPUT_ID, stream_item_id
 from rfs.pipeline.io.base import IOManager
 from rfs.pipeline.store.base import RunState, TaskState
 
 __all__ = ["RunError", "RunResult", "TaskResult"]
 
 
-@fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskResult:
     """How one task of a run ended."""
 

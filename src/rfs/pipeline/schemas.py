@@ -8,7 +8,7 @@ import types
 import typing
 from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
-from rfs.pipeline.executors.base import InputMode
+from rfs.pipeline.kinds import InputMode
 
 if TYPE_CHECKING:
     from rfs.pipeline.registry import TaskInfo

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
-
-from rfs.pipeline._fastinit import fast_init
 
 __all__ = [
     "AttemptRecord",
@@ -48,8 +46,7 @@ def _span(started_at: float | None, finished_at: float | None) -> float | None:
     return None if started_at is None or finished_at is None else finished_at - started_at
 
 
-@fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AttemptRecord:
     """One attempt of one task."""
 
@@ -66,8 +63,7 @@ class AttemptRecord:
         return _span(self.started_at, self.finished_at)
 
 
-@fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskRecord:
     """The latest state of one task in a run."""
 
@@ -105,9 +101,6 @@ class RunRecord:
 
     def task(self, name: str) -> TaskRecord | None:
         return next((t for t in self.tasks if t.task_name == name), None)
-
-    def with_tasks(self, tasks: tuple[TaskRecord, ...]) -> RunRecord:
-        return replace(self, tasks=tasks)
 
 
 @runtime_checkable
