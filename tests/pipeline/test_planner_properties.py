@@ -6,10 +6,9 @@ from __future__ import annotations
 import itertools
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import pytest
 
 from rfs.pipeline import CycleError, PlanError, Planner, TaskRegistry, UnknownDependencyError
 

@@ -348,7 +348,7 @@ def _ref_from_json(data: Any) -> TaskRef:
         raise AttemptRejected("ref file is not text")
     parts = [*module.split("."), *qualname.split(".")]
     if not all(part.isidentifier() for part in parts):
-        raise AttemptRejected(f"{_short(module)}.{_short(qualname)} is not a dotted name")
+        raise AttemptRejected(f"{_short(f'{module}.{qualname}')} is not a dotted name")
     return TaskRef(module, qualname, file)
 
 
@@ -384,7 +384,7 @@ def _in_modules(name: str, modules: list[ModuleType]) -> bool:
 
 def _trusted_function(ref: TaskRef, modules: list[ModuleType]) -> Callable[..., Any]:
     """The function ``ref`` names, if this worker trusts it; nothing is imported."""
-    where = f"{_short(ref.module)}.{_short(ref.qualname)}"
+    where = _short(f"{ref.module}.{ref.qualname}")
     module = ref.find_module(load=False)
     if module is None:
         raise AttemptRejected(f"{where}: module not loaded on this worker (start it with --tasks)")
