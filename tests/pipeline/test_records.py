@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import inspect
 import pickle
 import sys
 from pathlib import Path
@@ -11,10 +12,12 @@ from pathlib import Path
 import pytest
 
 from rfs.pipeline import FilesystemIOManager, FsspecIOManager, MemoryIOManager
-from rfs.pipeline.executors.attempt import TaskAttempt, TaskRef
+from rfs.pipeline.context import TaskContext
+from rfs.pipeline.executors.attempt import AttemptOutcome, InputRef, TaskAttempt, TaskRef
 from rfs.pipeline.io.base import is_process_local
 from rfs.pipeline.kinds import TaskKind
-from rfs.pipeline.store.base import TaskRecord, TaskState
+from rfs.pipeline.results import TaskResult
+from rfs.pipeline.store.base import AttemptRecord, TaskRecord, TaskState
 
 from . import wire_tasks
 
@@ -66,3 +69,23 @@ def test_process_local_managers_say_so(tmp_path: Path) -> None:
     assert not is_process_local(FilesystemIOManager(tmp_path))
     assert not is_process_local(FsspecIOManager(f"file://{tmp_path}"))
     assert not is_process_local(object())
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [TaskAttempt, AttemptOutcome, InputRef, TaskRecord, AttemptRecord, TaskContext, TaskResult],
+)
+def test_hand_written_inits_take_every_field(cls: type) -> None:
+    """Each record's constructor takes exactly its fields, in order, with the same defaults
+    (None where the field has a factory), so replace() and keyword calls keep working."""
+    params = inspect.signature(cls).parameters
+    fields = dataclasses.fields(cls)
+    assert list(params) == [f.name for f in fields]
+    for f in fields:
+        default = params[f.name].default
+        if f.default is not dataclasses.MISSING:
+            assert default == f.default, f.name
+        elif f.default_factory is not dataclasses.MISSING:
+            assert default is None, f.name
+        else:
+            assert default is inspect.Parameter.empty, f.name

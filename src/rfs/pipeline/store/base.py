@@ -46,7 +46,7 @@ def _span(started_at: float | None, finished_at: float | None) -> float | None:
     return None if started_at is None or finished_at is None else finished_at - started_at
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, init=False)
 class AttemptRecord:
     """One attempt of one task."""
 
@@ -58,12 +58,33 @@ class AttemptRecord:
     finished_at: float | None = None
     error: str | None = None
 
+    # Hand-written: fills ``__dict__`` directly, several times faster than the generated
+    # frozen ``__init__`` (one ``object.__setattr__`` call per field) on this per-task path.
+    def __init__(
+        self,
+        run_id: str,
+        task_name: str,
+        attempt: int,
+        state: TaskState,
+        started_at: float,
+        finished_at: float | None = None,
+        error: str | None = None,
+    ) -> None:
+        d = self.__dict__
+        d["run_id"] = run_id
+        d["task_name"] = task_name
+        d["attempt"] = attempt
+        d["state"] = state
+        d["started_at"] = started_at
+        d["finished_at"] = finished_at
+        d["error"] = error
+
     @property
     def duration(self) -> float | None:
         return _span(self.started_at, self.finished_at)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, init=False)
 class TaskRecord:
     """The latest state of one task in a run."""
 
@@ -75,6 +96,29 @@ class TaskRecord:
     finished_at: float | None = None
     error: str | None = None
     stream_count: int | None = None  # items of a stream output; None for a single output
+
+    # Hand-written: fills ``__dict__`` directly, several times faster than the generated
+    # frozen ``__init__`` (one ``object.__setattr__`` call per field) on this per-task path.
+    def __init__(
+        self,
+        run_id: str,
+        task_name: str,
+        state: TaskState = TaskState.PENDING,
+        attempts: int = 0,
+        started_at: float | None = None,
+        finished_at: float | None = None,
+        error: str | None = None,
+        stream_count: int | None = None,
+    ) -> None:
+        d = self.__dict__
+        d["run_id"] = run_id
+        d["task_name"] = task_name
+        d["state"] = state
+        d["attempts"] = attempts
+        d["started_at"] = started_at
+        d["finished_at"] = finished_at
+        d["error"] = error
+        d["stream_count"] = stream_count
 
     @property
     def duration(self) -> float | None:
