@@ -173,7 +173,7 @@ async def _celery_rows(io: FilesystemIOManager, tmp: Path) -> list[Row]:
     if not (_up(BROKER, 5672) and _up(BACKEND, 6379)):
         print(f"celery case skipped: {BROKER} or {BACKEND} not reachable")
         return []
-    from rfs.pipeline.celery_app import TASK_NAME, encode_attempt
+    from rfs.pipeline.executors.celery_app import TASK_NAME, encode_attempt
     from rfs.pipeline.executors.celery import CeleryExecutor
 
     queue = f"rfs-bench-{uuid.uuid4().hex[:8]}"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["InputMode", "TaskKind", "kind_of"]
+__all__ = ["ASYNC_KINDS", "STREAM_KINDS", "InputMode", "TaskKind", "kind_of"]
 
 
 class TaskKind(StrEnum):
@@ -22,15 +22,11 @@ class TaskKind(StrEnum):
     GENERATOR = "generator"
     ASYNC_GENERATOR = "async_generator"
 
-    @property
-    def is_async(self) -> bool:
-        """A coroutine function or an async generator (runs on an event loop)."""
-        return self in (TaskKind.ASYNC, TaskKind.ASYNC_GENERATOR)
 
-    @property
-    def is_generator(self) -> bool:
-        """A generator or async generator (its output is a stream)."""
-        return self in (TaskKind.GENERATOR, TaskKind.ASYNC_GENERATOR)
+#: kinds that run on an event loop (coroutine functions and async generators)
+ASYNC_KINDS = (TaskKind.ASYNC, TaskKind.ASYNC_GENERATOR)
+#: kinds whose output is a stream (generators and async generators)
+STREAM_KINDS = (TaskKind.GENERATOR, TaskKind.ASYNC_GENERATOR)
 
 
 class InputMode(StrEnum):

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypedDict, TypeVar, Unpack, overload
 
 from rfs.pipeline.io.base import IOManager, UnsafeNameError, check_name
-from rfs.pipeline.kinds import TaskKind, kind_of
+from rfs.pipeline.kinds import ASYNC_KINDS, STREAM_KINDS, TaskKind, kind_of
 
 __all__ = [
     "DuplicateTaskError",
@@ -80,9 +80,9 @@ class TaskInfo:
         self.func = func
         self.kind = kind_of(func)
         #: a coroutine function or an async generator
-        self.is_async = self.kind.is_async
+        self.is_async = self.kind in ASYNC_KINDS
         #: a generator or async generator (its output is a stream)
-        self.is_generator = self.kind.is_generator
+        self.is_generator = self.kind in STREAM_KINDS
         #: output saved item by item (generators, or ``stream_output=True``)
         self.is_stream = stream_output or self.is_generator
         self.tags = tags

@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from rfs.pipeline.io.base import IOManager
-from rfs.pipeline.kinds import InputMode, TaskKind
+from rfs.pipeline.kinds import STREAM_KINDS, InputMode, TaskKind
 
 __all__ = [
     "OUTPUT_ID",
@@ -195,7 +195,7 @@ class TaskAttempt:
 
     @property
     def is_stream(self) -> bool:
-        return self.stream_output or self.kind.is_generator
+        return self.stream_output or self.kind in STREAM_KINDS
 
     def resolve(self) -> Callable[..., Any]:
         """The task function: ``func`` when in the same process, else imported via ``ref``."""

@@ -24,7 +24,7 @@ from rfs.pipeline.executors.attempt import (
     stream_item_id,
 )
 from rfs.pipeline.io.base import IOManager
-from rfs.pipeline.kinds import TaskKind
+from rfs.pipeline.kinds import ASYNC_KINDS, TaskKind
 
 __all__ = ["OutputSaveError", "load_inputs", "run_attempt_async", "run_attempt_sync"]
 
@@ -126,7 +126,7 @@ def _run_sync(attempt: TaskAttempt) -> AttemptOutcome:
     try:
         func = attempt.resolve()
         kwargs = load_inputs(attempt)
-        if attempt.kind.is_async:
+        if attempt.kind in ASYNC_KINDS:
             return asyncio.run(_run_async_body(attempt, func, kwargs, started))
         count = _consume_sync(attempt, func(**kwargs))
         return _success(attempt, started, count)
@@ -163,7 +163,7 @@ async def run_attempt_async(attempt: TaskAttempt) -> AttemptOutcome:
 
     Does not enforce ``attempt.timeout``; the executor wraps this in ``asyncio.wait_for``.
     """
-    if not attempt.kind.is_async:
+    if attempt.kind not in ASYNC_KINDS:
         return await asyncio.to_thread(run_attempt_sync, attempt)
     started = time.time()
     token = _current.set(_context(attempt))

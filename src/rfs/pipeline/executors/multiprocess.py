@@ -11,13 +11,14 @@ from rfs.pipeline.executors._procpool import Crashed, Done, Raised, TimedOut, Wo
 from rfs.pipeline.executors._shared_io import refuse_process_local
 from rfs.pipeline.executors.attempt import AttemptOutcome, TaskAttempt
 from rfs.pipeline.executors.execute import run_attempt_async, run_attempt_sync
+from rfs.pipeline.kinds import ASYNC_KINDS
 
 __all__ = ["MultiprocessExecutor"]
 
 
 def _run_in_worker(attempt: TaskAttempt) -> Any:
     """Worker-side entry: sync kinds run here; async kinds return a coroutine for its loop."""
-    if attempt.kind.is_async:
+    if attempt.kind in ASYNC_KINDS:
         return run_attempt_async(attempt)
     return run_attempt_sync(attempt)
 
