@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rfs.pipeline.executors.attempt import InputRef, TaskAttempt, TaskRef
+from rfs.pipeline.executors.attempt import AttemptOutcome, InputRef, TaskAttempt, TaskRef
+from rfs.pipeline.executors.celery_app import outcome_from_dict
 from rfs.pipeline.executors.celery_wire import AttemptRejected, decode_attempt, encode_attempt
 from rfs.pipeline.io import FilesystemIOManager, FsspecIOManager, JsonSerializer
 from rfs.pipeline.kinds import InputMode, kind_of
@@ -247,3 +248,15 @@ def test_decoding_arbitrary_input_only_refuses(message: str, key: str | None) ->
         assert str(exc)
     else:
         assert isinstance(attempt, TaskAttempt)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.sampled_from(["status", "result_ids", "error", "x", "retryable"]), _json))
+def test_outcomes_from_a_backend_decode_or_raise_a_value_error(data: dict[str, Any]) -> None:
+    """A result-backend outcome of any shape decodes or raises KeyError/TypeError/ValueError,
+    which the executor reports as a failed attempt."""
+    try:
+        outcome = outcome_from_dict(data)
+    except (KeyError, TypeError, ValueError):
+        return
+    assert isinstance(outcome, AttemptOutcome)

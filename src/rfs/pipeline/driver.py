@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from rfs.pipeline import events as ev
+import rfs.pipeline.events as ev
 from rfs.pipeline.executors.attempt import (
     OUTPUT_ID,
     AttemptOutcome,

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from rfs.pipeline import events as ev
+import rfs.pipeline.events as ev
 from rfs.pipeline.driver import RunDriver, outputs_present
 from rfs.pipeline.executors.base import Executor
 from rfs.pipeline.io.base import IOManager, check_name
