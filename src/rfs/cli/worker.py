@@ -32,7 +32,10 @@ def register(app: typer.Typer) -> None:
             "--tasks",
             "--app",
             "-A",
-            help="Module or .py file defining the @task functions (repeatable).",
+            help=(
+                "Module or .py file defining the @task functions (repeatable). Without "
+                "RFS_SIGNING_KEY, only their functions and registered @task run."
+            ),
         ),
         broker: str | None = typer.Option(
             None,

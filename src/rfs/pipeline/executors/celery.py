@@ -15,6 +15,13 @@ from typing import Any
 
 from rfs.pipeline.executors._shared_io import refuse_process_local
 from rfs.pipeline.executors.attempt import AttemptOutcome, AttemptStatus, TaskAttempt
+from rfs.pipeline.executors.celery_app import (
+    DEFAULT_QUEUE,
+    TASK_NAME,
+    create_celery_app,
+    outcome_from_dict,
+)
+from rfs.pipeline.executors.celery_wire import encode_attempt
 
 __all__ = ["CeleryExecutor"]
 
@@ -62,8 +69,6 @@ class CeleryExecutor:
         signing_key: bytes | str | None = None,
         **settings: Any,
     ) -> None:
-        from rfs.pipeline.executors.celery_app import DEFAULT_QUEUE
-
         self.broker_url = broker_url
         self.backend_url = backend_url
         self.queue = queue or os.environ.get("RFS_CELERY_QUEUE") or DEFAULT_QUEUE
@@ -82,8 +87,6 @@ class CeleryExecutor:
     def app(self) -> Any:
         """The Celery app (created on first use)."""
         if self._app is None:
-            from rfs.pipeline.executors.celery_app import create_celery_app
-
             self._app = create_celery_app(
                 self.broker_url, self.backend_url, queue=self.queue, **self._settings
             )
@@ -113,8 +116,6 @@ class CeleryExecutor:
     # -- submitting ---------------------------------------------------------------------------
     async def submit(self, attempt: TaskAttempt) -> AttemptOutcome:
         """Send one attempt to the workers and wait for its outcome."""
-        from rfs.pipeline.executors.celery_app import TASK_NAME, encode_attempt, outcome_from_dict
-
         started = time.time()
         refused = refuse_process_local(attempt, self.name, started)
         if refused is not None:
