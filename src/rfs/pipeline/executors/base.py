@@ -5,9 +5,9 @@ in :mod:`rfs.pipeline.executors.execute`; both are re-exported here.
 
 Contract
 --------
-The run driver (:mod:`rfs.pipeline.runner`) owns everything about a run: the plan, scheduling
-(a task is submitted as soon as its own upstream tasks are done), ``max_concurrency``, retries
-and their backoff, ``fail_safe`` and skipping, the run store and lifecycle events. An executor
+The run driver (:mod:`rfs.pipeline.driver`, started by :mod:`rfs.pipeline.runner`) owns
+everything about a run: the plan, scheduling (a task is submitted as soon as its own upstream
+tasks are done), ``max_concurrency``, retries and their backoff, ``fail_safe`` and skipping, the run store and lifecycle events. An executor
 only runs **one attempt of one task** and reports how it went:
 
 * ``await executor.start()`` before the first ``submit`` (start pools, connect brokers);
@@ -36,7 +36,10 @@ only runs **one attempt of one task** and reports how it went:
   of that; an executor running tasks elsewhere calls one of them there.
 * Functions cross process boundaries as a :class:`TaskRef` (module + qualname, and the file
   the module was loaded from when it is not importable by name); ``attempt.func`` is only a
-  same-process shortcut and is dropped when the attempt is pickled.
+  same-process shortcut and is dropped when the attempt is pickled. ``TaskRef.resolve`` also
+  finds a module already loaded from that file under another name, so no executor needs to.
+* An I/O manager with ``process_local = True`` keeps outputs inside one process: executors
+  running tasks elsewhere refuse it (a failed, non-retryable outcome) instead of losing them.
 """
 
 from __future__ import annotations
