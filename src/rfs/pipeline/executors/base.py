@@ -7,8 +7,9 @@ Contract
 --------
 The run driver (:mod:`rfs.pipeline.driver`, started by :mod:`rfs.pipeline.runner`) owns
 everything about a run: the plan, scheduling (a task is submitted as soon as its own upstream
-tasks are done), ``max_concurrency``, retries and their backoff, ``fail_safe`` and skipping, the run store and lifecycle events. An executor
-only runs **one attempt of one task** and reports how it went:
+tasks are done), ``max_concurrency``, retries and their backoff, ``fail_safe`` and skipping,
+the run store and lifecycle events. An executor only runs **one attempt of one task** and
+reports how it went:
 
 * ``await executor.start()`` before the first ``submit`` (start pools, connect brokers);
   ``await executor.shutdown()`` at the end (idempotent; must not hang on stuck tasks).
