@@ -210,12 +210,16 @@ def _levels(nodes: Mapping[str, TaskInfo]) -> tuple[list[list[str]], set[str]]:
 
     Dependencies outside ``nodes`` (unknown tasks, reported on their own) are ignored.
     """
-    remaining = {name: sum(d in nodes for d in info.dependencies) for name, info in nodes.items()}
     children: dict[str, list[str]] = {name: [] for name in nodes}
+    remaining: dict[str, int] = {}
     for name, info in nodes.items():
+        count = 0
         for dep in info.dependencies:
-            if dep in nodes:
-                children[dep].append(name)
+            kids = children.get(dep)
+            if kids is not None:
+                kids.append(name)
+                count += 1
+        remaining[name] = count
     level = sorted(name for name, count in remaining.items() if count == 0)
     levels: list[list[str]] = []
     placed = 0
@@ -261,7 +265,8 @@ def _data_pairs(info: TaskInfo, nodes: Mapping[str, TaskInfo]) -> list[tuple[str
     with exactly one dependency and exactly one required parameter named after no task
     receives that dependency's output there (the dp-poc seed's ``transform(data)`` style).
     """
-    pairs = [(d, d) for d in info.dependencies if d in info.parameters and d in nodes]
+    params = info.parameters
+    pairs = [(d, d) for d in info.dependencies if d in params and d in nodes]
     if not pairs and len(info.dependencies) == 1 and info.dependencies[0] in nodes:
         free = [p for p, has_default in info.parameters.items() if not has_default]
         if len(free) == 1 and free[0] not in nodes:
