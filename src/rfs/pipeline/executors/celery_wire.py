@@ -226,7 +226,7 @@ def _decode(
     if secret is not None:
         if not isinstance(sig, str):
             raise AttemptRejected("unsigned message: this worker has a signing key")
-        if not hmac.compare_digest(sig, _signature(secret, fmt, body)):
+        if not hmac.compare_digest(sig.encode(), _signature(secret, fmt, body).encode()):
             raise AttemptRejected("bad signature: tampered, or signed with another key")
         signed = True
     if fmt == "pickle":
