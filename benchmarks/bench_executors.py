@@ -173,8 +173,8 @@ async def _celery_rows(io: FilesystemIOManager, tmp: Path) -> list[Row]:
     if not (_up(BROKER, 5672) and _up(BACKEND, 6379)):
         print(f"celery case skipped: {BROKER} or {BACKEND} not reachable")
         return []
-    from rfs.pipeline.celery_app import TASK_NAME, encode_attempt
     from rfs.pipeline.executors.celery import CeleryExecutor
+    from rfs.pipeline.executors.celery_app import TASK_NAME, encode_attempt
 
     queue = f"rfs-bench-{uuid.uuid4().hex[:8]}"
     with _celery_worker(queue, tmp / "worker.log"):

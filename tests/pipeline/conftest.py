@@ -18,11 +18,24 @@ def registry() -> TaskRegistry:
 def default_registry() -> Iterator[TaskRegistry]:
     """The global registry, emptied for the test and restored after it."""
     reg = get_registry()
-    saved = dict(reg._tasks)
+    saved = reg.list()
     reg.clear()
     yield reg
     reg.clear()
-    reg._tasks.update(saved)
+    for info in saved:
+        reg.register(
+            info.func,
+            name=info.name,
+            tags=info.tags,
+            dependencies=info.dependencies,
+            max_retries=info.max_retries,
+            retry_backoff=info.retry_backoff,
+            fail_safe=info.fail_safe,
+            stream_output=info.stream_output,
+            timeout=info.timeout,
+            description=info.description,
+            io_manager=info.io_manager,
+        )
 
 
 @pytest.fixture

@@ -84,6 +84,18 @@ def test_unknown_dependency_names_both(registry: TaskRegistry) -> None:
     assert "'load' depends on 'transfrom'" in str(err.value)
 
 
+def test_cycle_and_unknown_dependency_are_both_reported(registry: TaskRegistry) -> None:
+    """A registry with a cycle and an unknown dependency reports both in one error."""
+    registry.task(lambda: 1, name="a", dependencies=["b"])
+    registry.task(lambda: 1, name="b", dependencies=["a"])
+    registry.task(lambda: 1, name="c", dependencies=["ghost"])
+    with pytest.raises(UnknownDependencyError) as err:
+        Planner(registry).create_execution_plan()
+    assert "'c' depends on 'ghost'" in str(err.value)
+    assert "dependency cycle: a → b → a" in str(err.value)
+    assert len(err.value.problems) == 2
+
+
 def test_unknown_target_is_reported(registry: TaskRegistry) -> None:
     """targets= naming an unknown task is refused."""
     with pytest.raises(UnknownDependencyError, match="nope"):

@@ -1,14 +1,16 @@
-"""Property tests: any acyclic graph plans to a valid order; any cycle is found as a path."""
+"""Property tests: any acyclic graph plans to a valid order; any cycle is found as a path;
+injected faults (unknown dependencies, a cycle) are all reported in one error."""
 
 from __future__ import annotations
 
 import itertools
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rfs.pipeline import CycleError, Planner, TaskRegistry
+from rfs.pipeline import CycleError, PlanError, Planner, TaskRegistry, UnknownDependencyError
 
 
 @st.composite
@@ -78,3 +80,35 @@ def test_any_back_edge_is_reported_as_a_real_cycle(
             assert before in deps[after]  # `after` depends on `before`
     else:
         raise AssertionError("cycle not detected")
+
+
+@settings(max_examples=80, deadline=None)
+@given(dags(), st.data())
+def test_every_injected_fault_is_reported_at_once(
+    deps: dict[str, list[str]], data: st.DataObject
+) -> None:
+    """Unknown dependencies and a cycle injected into a random DAG are each reported, together,
+    in one PlanError (UnknownDependencyError when any dependency is unknown)."""
+    names = list(deps)
+    broken = data.draw(st.sets(st.sampled_from(names), max_size=3))
+    for name in broken:
+        deps[name] = [*deps[name], f"missing_{name}"]
+    cycle = len(names) >= 2 and data.draw(st.booleans())
+    if cycle:
+        i = data.draw(st.integers(0, len(names) - 2))
+        j = data.draw(st.integers(i + 1, len(names) - 1))
+        deps[names[j]] = sorted({*deps[names[j]], names[i]})
+        deps[names[i]] = sorted({*deps[names[i]], names[j]})
+    planner = Planner(_registry(deps, names))
+    if not broken and not cycle:
+        assert len(planner.create_execution_plan()) == len(names)
+        return
+    with pytest.raises(PlanError) as err:
+        planner.create_execution_plan()
+    problems = err.value.problems
+    for name in broken:
+        assert sum(f"depends on 'missing_{name}'" in p for p in problems) == 1
+    cycles = [p for p in problems if p.startswith("dependency cycle: ")]
+    assert len(cycles) == int(cycle)
+    assert len(problems) == len(broken) + int(cycle)
+    assert isinstance(err.value, UnknownDependencyError if broken else CycleError)

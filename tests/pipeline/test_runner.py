@@ -6,11 +6,14 @@ import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from rfs.pipeline import (
+    FilesystemIOManager,
+    IOManager,
     LocalExecutor,
     MemoryIOManager,
     MemoryRunStore,
@@ -37,9 +40,7 @@ class Recorder:
         return [t for t, d in self.events if task is None or d.get("task") == task]
 
 
-async def _run(
-    registry: TaskRegistry, io: MemoryIOManager, store: MemoryRunStore, **kw: Any
-) -> Any:
+async def _run(registry: TaskRegistry, io: IOManager, store: MemoryRunStore, **kw: Any) -> Any:
     plan = Planner(registry).create_execution_plan()
     return await run_pipeline(plan, io_manager=io, run_store=store, **kw)
 
@@ -436,7 +437,7 @@ async def test_store_failure_stops_the_run_instead_of_hanging(
 
 
 async def test_resume_reruns_a_task_whose_output_is_gone(
-    registry: TaskRegistry, io: MemoryIOManager, store: MemoryRunStore
+    registry: TaskRegistry, store: MemoryRunStore, tmp_path: Path
 ) -> None:
     """A succeeded task whose stored output vanished runs again on resume; finished tasks
     after it are not run twice."""
@@ -459,7 +460,8 @@ async def test_resume_reruns_a_task_whose_output_is_gone(
             raise RuntimeError("first time")
         return b
 
+    io = FilesystemIOManager(tmp_path)
     run_id = (await _run(registry, io, store)).error.run_id
-    del io._data[run_id]["a"]  # lose a's output
+    (tmp_path / run_id / "a" / "output.pkl").unlink()  # lose a's output
     (await _run(registry, io, store, resume=run_id)).unwrap()
     assert calls == {"a": 2, "b": 1, "c": 2}

@@ -66,6 +66,7 @@ class WorkerFactory:
     queue: str
     tmp: Path
     tasks: str = "pipeline_dist.dist_tasks"
+    env: dict[str, str] = field(default_factory=dict)  # extra environment of the workers
     workers: list[WorkerProcess] = field(default_factory=list)
 
     def start(self, count: int = 1, *, concurrency: int = 1) -> list[WorkerProcess]:
@@ -78,6 +79,8 @@ class WorkerFactory:
         name = f"w{len(self.workers)}-{self.queue}"
         log = self.tmp / f"{name}.log"
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), *sys.path])}
+        env.pop("RFS_SIGNING_KEY", None)  # workers get a key only when a test gives one
+        env.update(self.env)
         cmd = [
             sys.executable,
             "-c",
@@ -131,9 +134,10 @@ def worker_factory(
     queue: str,
     tmp: Path,
     tasks: str = "pipeline_dist.dist_tasks",
+    env: dict[str, str] | None = None,
 ) -> Iterator[WorkerFactory]:
     """Workers for one queue, importing ``tasks``; all stopped and the queue deleted at exit."""
-    factory = WorkerFactory(broker_url, backend_url, queue, tmp, tasks)
+    factory = WorkerFactory(broker_url, backend_url, queue, tmp, tasks, env or {})
     try:
         yield factory
     finally:

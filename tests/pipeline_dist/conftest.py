@@ -13,7 +13,7 @@ import pytest
 
 from rfs.pipeline.executors.base import InputRef, TaskAttempt, TaskRef
 from rfs.pipeline.io import FilesystemIOManager
-from rfs.pipeline.registry import _kind_of
+from rfs.pipeline.kinds import kind_of
 
 
 def wait_until(condition: Callable[[], Any], *, timeout: float = 30.0, every: float = 0.02) -> Any:
@@ -53,7 +53,7 @@ def _attempt_for(func: Callable[..., Any], outputs: str, **options: Any) -> Task
         task_name=func.__name__,
         attempt=1,
         ref=TaskRef.of(func),
-        kind=_kind_of(func),
+        kind=kind_of(func),
         io_manager=FilesystemIOManager(outputs),
         **options,
     )
@@ -81,7 +81,7 @@ def make_attempt(io: FilesystemIOManager) -> Callable[..., TaskAttempt]:
             task_name=name or func.__name__,
             attempt=options.pop("attempt", 1),
             ref=TaskRef.of(func),
-            kind=_kind_of(func),
+            kind=kind_of(func),
             io_manager=io,
             inputs=inputs or {},
             **options,

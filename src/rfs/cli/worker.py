@@ -32,7 +32,10 @@ def register(app: typer.Typer) -> None:
             "--tasks",
             "--app",
             "-A",
-            help="Module or .py file defining the @task functions (repeatable).",
+            help=(
+                "Module or .py file defining the @task functions (repeatable). Without "
+                "RFS_SIGNING_KEY, only their functions and registered @task run."
+            ),
         ),
         broker: str | None = typer.Option(
             None,
@@ -54,12 +57,13 @@ def register(app: typer.Typer) -> None:
         hostname: str | None = typer.Option(None, "--hostname", "-n", help="Worker node name."),
     ) -> None:
         """Run a Celery worker for pipeline tasks (at-least-once; time limits enforced)."""
-        from rfs.pipeline.celery_app import create_celery_app
+        from rfs.pipeline.executors.celery_app import create_celery_app
 
-        for spec in tasks:
-            load_tasks(spec)
+        modules = [load_tasks(spec) for spec in tasks]
         queues = [q for item in queue for q in item.split(",") if q]
-        celery = create_celery_app(broker, backend, queue=queues[0] if queues else "rfs")
+        celery = create_celery_app(
+            broker, backend, queue=queues[0] if queues else "rfs", task_modules=modules
+        )
         argv = ["worker", "-Q", ",".join(queues), "-P", pool, "-l", loglevel]
         argv += ["--without-gossip", "--without-mingle"]
         argv += ["-n", hostname or f"rfs-{os.getpid()}@{socket.gethostname()}"]

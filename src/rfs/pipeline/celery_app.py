@@ -1,20 +1,20 @@
-"""The Celery application behind ``CeleryExecutor`` and ``rfs worker``: settings and the one task.
+"""Compatibility path: the Celery app now lives beside its executor.
 
-Every pipeline task runs through a single Celery task, :data:`TASK_NAME`, whose only argument is
-the pickled :class:`~rfs.pipeline.executors.base.TaskAttempt` (base64 inside a JSON message).
-The worker loads inputs and saves outputs through the attempt's I/O manager; the result
-backend carries only the small outcome (status, ids, counts, error text).
+Use :mod:`rfs.pipeline.executors.celery_app`; this module re-exports its public names.
 """
 
-from __future__ import annotations
-
-import base64
-import os
-import pickle
-from dataclasses import asdict, replace
-from typing import Any
-
-from rfs.pipeline.executors.base import AttemptOutcome, AttemptStatus, TaskAttempt
+from rfs.pipeline.executors.celery_app import (
+    DEFAULT_BACKEND_URL,
+    DEFAULT_BROKER_URL,
+    DEFAULT_QUEUE,
+    TASK_NAME,
+    celery_config,
+    create_celery_app,
+    decode_attempt,
+    encode_attempt,
+    outcome_from_dict,
+    outcome_to_dict,
+)
 
 __all__ = [
     "DEFAULT_BACKEND_URL",
@@ -28,150 +28,3 @@ __all__ = [
     "outcome_from_dict",
     "outcome_to_dict",
 ]
-
-TASK_NAME = "rfs.pipeline.run_attempt"
-DEFAULT_QUEUE = "rfs"
-DEFAULT_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672//"
-DEFAULT_BACKEND_URL = "redis://127.0.0.1:6379/0"
-
-#: Publishing retries when the broker connection drops (seed 003's retry policy).
-PUBLISH_RETRY_POLICY: dict[str, float] = {
-    "max_retries": 3,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.2,
-}
-
-
-def _install_hint() -> ImportError:
-    return ImportError("CeleryExecutor and `rfs worker` need Celery: pip install 'rfs[celery]'")
-
-
-def celery_config(
-    *,
-    broker_url: str,
-    backend_url: str,
-    queue: str = DEFAULT_QUEUE,
-    time_limit: float = 30 * 60,
-    soft_time_limit: float = 25 * 60,
-    visibility_timeout: float = 60 * 60,
-) -> dict[str, Any]:
-    """Celery settings for pipeline work (seed 003's style, plus at-least-once delivery).
-
-    ``time_limit``/``soft_time_limit`` are the defaults for tasks without a ``timeout`` (a
-    task's own ``timeout`` becomes its soft limit). ``visibility_timeout`` only matters with
-    a Redis broker: an unacknowledged task is redelivered after that many seconds, so set it
-    above your longest task.
-    """
-    return {
-        "broker_url": broker_url,
-        "result_backend": backend_url,
-        "task_serializer": "json",
-        "accept_content": ["json"],
-        "result_serializer": "json",
-        "timezone": "UTC",
-        "enable_utc": True,
-        "task_track_started": True,
-        # a task runs at least once: acknowledged only when it has finished, put back in
-        # the queue when the worker running it dies, one message prefetched per process
-        "task_acks_late": True,
-        "task_reject_on_worker_lost": True,
-        "worker_prefetch_multiplier": 1,
-        # time limits (seed 003): hard kill after time_limit, SoftTimeLimitExceeded before
-        "task_time_limit": time_limit,
-        "task_soft_time_limit": soft_time_limit,
-        # publishing retries (seed 003's retry_policy)
-        "task_publish_retry": True,
-        "task_publish_retry_policy": PUBLISH_RETRY_POLICY,
-        "task_default_queue": queue,
-        "broker_connection_retry_on_startup": True,
-        "broker_transport_options": {"visibility_timeout": visibility_timeout},
-        "result_expires": 24 * 60 * 60,
-        "worker_hijack_root_logger": False,
-    }
-
-
-def create_celery_app(
-    broker_url: str | None = None,
-    backend_url: str | None = None,
-    *,
-    main: str = "rfs",
-    **settings: Any,
-) -> Any:
-    """A Celery app with :func:`celery_config` settings and the pipeline task registered.
-
-    URLs default to ``RFS_CELERY_BROKER_URL`` / ``RFS_CELERY_BACKEND_URL``, then to a local
-    RabbitMQ broker and Redis backend. ``settings`` are passed to :func:`celery_config`
-    when it takes them, else set on ``app.conf`` as they are.
-    """
-    try:
-        from celery import Celery
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise _install_hint() from None
-    broker = broker_url or os.environ.get("RFS_CELERY_BROKER_URL") or DEFAULT_BROKER_URL
-    backend = backend_url or os.environ.get("RFS_CELERY_BACKEND_URL") or DEFAULT_BACKEND_URL
-    known = {"queue", "time_limit", "soft_time_limit", "visibility_timeout"}
-    config = celery_config(
-        broker_url=broker,
-        backend_url=backend,
-        **{k: v for k, v in settings.items() if k in known},
-    )
-    config.update({k: v for k, v in settings.items() if k not in known})
-    app = Celery(main, set_as_current=False)
-    app.conf.update(config)
-    app.task(name=TASK_NAME, acks_late=True, reject_on_worker_lost=True)(run_attempt_task)
-    return app
-
-
-# -- message encoding --------------------------------------------------------------------------
-
-
-def encode_attempt(attempt: TaskAttempt) -> str:
-    """The attempt (function by reference, I/O manager included) as base64 pickle text."""
-    return base64.b64encode(pickle.dumps(attempt, protocol=pickle.HIGHEST_PROTOCOL)).decode()
-
-
-def decode_attempt(blob: str) -> TaskAttempt:
-    """Inverse of :func:`encode_attempt`."""
-    attempt = pickle.loads(base64.b64decode(blob))
-    if not isinstance(attempt, TaskAttempt):
-        raise TypeError(f"expected a TaskAttempt, got {type(attempt).__name__}")
-    return attempt
-
-
-def outcome_to_dict(outcome: AttemptOutcome) -> dict[str, Any]:
-    """JSON-safe form of an outcome (what the result backend stores)."""
-    data = asdict(outcome)
-    data["status"] = outcome.status.value
-    data["result_ids"] = list(outcome.result_ids)
-    return data
-
-
-def outcome_from_dict(data: dict[str, Any]) -> AttemptOutcome:
-    """Inverse of :func:`outcome_to_dict`."""
-    fields = dict(data)
-    fields["status"] = AttemptStatus(fields["status"])
-    fields["result_ids"] = tuple(fields.get("result_ids") or ())
-    return AttemptOutcome(**fields)
-
-
-# -- worker side ---------------------------------------------------------------------------------
-
-
-def run_attempt_task(blob: str) -> dict[str, Any]:
-    """Body of :data:`TASK_NAME` on a worker: run the attempt, return its outcome as a dict."""
-    from rfs.pipeline.executors._imports import alias_loaded_file
-    from rfs.pipeline.executors.base import run_attempt_sync
-
-    attempt = decode_attempt(blob)
-    alias_loaded_file(attempt.ref)
-    outcome = run_attempt_sync(attempt)
-    if outcome.error_type == "SoftTimeLimitExceeded":
-        limit = f" after {attempt.timeout:g}s" if attempt.timeout else ""
-        outcome = replace(
-            outcome,
-            status=AttemptStatus.TIMED_OUT,
-            error=f"task {attempt.task_name!r} timed out{limit} (Celery soft time limit)",
-            error_type="TimeoutError",
-        )
-    return outcome_to_dict(outcome)

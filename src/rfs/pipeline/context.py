@@ -5,13 +5,10 @@ from __future__ import annotations
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from rfs.pipeline._fastinit import fast_init
-
 __all__ = ["TaskContext", "current_task"]
 
 
-@fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class TaskContext:
     """Which run, task and attempt the current code belongs to."""
 
@@ -19,6 +16,15 @@ class TaskContext:
     task_name: str
     attempt: int  # 1 for the first try
     max_retries: int
+
+    # Hand-written: fills ``__dict__`` directly, several times faster than the generated
+    # frozen ``__init__`` (one ``object.__setattr__`` call per field) on this per-task path.
+    def __init__(self, run_id: str, task_name: str, attempt: int, max_retries: int) -> None:
+        d = self.__dict__
+        d["run_id"] = run_id
+        d["task_name"] = task_name
+        d["attempt"] = attempt
+        d["max_retries"] = max_retries
 
     @property
     def is_retry(self) -> bool:

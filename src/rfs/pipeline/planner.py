@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from rfs.pipeline.executors.base import InputMode
+from rfs.pipeline.kinds import InputMode
 from rfs.pipeline.registry import TaskInfo, TaskRegistry, get_registry
 from rfs.pipeline.schemas import describe, input_mode, is_compatible
 
@@ -37,12 +37,19 @@ class UnknownDependencyError(PlanError):
     """A task depends on (or a selection names) a task that is not registered."""
 
 
-class CycleError(PlanError):
-    """The dependencies form a cycle; the message shows it as a path ``a → b → a``."""
+def _cycle_line(path: list[str]) -> str:
+    return f"dependency cycle: {' → '.join(path)}"
 
-    def __init__(self, path: list[str]) -> None:
+
+class CycleError(PlanError):
+    """The dependencies form a cycle; the message shows it as a path ``a → b → a``.
+
+    ``problems`` also lists the schema mismatches found beside the cycle, if any.
+    """
+
+    def __init__(self, path: list[str], others: list[str] | None = None) -> None:
         self.path = path
-        super().__init__([f"dependency cycle: {' → '.join(path)}"])
+        super().__init__([_cycle_line(path), *(others or [])])
 
 
 class SchemaMismatchError(PlanError):
@@ -148,18 +155,23 @@ class Planner:
                     else:
                         problems.append(f"{kind}= names {name!r}, which is not a registered task")
         nodes = self._closure(seeds, problems)
-        if problems:
-            raise UnknownDependencyError(problems)
-        levels = _levels(nodes)
+        levels, stuck = _levels(nodes)
         order = [name for level in levels for name in level]
+        cycle = _find_cycle(nodes, stuck) if stuck else None
+        data_inputs, mismatches = _data_inputs(nodes, [*order, *sorted(stuck)])
+        # every problem at once, under the class of the first kind found
+        if problems:
+            extra = [_cycle_line(cycle)] if cycle is not None else []
+            raise UnknownDependencyError([*problems, *extra, *mismatches])
+        if cycle is not None:
+            raise CycleError(cycle, mismatches)
+        if mismatches:
+            raise SchemaMismatchError(mismatches)
         upstream = {name: tuple(sorted(nodes[name].dependencies)) for name in order}
         down: dict[str, list[str]] = {name: [] for name in order}
         for name in order:
             for dep in upstream[name]:
                 down[dep].append(name)
-        data_inputs, mismatches = _data_inputs(nodes, order)
-        if mismatches:
-            raise SchemaMismatchError(mismatches)
         dag = DAG(
             nodes={name: nodes[name] for name in order},
             upstream=upstream,
@@ -193,13 +205,21 @@ class Planner:
         return nodes
 
 
-def _levels(nodes: Mapping[str, TaskInfo]) -> list[list[str]]:
-    """Kahn's algorithm by levels, names sorted in each level; raises CycleError."""
-    remaining = {name: len(info.dependencies) for name, info in nodes.items()}
+def _levels(nodes: Mapping[str, TaskInfo]) -> tuple[list[list[str]], set[str]]:
+    """Kahn's algorithm by levels, names sorted in each level; also the tasks left on cycles.
+
+    Dependencies outside ``nodes`` (unknown tasks, reported on their own) are ignored.
+    """
     children: dict[str, list[str]] = {name: [] for name in nodes}
+    remaining: dict[str, int] = {}
     for name, info in nodes.items():
+        count = 0
         for dep in info.dependencies:
-            children[dep].append(name)
+            kids = children.get(dep)
+            if kids is not None:
+                kids.append(name)
+                count += 1
+        remaining[name] = count
     level = sorted(name for name, count in remaining.items() if count == 0)
     levels: list[list[str]] = []
     placed = 0
@@ -213,13 +233,16 @@ def _levels(nodes: Mapping[str, TaskInfo]) -> list[list[str]]:
                 if remaining[child] == 0:
                     nxt.append(child)
         level = sorted(nxt)
-    if placed != len(nodes):
-        raise CycleError(_find_cycle(nodes, {n for n, c in remaining.items() if c > 0}))
-    return levels
+    stuck = {n for n, c in remaining.items() if c > 0} if placed != len(nodes) else set()
+    return levels, stuck
 
 
 def _find_cycle(nodes: Mapping[str, TaskInfo], stuck: set[str]) -> list[str]:
-    """A cycle among ``stuck`` as a path in run order, first node repeated at the end."""
+    """A cycle among ``stuck`` as a path in run order, first node repeated at the end.
+
+    Every stuck task depends on another stuck one (else Kahn's algorithm would have placed
+    it), so following the smallest stuck dependency must come back to a visited task.
+    """
     start = min(stuck)
     path: list[str] = []
     seen: dict[str, int] = {}
@@ -242,8 +265,9 @@ def _data_pairs(info: TaskInfo, nodes: Mapping[str, TaskInfo]) -> list[tuple[str
     with exactly one dependency and exactly one required parameter named after no task
     receives that dependency's output there (the dp-poc seed's ``transform(data)`` style).
     """
-    pairs = [(dep, dep) for dep in info.dependencies if dep in info.parameters]
-    if not pairs and len(info.dependencies) == 1:
+    params = info.parameters
+    pairs = [(d, d) for d in info.dependencies if d in params and d in nodes]
+    if not pairs and len(info.dependencies) == 1 and info.dependencies[0] in nodes:
         free = [p for p, has_default in info.parameters.items() if not has_default]
         if len(free) == 1 and free[0] not in nodes:
             pairs.append((free[0], info.dependencies[0]))

@@ -8,10 +8,10 @@ import inspect
 import sys
 import typing
 from collections.abc import Callable, Iterable, Iterator
-from enum import StrEnum
 from typing import Any, TypedDict, TypeVar, Unpack, overload
 
 from rfs.pipeline.io.base import IOManager, UnsafeNameError, check_name
+from rfs.pipeline.kinds import ASYNC_KINDS, STREAM_KINDS, TaskKind, kind_of
 
 __all__ = [
     "DuplicateTaskError",
@@ -25,27 +25,8 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class TaskKind(StrEnum):
-    """How a task function produces its output."""
-
-    SYNC = "sync"
-    ASYNC = "async"
-    GENERATOR = "generator"
-    ASYNC_GENERATOR = "async_generator"
-
-
 class DuplicateTaskError(ValueError):
     """Two different functions were registered under the same task name."""
-
-
-def _kind_of(func: Callable[..., Any]) -> TaskKind:
-    if inspect.isasyncgenfunction(func):
-        return TaskKind.ASYNC_GENERATOR
-    if inspect.isgeneratorfunction(func):
-        return TaskKind.GENERATOR
-    if inspect.iscoroutinefunction(func):
-        return TaskKind.ASYNC
-    return TaskKind.SYNC
 
 
 def _location(func: Callable[..., Any]) -> str:
@@ -97,11 +78,11 @@ class TaskInfo:
     ) -> None:
         self.name = name
         self.func = func
-        self.kind = _kind_of(func)
+        self.kind = kind_of(func)
         #: a coroutine function or an async generator
-        self.is_async = self.kind in (TaskKind.ASYNC, TaskKind.ASYNC_GENERATOR)
+        self.is_async = self.kind in ASYNC_KINDS
         #: a generator or async generator (its output is a stream)
-        self.is_generator = self.kind in (TaskKind.GENERATOR, TaskKind.ASYNC_GENERATOR)
+        self.is_generator = self.kind in STREAM_KINDS
         #: output saved item by item (generators, or ``stream_output=True``)
         self.is_stream = stream_output or self.is_generator
         self.tags = tags

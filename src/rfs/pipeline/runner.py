@@ -1,4 +1,4 @@
-"""The run driver: schedules a plan's tasks on an executor, with retries, skips and a run store."""
+"""Running a pipeline: ``run_pipeline`` checks the plan and params, starts or resumes a run."""
 
 from __future__ import annotations
 
@@ -8,339 +8,25 @@ import datetime as _dt
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from typing import Any
 
-from rfs.pipeline import events as ev
-from rfs.pipeline.executors.base import (
-    OUTPUT_ID,
-    AttemptOutcome,
-    AttemptStatus,
-    Executor,
-    InputRef,
-    TaskAttempt,
-    TaskRef,
-    stream_item_id,
-)
+import rfs.pipeline.events as ev
+from rfs.pipeline.driver import RunDriver, outputs_present
+from rfs.pipeline.executors.base import Executor
 from rfs.pipeline.io.base import IOManager, check_name
 from rfs.pipeline.planner import ExecutionPlan, PlanError, Planner
-from rfs.pipeline.registry import TaskInfo, TaskRegistry
-from rfs.pipeline.results import RunError, RunResult, TaskResult
-from rfs.pipeline.store.base import (
-    AttemptRecord,
-    RunRecord,
-    RunState,
-    RunStore,
-    TaskRecord,
-    TaskState,
-)
+from rfs.pipeline.registry import TaskRegistry
+from rfs.pipeline.results import RunError, RunResult
+from rfs.pipeline.store.base import RunRecord, RunState, RunStore, TaskRecord, TaskState
 from rfs.result import Failure, Result, Success
 
 __all__ = ["new_run_id", "run_pipeline"]
-
-_MAX_BACKOFF = 60.0
-_BLOCKING = (TaskState.FAILED, TaskState.TIMED_OUT, TaskState.SKIPPED)
-_ATTEMPT_STATE = {
-    AttemptStatus.SUCCEEDED: TaskState.SUCCEEDED,
-    AttemptStatus.FAILED: TaskState.FAILED,
-    AttemptStatus.TIMED_OUT: TaskState.TIMED_OUT,
-}
 
 
 def new_run_id() -> str:
     """A sortable, unique run id: ``20250115T093000-1a2b3c4d``."""
     now = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S")
     return f"{now}-{uuid.uuid4().hex[:8]}"
-
-
-def _short_error(outcome: AttemptOutcome) -> str:
-    return outcome.error or outcome.status.value
-
-
-class _Run:
-    """State of one invocation of a run (a fresh run, or a resumed one)."""
-
-    def __init__(
-        self,
-        plan: ExecutionPlan,
-        run_id: str,
-        executor: Executor,
-        io_manager: IOManager,
-        store: RunStore,
-        max_concurrency: int | None,
-        params: Mapping[str, Mapping[str, Any]],
-        publisher: ev.EventPublisher | None,
-    ) -> None:
-        self.plan = plan
-        self.dag = plan.dag
-        self.run_id = run_id
-        self.executor = executor
-        self.io = io_manager
-        self.store = store
-        self.params = params
-        self.publisher = publisher
-        self.sem = asyncio.Semaphore(max_concurrency) if max_concurrency else None
-        self.records: dict[str, TaskRecord] = {
-            n: TaskRecord(run_id, n) for n in plan.execution_order
-        }
-        self.reused: set[str] = set()
-        self.attempt_base: dict[str, int] = {}  # attempts made before a resume
-        self.waiting = {n: len(self.dag.upstream[n]) for n in plan.execution_order}
-        self.unfinished = len(plan.execution_order)
-        self.done = asyncio.Event()
-        self.tasks: set[asyncio.Task[None]] = set()
-        self.fatal: BaseException | None = None
-        self.refs = {n: TaskRef.of(info.func) for n, info in self.dag.nodes.items()}
-
-    # -- events --------------------------------------------------------------------------------
-    async def emit(self, topic: str, **data: Any) -> None:
-        if self.publisher is None:
-            return
-        data["run_id"] = self.run_id
-        data["dag_id"] = self.plan.dag_id
-        try:
-            await self.publisher.publish(topic, ev.make_event(topic, data))
-        except Exception:  # an event sink must never break a run
-            return
-
-    # -- scheduling ----------------------------------------------------------------------------
-    async def drive(self) -> None:
-        if self.unfinished == 0:
-            self.done.set()
-        for name in self.plan.execution_order:
-            if self.waiting[name] == 0 and not self.records[name].state.finished:
-                self.launch(name)
-        await self.done.wait()
-        if self.fatal is not None:
-            raise self.fatal
-
-    def launch(self, name: str) -> None:
-        task = asyncio.create_task(self.guarded(name), name=f"rfs-task-{name}")
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    async def guarded(self, name: str) -> None:
-        try:
-            await self.execute(name)
-        except asyncio.CancelledError:
-            raise
-        except BaseException as exc:  # a bug in the driver or store: stop the run, do not hang
-            self.fatal = exc
-            self.done.set()
-
-    def blocked_by(self, name: str) -> str | None:
-        """The upstream whose failure means ``name`` cannot run, if any."""
-        for up in self.dag.upstream[name]:
-            record = self.records[up]
-            if record.state not in _BLOCKING:
-                continue
-            info = self.dag.nodes[up]
-            if record.state is TaskState.SKIPPED:
-                return up
-            if not info.fail_safe or self.dag.is_data_edge(up, name):
-                return up
-        return None
-
-    async def finish(self, name: str) -> None:
-        """A task reached a final state: release its downstream tasks."""
-        self.unfinished -= 1
-        for child in self.dag.downstream[name]:
-            self.waiting[child] -= 1
-            if self.waiting[child] == 0 and child not in self.reused:
-                self.launch(child)
-        if self.unfinished == 0:
-            self.done.set()
-
-    def mark_done(self, name: str) -> None:
-        """Pre-finished task on resume: count it as finished without running it."""
-        self.reused.add(name)
-        self.unfinished -= 1
-        for child in self.dag.downstream[name]:
-            self.waiting[child] -= 1
-
-    # -- one task ------------------------------------------------------------------------------
-    def attempt_for(self, name: str, number: int) -> TaskAttempt:
-        info = self.dag.nodes[name]
-        inputs = {
-            param: InputRef(d.upstream, d.mode, self.records[d.upstream].stream_count)
-            for param, d in self.dag.data_inputs[name].items()
-        }
-        return TaskAttempt(
-            run_id=self.run_id,
-            task_name=name,
-            attempt=number,
-            ref=self.refs[name],
-            kind=info.kind,
-            io_manager=info.io_manager or self.io,
-            inputs=inputs,
-            params=dict(self.params.get(name, {})),
-            timeout=info.timeout,
-            max_retries=info.max_retries,
-            stream_output=info.stream_output,
-            func=info.func,
-        )
-
-    async def execute(self, name: str) -> None:
-        info = self.dag.nodes[name]
-        blocker = self.blocked_by(name)
-        if blocker is not None:
-            record = TaskRecord(
-                self.run_id,
-                name,
-                TaskState.SKIPPED,
-                error=f"skipped: upstream {blocker!r} did not succeed",
-            )
-            self.records[name] = record
-            await self.store.save_task(record)
-            await self.emit(ev.TASK_SKIPPED, task=name, reason=record.error)
-            await self.finish(name)
-            return
-        tries = 0
-        number = self.attempt_base.get(name, 0)
-        first_start: float | None = None
-        while True:
-            tries += 1
-            number += 1
-            outcome = await self.run_attempt(info, number)
-            first_start = first_start or outcome.started_at
-            if outcome.ok:
-                record = TaskRecord(
-                    self.run_id,
-                    name,
-                    TaskState.SUCCEEDED,
-                    attempts=number,
-                    started_at=first_start,
-                    finished_at=outcome.finished_at,
-                    stream_count=outcome.stream_count,
-                )
-                await self.save(record, number, outcome)
-                if self.publisher is not None:
-                    await self.emit(
-                        ev.TASK_SUCCEEDED,
-                        task=name,
-                        attempt=number,
-                        duration=outcome.duration,
-                        stream_count=outcome.stream_count,
-                    )
-                break
-            error = _short_error(outcome)
-            if outcome.retryable and tries <= info.max_retries:
-                delay = min(_MAX_BACKOFF, info.retry_backoff * 2 ** (tries - 1))
-                record = TaskRecord(
-                    self.run_id,
-                    name,
-                    TaskState.RETRYING,
-                    attempts=number,
-                    started_at=first_start,
-                    error=error,
-                )
-                await self.save(record, number, outcome)
-                await self.emit(
-                    ev.TASK_RETRYING, task=name, attempt=number, error=error, delay=delay
-                )
-                await asyncio.sleep(delay)
-                continue
-            state = (
-                TaskState.TIMED_OUT
-                if outcome.status is AttemptStatus.TIMED_OUT
-                else TaskState.FAILED
-            )
-            record = TaskRecord(
-                self.run_id,
-                name,
-                state,
-                attempts=number,
-                started_at=first_start,
-                finished_at=outcome.finished_at,
-                error=error,
-            )
-            await self.save(record, number, outcome)
-            await self.emit(
-                ev.TASK_FAILED,
-                task=name,
-                attempt=number,
-                error=error,
-                timed_out=state is TaskState.TIMED_OUT,
-                fail_safe=info.fail_safe,
-            )
-            break
-        await self.finish(name)
-
-    async def run_attempt(self, info: TaskInfo, number: int) -> AttemptOutcome:
-        attempt = self.attempt_for(info.name, number)
-        sem = self.sem
-        if sem is not None:
-            await sem.acquire()
-        try:
-            started = time.time()
-            running = TaskRecord(
-                self.run_id, info.name, TaskState.RUNNING, attempts=number, started_at=started
-            )
-            self.records[info.name] = running
-            await self.store.save_attempt(
-                AttemptRecord(self.run_id, info.name, number, TaskState.RUNNING, started),
-                running,
-            )
-            if self.publisher is not None:
-                await self.emit(ev.TASK_STARTED, task=info.name, attempt=number)
-            return await self.executor.submit(attempt)
-        finally:
-            if sem is not None:
-                sem.release()
-
-    async def save(self, record: TaskRecord, number: int, outcome: AttemptOutcome) -> None:
-        self.records[record.task_name] = record
-        state = _ATTEMPT_STATE[outcome.status]
-        error = outcome.error
-        if outcome.traceback and error:
-            error = f"{error}\n{outcome.traceback[-4000:]}"
-        attempt = AttemptRecord(
-            self.run_id,
-            record.task_name,
-            number,
-            state,
-            outcome.started_at,
-            outcome.finished_at,
-            error,
-        )
-        await self.store.save_attempt(attempt, record)
-
-    # -- result --------------------------------------------------------------------------------
-    def result(self, started_at: float, finished_at: float, state: RunState) -> RunResult:
-        tasks = {
-            name: TaskResult(
-                name=name,
-                state=rec.state,
-                attempts=rec.attempts,
-                duration=rec.duration,
-                error=rec.error,
-                stream_count=rec.stream_count,
-                executed=name not in self.reused,
-            )
-            for name, rec in self.records.items()
-        }
-        return RunResult(
-            self.run_id, self.plan.dag_id, state, tasks, started_at, finished_at, self.io
-        )
-
-    def run_failed(self) -> dict[str, str]:
-        """Failures that fail the run: non-fail-safe failures, and tasks skipped because of them."""
-        failed: dict[str, str] = {}
-        for name, rec in self.records.items():
-            info = self.dag.nodes[name]
-            if rec.state in (TaskState.FAILED, TaskState.TIMED_OUT) and not info.fail_safe:
-                failed[name] = rec.error or rec.state.value
-            elif not rec.state.finished:
-                failed[name] = f"did not finish ({rec.state.value})"
-        return failed
-
-
-def _outputs_present(io: IOManager, run_id: str, record: TaskRecord) -> bool:
-    if record.stream_count is None:
-        return io.exists(run_id, record.task_name, OUTPUT_ID)
-    if record.stream_count == 0:
-        return True
-    return io.exists(run_id, record.task_name, stream_item_id(record.stream_count - 1))
 
 
 def _check_params(plan: ExecutionPlan, params: Mapping[str, Mapping[str, Any]]) -> None:
@@ -442,7 +128,7 @@ async def _run(
     spec: dict[str, Any],
 ) -> Result[RunResult, RunError]:
     rid = check_name("run_id", resume or run_id or new_run_id())
-    run = _Run(plan, rid, executor, io, store, max_concurrency, params, publisher)
+    run = RunDriver(plan, rid, executor, io, store, max_concurrency, params, publisher)
     started = time.time()
     if resume is not None:
         previous = await store.get_run(resume)
@@ -460,7 +146,7 @@ async def _run(
         for old in previous.tasks:
             if old.task_name not in run.records:
                 continue
-            if old.state is TaskState.SUCCEEDED and _outputs_present(io, rid, old):
+            if old.state is TaskState.SUCCEEDED and outputs_present(io, rid, old):
                 run.records[old.task_name] = old
                 run.mark_done(old.task_name)
             elif old.state is not TaskState.PENDING:
@@ -505,8 +191,3 @@ async def _run(
     if failed:
         return Failure(RunError(rid, message or "failed", failed, result))
     return Success(result)
-
-
-def replace_plan_registry(plan: ExecutionPlan, registry: TaskRegistry) -> ExecutionPlan:
-    """The same plan bound to another registry (used by tools that reload task modules)."""
-    return replace(plan, registry=registry)

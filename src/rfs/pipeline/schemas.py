@@ -6,12 +6,9 @@ import collections.abc as cabc
 import functools
 import types
 import typing
-from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, Protocol, Union, get_args, get_origin
 
-from rfs.pipeline.executors.base import InputMode
-
-if TYPE_CHECKING:
-    from rfs.pipeline.registry import TaskInfo
+from rfs.pipeline.kinds import InputMode
 
 __all__ = [
     "describe",
@@ -164,7 +161,21 @@ def _schema_of(tp: Any) -> dict[str, Any]:
         return {"title": describe(tp)}
 
 
-def input_schema(info: TaskInfo) -> dict[str, Any]:
+class TypedTask(Protocol):
+    """What the schema functions read from a task (a :class:`~rfs.pipeline.registry.TaskInfo`)."""
+
+    @property
+    def parameters(self) -> dict[str, bool]: ...
+    @property
+    def is_stream(self) -> bool: ...
+    @property
+    def return_type(self) -> Any: ...
+    @property
+    def output_item_type(self) -> Any: ...
+    def param_type(self, name: str) -> Any: ...
+
+
+def input_schema(info: TypedTask) -> dict[str, Any]:
     """JSON Schema of a task's parameters; those without defaults are required."""
     properties = {name: _schema_of(info.param_type(name)) for name in info.parameters}
     required = [name for name, has_default in info.parameters.items() if not has_default]
@@ -174,7 +185,7 @@ def input_schema(info: TaskInfo) -> dict[str, Any]:
     return schema
 
 
-def output_schema(info: TaskInfo) -> dict[str, Any]:
+def output_schema(info: TypedTask) -> dict[str, Any]:
     """JSON Schema of a task's output; a stream is an array marked ``x-rfs-stream``."""
     if info.is_stream:
         return {"type": "array", "items": _schema_of(info.output_item_type), "x-rfs-stream": True}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rfs.pipeline.executors.base import AttemptOutcome, AttemptStatus, Executor, TaskAttempt
+from rfs.pipeline.executors.attempt import AttemptOutcome, AttemptStatus, TaskAttempt
+from rfs.pipeline.executors.base import Executor
 
 __all__ = [
     "AttemptOutcome",

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from rfs.pipeline.executors._shared_io import refuse_process_local
-from rfs.pipeline.executors.base import AttemptOutcome, AttemptStatus, TaskAttempt
+from rfs.pipeline.executors.attempt import AttemptOutcome, AttemptStatus, TaskAttempt
+from rfs.pipeline.executors.celery_app import (
+    DEFAULT_QUEUE,
+    TASK_NAME,
+    create_celery_app,
+    outcome_from_dict,
+)
+from rfs.pipeline.executors.celery_wire import encode_attempt
 
 __all__ = ["CeleryExecutor"]
 
@@ -40,6 +47,11 @@ class CeleryExecutor:
     ``--queue``. ``poll_interval`` is the longest wait between result checks (checks start
     fast and back off); when the result backend stays unreachable for ``backend_timeout``
     seconds, the attempts waiting on it are reported failed.
+
+    Attempts travel as JSON (the function by reference, inputs by reference to the I/O
+    manager); with ``signing_key`` (default ``RFS_SIGNING_KEY``) every message is signed
+    and what JSON cannot carry goes as a signed pickle. Workers must hold the same key.
+    See :mod:`rfs.pipeline.executors.celery_wire` for what a worker accepts.
     """
 
     name = "celery"
@@ -54,16 +66,16 @@ class CeleryExecutor:
         hard_limit_grace: float = 5.0,
         backend_timeout: float = 60.0,
         app: Any = None,
+        signing_key: bytes | str | None = None,
         **settings: Any,
     ) -> None:
-        from rfs.pipeline.celery_app import DEFAULT_QUEUE
-
         self.broker_url = broker_url
         self.backend_url = backend_url
         self.queue = queue or os.environ.get("RFS_CELERY_QUEUE") or DEFAULT_QUEUE
         self.poll_interval = poll_interval
         self.hard_limit_grace = hard_limit_grace
         self.backend_timeout = backend_timeout
+        self._signing_key = signing_key
         self._settings = settings
         self._app = app
         self._io: ThreadPoolExecutor | None = None
@@ -75,8 +87,6 @@ class CeleryExecutor:
     def app(self) -> Any:
         """The Celery app (created on first use)."""
         if self._app is None:
-            from rfs.pipeline.celery_app import create_celery_app
-
             self._app = create_celery_app(
                 self.broker_url, self.backend_url, queue=self.queue, **self._settings
             )
@@ -106,14 +116,12 @@ class CeleryExecutor:
     # -- submitting ---------------------------------------------------------------------------
     async def submit(self, attempt: TaskAttempt) -> AttemptOutcome:
         """Send one attempt to the workers and wait for its outcome."""
-        from rfs.pipeline.celery_app import TASK_NAME, encode_attempt, outcome_from_dict
-
         started = time.time()
         refused = refuse_process_local(attempt, self.name, started)
         if refused is not None:
             return refused
         try:
-            blob = encode_attempt(_portable(attempt))
+            blob = encode_attempt(_portable(attempt), key=self._signing_key)
         except Exception as exc:
             return AttemptOutcome.failed(
                 f"task {attempt.task_name!r} cannot be sent to Celery workers: "
@@ -148,7 +156,14 @@ class CeleryExecutor:
             )
         state, result = meta.get("status"), meta.get("result")
         if state == "SUCCESS" and isinstance(result, dict):
-            return outcome_from_dict(result)
+            try:
+                return outcome_from_dict(result)
+            except (KeyError, TypeError, ValueError) as exc:
+                return AttemptOutcome.failed(
+                    f"task {attempt.task_name!r}: unreadable outcome from the worker: {exc!r}",
+                    error_type="ExecutorError",
+                    started_at=started,
+                )
         return _failed_meta(attempt, state, result, meta.get("traceback"), started)
 
     def _revoke(self, task_id: str) -> None:

@@ -12,13 +12,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rfs.pipeline.executors.base import (
-    AttemptOutcome,
-    TaskAttempt,
-    run_attempt_async,
-    run_attempt_sync,
-)
-from rfs.pipeline.registry import TaskKind
+from rfs.pipeline.executors.attempt import AttemptOutcome, TaskAttempt
+from rfs.pipeline.executors.execute import run_attempt_async, run_attempt_sync
+from rfs.pipeline.kinds import TaskKind
 
 __all__ = ["LocalExecutor"]
 

@@ -7,24 +7,18 @@ import time
 from multiprocessing.context import BaseContext
 from typing import Any
 
-from rfs.pipeline.executors._imports import alias_loaded_file
 from rfs.pipeline.executors._procpool import Crashed, Done, Raised, TimedOut, WorkerPool
 from rfs.pipeline.executors._shared_io import refuse_process_local
-from rfs.pipeline.executors.base import (
-    AttemptOutcome,
-    TaskAttempt,
-    run_attempt_async,
-    run_attempt_sync,
-)
-from rfs.pipeline.registry import TaskKind
+from rfs.pipeline.executors.attempt import AttemptOutcome, TaskAttempt
+from rfs.pipeline.executors.execute import run_attempt_async, run_attempt_sync
+from rfs.pipeline.kinds import ASYNC_KINDS
 
 __all__ = ["MultiprocessExecutor"]
 
 
 def _run_in_worker(attempt: TaskAttempt) -> Any:
     """Worker-side entry: sync kinds run here; async kinds return a coroutine for its loop."""
-    alias_loaded_file(attempt.ref)
-    if attempt.kind in (TaskKind.ASYNC, TaskKind.ASYNC_GENERATOR):
+    if attempt.kind in ASYNC_KINDS:
         return run_attempt_async(attempt)
     return run_attempt_sync(attempt)
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["IOManager", "UnsafeNameError", "check_name"]
+__all__ = ["IOManager", "UnsafeNameError", "check_name", "is_process_local"]
 
 _SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}$")
 
@@ -39,6 +39,9 @@ class IOManager(Protocol):
 
     Implementations must be picklable when used with executors that run tasks in other
     processes (multiprocess, Celery): those processes save and load outputs themselves.
+    One whose outputs stay inside the process that saved them (a dict, ``memory://``) says
+    so with a ``process_local = True`` attribute: those executors then refuse it with a
+    clear error instead of losing outputs (optional; absent means shared).
     """
 
     def save(self, run_id: str, task_name: str, task_result_id: str, value: Any) -> str:
@@ -64,3 +67,8 @@ class IOManager(Protocol):
     def list_runs(self) -> list[str]:
         """Run ids that have stored results, sorted."""
         ...
+
+
+def is_process_local(io: object) -> bool:
+    """Whether ``io`` keeps outputs inside one process (its ``process_local`` attribute)."""
+    return getattr(io, "process_local", False) is True

@@ -40,6 +40,11 @@ class FsspecIOManager:
         self.fs, root = fsspec.core.url_to_fs(self.url, **self.storage_options)
         self.root = str(root).rstrip("/")
 
+    @property
+    def process_local(self) -> bool:
+        """True for ``memory://`` URLs: each process has its own fsspec memory filesystem."""
+        return self.url.startswith("memory://")
+
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state.pop("fs", None)

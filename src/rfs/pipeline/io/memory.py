@@ -12,6 +12,9 @@ __all__ = ["MemoryIOManager"]
 class MemoryIOManager:
     """Keeps outputs in this process only (not usable by multiprocess or Celery executors)."""
 
+    #: outputs live in this process's memory: worker executors refuse this manager
+    process_local = True
+
     def __init__(self) -> None:
         self._data: dict[str, dict[str, dict[str, Any]]] = {}
 
@@ -39,3 +42,6 @@ class MemoryIOManager:
 
     def list_runs(self) -> list[str]:
         return sorted(self._data)
+
+    def __repr__(self) -> str:
+        return "MemoryIOManager"

@@ -1,4 +1,9 @@
-"""Serializers for stored outputs: pickle (default), JSON, Parquet; each names its extension."""
+"""Serializers for stored outputs: pickle (default), JSON, Parquet; each names its extension.
+
+Loading a pickle runs whatever code the file names, so pickled outputs are only as safe as
+the storage they sit on. :class:`PickleSerializer` signs what it writes and checks the
+signature before unpickling when a key is configured (``key=`` or ``RFS_SIGNING_KEY``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,21 @@ import json
 import pickle
 from typing import IO, Any, Protocol, runtime_checkable
 
-__all__ = ["JsonSerializer", "ParquetSerializer", "PickleSerializer", "Serializer"]
+from rfs.pipeline.signing import SignatureError, is_signed, sign, signing_key, verify
+
+__all__ = [
+    "JsonSerializer",
+    "OutputSignatureError",
+    "ParquetSerializer",
+    "PickleSerializer",
+    "Serializer",
+]
+
+_PURPOSE = "rfs.pipeline output"
+
+
+class OutputSignatureError(SignatureError):
+    """A pickled output that is unsigned or wrongly signed while a key is configured."""
 
 
 @runtime_checkable
@@ -22,18 +41,51 @@ class Serializer(Protocol):
 
 
 class PickleSerializer:
-    """Any picklable Python value (the default)."""
+    """Any picklable Python value (the default).
+
+    **Unpickling runs code**: whoever can write the output storage can make the next
+    ``load`` (a downstream task, ``rfs run --resume``, ``RunResult.output``) run anything.
+    With a key (``key=...``, else the ``RFS_SIGNING_KEY`` environment variable, read at
+    each dump and load) every file is written with an HMAC-SHA256 signature and checked
+    before anything is unpickled: an unsigned or altered file raises
+    :class:`OutputSignatureError` instead. Without a key, files are plain pickles (and a
+    signed file cannot be loaded until the key is set).
+    """
 
     extension = "pkl"
 
-    def __init__(self, protocol: int = pickle.HIGHEST_PROTOCOL) -> None:
+    def __init__(
+        self, protocol: int = pickle.HIGHEST_PROTOCOL, *, key: bytes | str | None = None
+    ) -> None:
         self.protocol = protocol
+        self.key = key
 
     def dump(self, value: Any, file: IO[bytes]) -> None:
-        pickle.dump(value, file, protocol=self.protocol)
+        data = pickle.dumps(value, protocol=self.protocol)
+        key = signing_key(self.key)
+        file.write(data if key is None else sign(key, _PURPOSE, data))
 
     def load(self, file: IO[bytes]) -> Any:
-        return pickle.load(file)
+        blob = file.read()
+        key = signing_key(self.key)
+        name = getattr(file, "name", "output")
+        if key is not None:
+            try:
+                blob = verify(key, _PURPOSE, blob)
+            except SignatureError as exc:
+                raise OutputSignatureError(
+                    f"refusing to unpickle {name}: {exc}. It was not written by a process "
+                    "holding this signing key (RFS_SIGNING_KEY or key=); delete it to run "
+                    "the task again"
+                ) from None
+        elif is_signed(blob):
+            raise OutputSignatureError(
+                f"{name} is a signed pickle: set RFS_SIGNING_KEY (or pass key=) to load it"
+            )
+        return pickle.loads(blob)
+
+    def __repr__(self) -> str:
+        return f"PickleSerializer(protocol={self.protocol})"
 
 
 class JsonSerializer:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
-
-from rfs.pipeline._fastinit import fast_init
 
 __all__ = [
     "AttemptRecord",
@@ -48,8 +46,7 @@ def _span(started_at: float | None, finished_at: float | None) -> float | None:
     return None if started_at is None or finished_at is None else finished_at - started_at
 
 
-@fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class AttemptRecord:
     """One attempt of one task."""
 
@@ -61,13 +58,33 @@ class AttemptRecord:
     finished_at: float | None = None
     error: str | None = None
 
+    # Hand-written: fills ``__dict__`` directly, several times faster than the generated
+    # frozen ``__init__`` (one ``object.__setattr__`` call per field) on this per-task path.
+    def __init__(
+        self,
+        run_id: str,
+        task_name: str,
+        attempt: int,
+        state: TaskState,
+        started_at: float,
+        finished_at: float | None = None,
+        error: str | None = None,
+    ) -> None:
+        d = self.__dict__
+        d["run_id"] = run_id
+        d["task_name"] = task_name
+        d["attempt"] = attempt
+        d["state"] = state
+        d["started_at"] = started_at
+        d["finished_at"] = finished_at
+        d["error"] = error
+
     @property
     def duration(self) -> float | None:
         return _span(self.started_at, self.finished_at)
 
 
-@fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class TaskRecord:
     """The latest state of one task in a run."""
 
@@ -79,6 +96,29 @@ class TaskRecord:
     finished_at: float | None = None
     error: str | None = None
     stream_count: int | None = None  # items of a stream output; None for a single output
+
+    # Hand-written: fills ``__dict__`` directly, several times faster than the generated
+    # frozen ``__init__`` (one ``object.__setattr__`` call per field) on this per-task path.
+    def __init__(
+        self,
+        run_id: str,
+        task_name: str,
+        state: TaskState = TaskState.PENDING,
+        attempts: int = 0,
+        started_at: float | None = None,
+        finished_at: float | None = None,
+        error: str | None = None,
+        stream_count: int | None = None,
+    ) -> None:
+        d = self.__dict__
+        d["run_id"] = run_id
+        d["task_name"] = task_name
+        d["state"] = state
+        d["attempts"] = attempts
+        d["started_at"] = started_at
+        d["finished_at"] = finished_at
+        d["error"] = error
+        d["stream_count"] = stream_count
 
     @property
     def duration(self) -> float | None:
@@ -105,9 +145,6 @@ class RunRecord:
 
     def task(self, name: str) -> TaskRecord | None:
         return next((t for t in self.tasks if t.task_name == name), None)
-
-    def with_tasks(self, tasks: tuple[TaskRecord, ...]) -> RunRecord:
-        return replace(self, tasks=tasks)
 
 
 @runtime_checkable
