@@ -16,14 +16,13 @@ import inspect
 import json
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Unpack
 
 from rfs.result import Failure, Result, Success
-from rfs.saga.definition import SagaDefinition
+from rfs.saga.definition import SagaDefinition, SagaOptions
 from rfs.saga.engine import Execution, describe
 from rfs.saga.errors import SagaDefinitionError, SagaError, SagaLogError, UnreadableRecord
 from rfs.saga.records import EventKind, ExecutionRecord, SagaStatus
-from rfs.saga.registry import SagaRegistry
 from rfs.saga.state import ExecutionState, LoggedStep, StepState
 from rfs.saga.step import SagaStep, StepFunction
 from rfs.saga.store import UNLOGGED, SagaStore
@@ -191,23 +190,10 @@ class CodeSaga(SagaDefinition):
         name: str,
         body: Body,
         *,
-        log: SagaStore | None = None,
-        registry: SagaRegistry | None = None,
         timeout: float | None = None,
-        compensation_retries: int = 3,
-        retry_backoff: float = 0.05,
-        compensation_timeout: float | None = None,
-        lease: float = 30.0,
+        **options: Unpack[SagaOptions],
     ) -> None:
-        super().__init__(
-            name,
-            log=log,
-            registry=registry,
-            compensation_retries=compensation_retries,
-            retry_backoff=retry_backoff,
-            lease=lease,
-            compensation_timeout=compensation_timeout,
-        )
+        super().__init__(name, **options)
         self.body = body
         self.timeout = timeout
         self.pass_scope = "tx" in inspect.signature(body).parameters

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from rfs.result import Result
 from rfs.saga.config import default_log
@@ -10,6 +10,17 @@ from rfs.saga.errors import SagaDefinitionError, SagaError
 from rfs.saga.records import ExecutionRecord
 from rfs.saga.registry import SagaRegistry, get_saga_registry
 from rfs.saga.store import SagaStore
+
+
+class SagaOptions(TypedDict, total=False):
+    """The options every saga definition takes (see :class:`SagaDefinition`)."""
+
+    log: SagaStore | None
+    registry: SagaRegistry | None
+    compensation_retries: int
+    retry_backoff: float
+    lease: float
+    compensation_timeout: float | None
 
 
 class SagaDefinition:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from rfs.result import Failure, Result
@@ -141,19 +141,9 @@ class Execution:
         order = [i for i in reversed(self.completed) if i in self.compensated]
         return tuple(self.steps[i].name for i in order)
 
-    @contextlib.asynccontextmanager
-    async def heartbeat(self) -> AsyncIterator[None]:
-        """Renew the lease every third of it while the block runs (durable logs only)."""
-        if not self.store.durable:
-            yield
-            return
-        task = asyncio.get_running_loop().create_task(self._beat())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    def heartbeat(self) -> _Heartbeat:
+        """``async with``: renew the lease every third of it meanwhile (durable logs only)."""
+        return _Heartbeat(self)
 
     async def _beat(self) -> None:
         interval = self.lease / 3
@@ -169,7 +159,7 @@ class Execution:
     # -- the attempt loop -------------------------------------------------------------------
 
     def step_context(
-        self, index: int, attempt: int, *, compensating: bool = False, recovering: bool = False
+        self, index: int, attempt: int, compensating: bool = False, recovering: bool = False
     ) -> StepContext:
         name = self.steps[index].name
         key = f"{self.id}:{name}:compensate" if compensating else f"{self.id}:{name}"
@@ -203,28 +193,26 @@ class Execution:
             started = EventKind.STEP_STARTED
         assert callee is not None, "a step without compensation has nothing to attempt"
         attempt = first
-        result: Result[Any, object] = Failure("not run")
-        for n in range(1, retries + 2):
+        n = 1
+        while True:
             if n > 1 or not logged:
                 await self.write([self.event(started, index, attempt)])
-            ctx = self.step_context(
-                index, attempt, compensating=compensating, recovering=recovering and n == 1
-            )
-            result = await callee.call(self._argument(index, ctx, compensating), ctx, limit)
+            ctx = self.step_context(index, attempt, compensating, recovering and n == 1)
+            if self.values is None:
+                arg = self.context
+            else:
+                arg = self.values.get(index) if compensating else ctx
+            result = await callee.call(arg, ctx, limit)
             if not isinstance(result, Failure):
                 return result, attempt
             if compensating:
                 text = describe(result.error)
                 await self.write([self.event(EventKind.COMPENSATION_FAILED, index, attempt, text)])
-            if n <= retries:
-                await asyncio.sleep(backoff(step.retry_backoff, n))
-                attempt += 1
-        return result, attempt
-
-    def _argument(self, index: int, ctx: StepContext, compensating: bool) -> Any:
-        if self.values is None:
-            return self.context
-        return self.values.get(index) if compensating else ctx
+            if n > retries:
+                return result, attempt
+            await asyncio.sleep(backoff(step.retry_backoff, n))
+            attempt += 1
+            n += 1
 
     # -- the compensator --------------------------------------------------------------------
 
@@ -262,3 +250,24 @@ class Execution:
                 tuple(failures),
             )
         )
+
+
+class _Heartbeat:
+    """Renews an execution's lease while a block runs (a task writing every third of it)."""
+
+    __slots__ = ("_execution", "_task")
+
+    def __init__(self, execution: Execution) -> None:
+        self._execution = execution
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> None:
+        if self._execution.store.durable:
+            self._task = asyncio.get_running_loop().create_task(self._execution._beat())
+
+    async def __aexit__(self, *exc: object) -> None:
+        task = self._task
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

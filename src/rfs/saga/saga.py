@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 from rfs.result import Result
 from rfs.saga import declared
-from rfs.saga.definition import SagaDefinition
+from rfs.saga.definition import SagaDefinition, SagaOptions
 from rfs.saga.engine import Execution
 from rfs.saga.errors import SagaDefinitionError, SagaError
 from rfs.saga.records import ExecutionRecord
-from rfs.saga.registry import SagaRegistry
 from rfs.saga.step import SagaStep, StepFunction
 from rfs.saga.store import SagaStore
 
@@ -35,27 +34,9 @@ class Saga(SagaDefinition):
         result = await saga.execute(order_data)
     """
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        log: SagaStore | None = None,
-        registry: SagaRegistry | None = None,
-        compensation_retries: int = 3,
-        retry_backoff: float = 0.05,
-        lease: float = 30.0,
-        compensation_timeout: float | None = None,
-    ) -> None:
+    def __init__(self, name: str, **options: Unpack[SagaOptions]) -> None:
         self.steps: list[SagaStep] = []
-        super().__init__(
-            name,
-            log=log,
-            registry=registry,
-            compensation_retries=compensation_retries,
-            retry_backoff=retry_backoff,
-            lease=lease,
-            compensation_timeout=compensation_timeout,
-        )
+        super().__init__(name, **options)
 
     def __repr__(self) -> str:
         return f"Saga({self.name!r}, steps={[s.name for s in self.steps]})"
