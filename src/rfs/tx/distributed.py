@@ -10,12 +10,12 @@ Declared (durable, recoverable): a plain ``def`` is called once, at decoration, 
 
     result = await book_trip({"trip": 42})   # Success(context) or Failure(SagaError)
 
-Written as code (RFS v4's form): an ``async def`` runs its steps through ``tx.step`` (a
-``tx`` parameter, or :func:`current_transaction`); when it fails, returns a Failure or times
-out, the completed steps are compensated in reverse. With a durable ``log=`` each step is
-logged and a crashed execution is replayed by ``SagaLog.recover()`` (arguments and step
-values must be JSON data, and the steps called in the same order); without, it lives in
-one process::
+Written as code (RFS v4's form, an :class:`rfs.saga.CodeSaga`): an ``async def`` runs its
+steps through ``tx.step`` (a ``tx`` parameter, or :func:`current_transaction`); when it
+fails, returns a Failure or times out, the completed steps are compensated in reverse. With
+a durable ``log=`` each step is logged and a crashed execution is replayed by
+``SagaLog.recover()`` (arguments and step values must be JSON data, and the steps called in
+the same order); without, it lives in one process::
 
     @DistributedTransaction(saga_id="user_registration", timeout=600)
     async def register(user: dict, tx: TransactionScope) -> Result[dict, str]:
