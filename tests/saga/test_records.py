@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import pickle
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,7 +14,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rfs.result import Result, Success
 from rfs.saga import (
     ExecutionRecord,
     Saga,
@@ -295,5 +293,3 @@ def test_valid_rows_decode_to_what_was_written() -> None:
           "at": 3}],
     )  # fmt: skip
     assert (event.kind.value, event.index, event.at) == ("step_started", 0, 3.0)
-    assert pickle.loads(pickle.dumps(record.status)) is SagaStatus.RUNNING
-    _: Result[int, str] = Success(1)

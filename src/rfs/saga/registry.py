@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from rfs.result import Result
 from rfs.saga.errors import SagaError
@@ -23,13 +23,16 @@ class Recoverable(Protocol):
     ) -> Result[Any, SagaError]: ...
 
 
+R = TypeVar("R", bound=Recoverable)
+
+
 class SagaRegistry:
     """Name -> saga definition. A later definition with the same name replaces the earlier one."""
 
     def __init__(self) -> None:
         self._sagas: dict[str, Recoverable] = {}
 
-    def register(self, saga: Recoverable) -> Recoverable:
+    def register(self, saga: R) -> R:
         self._sagas[saga.name] = saga
         return saga
 
