@@ -162,7 +162,7 @@ class TransactionScope:
 def _encode(value: Any) -> str | None:
     try:
         return json.dumps(value, separators=(",", ":"))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return None  # replays as None: keep step values JSON data
 
 
