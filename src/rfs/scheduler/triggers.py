@@ -155,7 +155,12 @@ class ScheduleTrigger(Trigger):
 
 
 class CronTrigger(ScheduleTrigger):
-    """Fires on a crontab schedule in a time zone (DST-correct; see ``rfs.scheduler.cron``)."""
+    """Fires on a crontab schedule in a time zone (DST-correct; see ``rfs.scheduler.cron``).
+
+    ``R`` in a field stands for one value picked from a stable hash of ``hash_key`` (default:
+    the expression), so every replica and restart agrees; give each trigger its own key (its
+    name, say) to spread triggers that share an expression.
+    """
 
     kind: ClassVar[str] = "cron"
 
@@ -169,6 +174,7 @@ class CronTrigger(ScheduleTrigger):
         misfire_grace_time: timedelta | float = 30.0,
         jitter: timedelta | float | None = None,
         description: str = "",
+        hash_key: str | None = None,
     ) -> None:
         super().__init__(
             event_factory,
@@ -177,7 +183,7 @@ class CronTrigger(ScheduleTrigger):
             jitter=jitter,
             description=description,
         )
-        self.cron = CronExpression(cron_expression, timezone)
+        self.cron = CronExpression(cron_expression, timezone, hash_key=hash_key)
         self.cron_expression = self.cron.expression
         self.timezone = self.cron.timezone
 
