@@ -99,6 +99,7 @@ if TYPE_CHECKING:
     from rfs.scheduler.clock import Clock, FakeClock, SystemClock
     from rfs.scheduler.cron import CronExpression
     from rfs.scheduler.cron_syntax import CronError
+    from rfs.scheduler.entry import SchedulerError, TriggerInfo
     from rfs.scheduler.factories import (
         create_api_trigger,
         create_cron_trigger,
@@ -109,7 +110,6 @@ if TYPE_CHECKING:
     )
     from rfs.scheduler.leader import LeaderLock
     from rfs.scheduler.misfire import MisfirePolicy
-    from rfs.scheduler.entry import SchedulerError, TriggerInfo
     from rfs.scheduler.scheduler import Scheduler
     from rfs.scheduler.store import MemoryStateStore, StaleFence, StateStore, TriggerState
     from rfs.scheduler.targets import (

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 FIELD_NAMES = ("minute", "hour", "day-of-month", "month", "day-of-week")
 _BOUNDS = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
 _HASH_BOUNDS = ((0, 59), (0, 23), (1, 28), (1, 12), (0, 6))  # R/H draw from safe values
-_NAMES = (
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_NAMES: tuple[dict[str, int], ...] = (
     {},
     {},
     {},
-    {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())},
-    {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())},
+    {m: i + 1 for i, m in enumerate(_MONTHS)},
+    {d: i for i, d in enumerate(_DAYS)},
 )
 ALIASES = {
     "@yearly": "0 0 1 1 *",
@@ -36,7 +38,7 @@ _SHOWN = 60  # characters of an expression or field echoed in an error
 _DIGITS = 4  # longer numbers are out of range in every field
 _RANDOM = re.compile(r"^[rh](?:\((\d{1,4})-(\d{1,4})\))?(?:/(\d{1,4}))?$")
 _RANGE = re.compile(r"^([a-z0-9]+)-([a-z0-9]+)$")
-_LONG_NUMBER = re.compile(r"\d{%d,}" % (_DIGITS + 1))
+_LONG_NUMBER = re.compile(rf"\d{{{_DIGITS + 1},}}")
 
 _Refuse = Callable[[str], "CronError"]
 

@@ -84,9 +84,7 @@ class Trigger:
         """The first fire time strictly after ``after``; None: no (more) scheduled fires."""
         return None
 
-    def plan(
-        self, cursor: datetime, now: datetime, batch: int, first: datetime | None
-    ) -> FirePlan:
+    def plan(self, cursor: datetime, now: datetime, batch: int, first: datetime | None) -> FirePlan:
         """The scheduled times in ``(cursor, now]`` that fire now (none without a schedule)."""
         return FirePlan([], cursor, None)
 
@@ -134,9 +132,7 @@ class ScheduleTrigger(Trigger):
         """The first fire time strictly after ``after`` (aware UTC), or None when finished."""
         raise NotImplementedError
 
-    def plan(
-        self, cursor: datetime, now: datetime, batch: int, first: datetime | None
-    ) -> FirePlan:
+    def plan(self, cursor: datetime, now: datetime, batch: int, first: datetime | None) -> FirePlan:
         """Apply the misfire policy to the times in ``(cursor, now]`` (see ``plan_fires``)."""
         return plan_fires(
             self.next_fire_time,
