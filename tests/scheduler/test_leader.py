@@ -126,3 +126,33 @@ async def test_scheduler_stops_firing_when_its_lease_is_taken(redis_url: str) ->
         await scheduler.stop()
         await lock.close()
         await forget_redis_lock(redis_url, name)
+
+
+@pytest.mark.parametrize(
+    "table", ["fence; DROP TABLE users", 'a"b', "1fence", "", "a.b.c", "x" * 64, "fence table"]
+)
+def test_postgres_fence_table_must_be_a_plain_identifier(table: str) -> None:
+    """A fence table name that is not a plain identifier is refused before any SQL runs."""
+    with pytest.raises(ValueError, match="not a valid table name"):
+        PostgresLeaderLock("postgresql+asyncpg://nobody@localhost/none", fence_table=table)
+
+
+@pytest.mark.service("postgres")
+async def test_postgres_fence_table_in_a_schema(postgres_url: str) -> None:
+    """'schema.table' works: the counter lives there and tokens still increase."""
+    name = f"test-leader-{uuid.uuid4().hex}"
+    table = f"public.Fence_{uuid.uuid4().hex[:10]}"
+    lock = PostgresLeaderLock(postgres_url, name=name, fence_table=table)
+    try:
+        first = await lock.acquire()
+        await lock.release()
+        second = await lock.acquire()
+        assert first is not None and second == first + 1
+    finally:
+        await lock.close()
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        engine = create_async_engine(postgres_url)
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.lower()}")
+        await engine.dispose()
