@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -97,7 +96,7 @@ def run_failover(read: Callable[[], list[Fire]], args: list[str], interval: floa
         assert not repeats, f"ticks fired more than once: {repeats}"
     else:  # only ticks the victim published right before the kill, re-published by another
         assert len(repeats) <= 3, repeats
-        for tick, pid, event_id in repeats:
+        for _, pid, event_id in repeats:
             assert first_by_id[event_id][1] == leader_pid and pid != leader_pid
     ticks = [datetime.fromisoformat(tick) for tick, _, _ in first_by_id.values()]
     assert len(set(ticks)) == len(ticks)
