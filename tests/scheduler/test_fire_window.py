@@ -78,20 +78,29 @@ async def until(condition: Callable[[], bool]) -> None:
     raise AssertionError("condition not reached")
 
 
-async def test_new_leader_repeats_only_the_unrecorded_tick_with_its_id() -> None:
-    """A tick published but not recorded is published again with the same id; nothing else."""
-    clock = FakeClock(START)
-    store, service = MemoryStateStore(), LockService()
-    log: list[tuple[str, str, str, str]] = []
-    a_out, b_out = Recorder("a", log), Recorder("b", log)
-    a = Scheduler(a_out, clock=clock, store=store, leader=ServiceLock(service, "a"))
-    b = Scheduler(b_out, clock=clock, store=store, leader=ServiceLock(service, "b"))
+async def leader_and_follower(
+    clock: FakeClock, service: LockService, log: list[tuple[str, str, str, str]], a_renew: float
+) -> tuple[Scheduler, Recorder, Scheduler]:
+    """Schedulers a (leading, has fired 00:10) and b (following) on one store and lock."""
+    store = MemoryStateStore()
+    a_out = Recorder("a", log)
+    a_lock = ServiceLock(service, "a", renew_interval=a_renew)
+    a = Scheduler(a_out, clock=clock, store=store, leader=a_lock)
+    b = Scheduler(Recorder("b", log), clock=clock, store=store, leader=ServiceLock(service, "b"))
     for scheduler in (a, b):
         await scheduler.register_trigger("tick", interval(seconds=10), "ticks")
     await a.start()
     await until(lambda: a.is_leader)
     await b.start()
     await clock.advance(TEN)  # a fires 00:10
+    return a, a_out, b
+
+
+async def test_new_leader_repeats_only_the_unrecorded_tick_with_its_id() -> None:
+    """A tick published but not recorded is published again with the same id; nothing else."""
+    clock, service = FakeClock(START), LockService()
+    log: list[tuple[str, str, str, str]] = []
+    a, a_out, b = await leader_and_follower(clock, service, log, a_renew=0.005)
     tick2 = (START + 2 * TEN).isoformat()
     a_out.stall_at = tick2
     advancing = asyncio.create_task(clock.advance(TEN))
@@ -115,18 +124,10 @@ async def test_new_leader_repeats_only_the_unrecorded_tick_with_its_id() -> None
 
 async def test_replaced_leader_that_has_not_noticed_publishes_nothing() -> None:
     """A leader replaced before it renews is refused at its next fire, before publishing."""
-    clock = FakeClock(START)
-    store, service = MemoryStateStore(), LockService()
+    clock, service = FakeClock(START), LockService()
     log: list[tuple[str, str, str, str]] = []
-    slow = ServiceLock(service, "a", renew_interval=3600)  # a would notice only in an hour
-    a = Scheduler(Recorder("a", log), clock=clock, store=store, leader=slow)
-    b = Scheduler(Recorder("b", log), clock=clock, store=store, leader=ServiceLock(service, "b"))
-    for scheduler in (a, b):
-        await scheduler.register_trigger("tick", interval(seconds=10), "ticks")
-    await a.start()
-    await until(lambda: a.is_leader)
-    await b.start()
-    await clock.advance(TEN)  # a fires 00:10
+    # a renews only once an hour: it does not notice that it lost the lock
+    a, _, b = await leader_and_follower(clock, service, log, a_renew=3600)
     service.holder = None  # a's lock is gone (its session died); b takes it
     await until(lambda: b.is_leader)
     await clock.advance(TEN)  # both wake for 00:20: a's claim is refused
