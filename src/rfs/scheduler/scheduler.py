@@ -65,7 +65,10 @@ class Scheduler:
         self._firing = Firing(publisher)
         self._leadership = Leadership(leader, self.instance_id, self._elected, self._deposed)
         self._consumers = EventConsumption(
-            self._firing, self.clock.now, lambda: self._leadership.token, lambda: self._stopping
+            self._firing,
+            lambda: self.clock.now(),
+            lambda: self._leadership.token,
+            lambda: self._stopping,
         )
         self._changed = asyncio.Event()
         self._stored: dict[str, TriggerState] | None = None
