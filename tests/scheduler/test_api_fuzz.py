@@ -55,13 +55,17 @@ BODIES = st.one_of(
 )
 
 
+APPS: dict[int, object] = {}
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=BODIES, limit=st.sampled_from([64, 1024 * 1024]))
 async def test_any_body_gets_a_handled_answer(body: bytes, limit: int) -> None:
     """Arbitrary bytes, JSON, deep nesting, huge numbers: 202 or a 4xx problem, never 500."""
-    app, scheduler = make_app(limit)
-    await register(scheduler)
-    async with await with_client(app) as http:
+    if limit not in APPS:  # one app per limit for all examples: building one is the slow part
+        APPS[limit], scheduler = make_app(limit)
+        await register(scheduler)
+    async with await with_client(APPS[limit]) as http:
         response = await http.post("/triggers/hook/fire", content=body, headers=AUTH)
     assert_handled(response)
     if len(body) > limit:
