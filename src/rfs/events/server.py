@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
-from rfs.events.errors import BrokerClosedError, DecodeError, PublishError
+from rfs.events.errors import BrokerClosedError, DecodeError, InvalidTopicError, PublishError
 from rfs.events.event import Event
 from rfs.events.subscription import BaseSubscription, Delivery, make_dead_letter
 from rfs.events.topics import compile_pattern, validate_topic
@@ -115,6 +115,14 @@ def incoming(token: Any, body: object, topic: object, attempt: object = 1) -> In
         return Incoming(Failure(DecodeError(f"undecodable entry: {exc!r}")), 1, token, "", None)
 
 
+def _is_topic(text: str) -> bool:
+    try:
+        validate_topic(text)
+    except InvalidTopicError:
+        return False
+    return True
+
+
 def _text(value: object) -> str:
     if isinstance(value, bytes | bytearray):
         return value.decode("utf-8", "replace")
@@ -204,6 +212,9 @@ class ServerSubscription(BaseSubscription, Generic[B]):
         (dead-lettered with the decode error), not matching the pattern, or out of attempts."""
         decoded, attempt, token, topic, raw = incoming
         if isinstance(decoded, Failure):
+            if not self._match(topic) and _is_topic(topic):
+                await self._settle(token)  # another subscription's entry (one Redis stream)
+                return None
             letter = make_dead_letter(
                 None,
                 decoded.error,
