@@ -117,3 +117,16 @@ async def test_undecodable_item_raises_decode_error_and_queue_goes_on() -> None:
     with pytest.raises((TypeError, AttributeError, pickle.PicklingError)):
         q.put(lambda: None)
     q.close()
+
+
+async def test_publishing_an_unpicklable_event_is_a_failure() -> None:
+    """An event the queue cannot pickle is a ``Failure(PublishError)``; the broker goes on."""
+    from rfs.events import PublishError
+
+    async with MultiprocessBroker() as broker:
+        sub = broker.consume("t.*")
+        result = await broker.publish("t.x", Event(data=lambda: None))
+        assert result.is_failure() and isinstance(result.error, PublishError)
+        assert "pickled" in str(result.error)
+        assert (await broker.publish("t.x", Event(data="fine"))).is_success()
+        assert (await asyncio.wait_for(sub.__anext__(), 10)).data == "fine"

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import multiprocessing
 import multiprocessing.context
+import pickle
 import queue as queue_module
 import threading
 import uuid
@@ -191,6 +192,8 @@ class MultiprocessPublisher:
         validate_topic(topic)
         try:
             await self.queue.put_async((topic, event))
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
+            return Failure(PublishError(f"event cannot be pickled: {exc}"))
         except (ValueError, OSError) as exc:  # the queue was closed
             return Failure(BrokerClosedError(str(exc)))
         return _OK

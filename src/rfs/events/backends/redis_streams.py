@@ -139,7 +139,7 @@ _Entry = tuple[bytes, dict[bytes, bytes], int]
 def unpack_entry(entry_id: bytes, fields: object, attempt: int) -> Incoming:
     """One stream entry (whatever a client put in its fields) as :class:`Incoming`; never raises."""
     get = fields.get if isinstance(fields, dict) else {}.get
-    return incoming(entry_id, get(b"event"), get(b"topic") or "unknown", attempt)
+    return incoming(entry_id, get(b"event"), get(b"topic"), attempt)
 
 
 class RedisStreamsSubscription(ServerSubscription[RedisStreamsBroker]):
