@@ -11,8 +11,16 @@ from typing import Any
 
 import pytest
 
-from rfs.events import HEADER_ERROR, HEADER_ERROR_TYPE, Event
+from rfs.events import (
+    HEADER_ERROR,
+    HEADER_ERROR_TYPE,
+    HEADER_ORIGINAL_TOPIC,
+    MAX_EVENT_SIZE,
+    MAX_TOPIC_LENGTH,
+    Event,
+)
 from rfs.events.backends.multiprocess import MultiprocessPublisher
+from rfs.events.subscription import RAW_LIMIT, make_dead_letter
 
 from .conftest import BACKENDS
 
@@ -68,7 +76,9 @@ async def inject(kind: str, broker: Any) -> tuple[list[str], list[str]]:
             await broker.client.xadd(broker.stream, {"topic": "jobs.run", "event": body})
         await broker.client.xadd(broker.stream, {"topic": "jobs.run", "other": b"x"})
         await broker.client.xadd(broker.stream, {"topic": "jobs..run", "event": b"[["})
-        return [*reasons, "entry has no event body", "invalid JSON"], []
+        huge = b'{"topic": "jobs.run", "data": "' + b"x" * MAX_EVENT_SIZE + b'"}'
+        await broker.client.xadd(broker.stream, {"topic": "jobs.run", "event": huge})
+        return [*reasons, "entry has no event body", "invalid JSON", "is over 16,777,216"], []
     if kind == "nats":
         for body in bodies:
             await broker.js.publish(f"{broker.prefix}.jobs.run", body)
@@ -136,3 +146,18 @@ async def test_poison_is_dead_lettered_and_the_group_goes_on(
     await sub.close()
     await run
     await dead.close()
+
+
+def test_dead_letter_of_huge_or_misnamed_entries_is_bounded() -> None:
+    """The dead letter of a huge entry keeps its first 64 KiB and its size; a topic that cannot
+    route (invalid, or at the length cap) goes to ``dead_letter.unknown`` with a clipped header."""
+    raw = b"\xff" + b"y" * (2 * 1024 * 1024)
+    for topic in ("a..b", "x" * MAX_TOPIC_LENGTH, "q" * 10_000, ""):
+        letter = make_dead_letter(
+            None, RuntimeError("e" * 10_000), deliveries=1, topic=topic, group="g", raw=raw
+        )
+        assert letter.topic == "dead_letter.unknown"
+        assert len(letter.data["raw"]) == RAW_LIMIT and letter.data["size"] == len(raw)
+        assert len(letter.headers[HEADER_ORIGINAL_TOPIC]) <= MAX_TOPIC_LENGTH + 3
+        assert len(letter.headers[HEADER_ERROR]) < 2100
+        assert Event.from_json(letter.to_json()).is_success()

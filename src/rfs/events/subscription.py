@@ -76,9 +76,12 @@ def make_dead_letter(
         out = event.with_topic(target)
         out.headers = headers
         return out
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes | bytearray) else raw or ""
+    if isinstance(raw, bytes | bytearray):  # cut before decoding: the entry may be huge
+        text = bytes(raw[: RAW_LIMIT * 4]).decode("utf-8", "replace")[:RAW_LIMIT]
+    else:
+        text = (raw or "")[:RAW_LIMIT]
     size = len(raw) if raw is not None else 0
-    return Event(target, {"raw": text[:RAW_LIMIT], "size": size}, headers=headers)
+    return Event(target, {"raw": text, "size": size}, headers=headers)
 
 
 def _clip(text: str, limit: int) -> str:
