@@ -151,7 +151,8 @@ class Event:
         return out
 
     def to_json(self) -> str:
-        """JSON text; raises ``TypeError`` when ``data`` is not JSON-serialisable."""
+        """JSON text; raises ``TypeError`` when ``data`` is not JSON-serialisable (``ValueError``
+        for a cycle)."""
         return json.dumps(self.to_dict(), separators=(",", ":"), default=_default)
 
     @classmethod
@@ -177,10 +178,10 @@ class Event:
         """Decode :meth:`to_json` output; any input that is not a valid event (garbage, deep
         nesting, over ``max_size``, wrong types) gives ``Failure(DecodeError)``, never raises."""
         try:
-            if isinstance(raw, memoryview):
+            if raw.__class__ is not str and not isinstance(raw, str | bytes | bytearray):
+                if not isinstance(raw, memoryview):
+                    return Failure(DecodeError(f"expected JSON text, got {type(raw).__name__}"))
                 raw = bytes(raw)
-            if not isinstance(raw, str | bytes | bytearray):
-                return Failure(DecodeError(f"expected JSON text, got {type(raw).__name__}"))
             if len(raw) > max_size:
                 return Failure(DecodeError(f"event of {len(raw):,} bytes is over {max_size:,}"))
             parsed = json.loads(raw)
@@ -280,8 +281,8 @@ def _too_deep(value: object) -> bool:
 
 def _text(raw: Mapping[str, Any], name: str) -> str | None:
     value = raw.get(name)
-    if value is None:
-        return None
+    if value is None or value.__class__ is str:
+        return value
     if isinstance(value, str):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
@@ -290,6 +291,9 @@ def _text(raw: Mapping[str, Any], name: str) -> str | None:
 
 
 def _timestamp(value: object) -> float:
+    # the common case first; NaN and the infinities fail the range test
+    if value.__class__ is float and _MIN_TIMESTAMP <= value <= _MAX_TIMESTAMP:
+        return value
     if value is None:
         return _now()
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -301,6 +305,9 @@ def _timestamp(value: object) -> float:
 
 
 def _headers(value: object) -> dict[str, str]:
+    # the common case first: a JSON object of strings
+    if value.__class__ is dict and all(v.__class__ is str for v in value.values()):
+        return dict(value)
     if value is None:
         return {}
     if not isinstance(value, Mapping):
@@ -335,7 +342,7 @@ def _settable(kind: type[Event], name: str) -> bool:
 
 
 def _decode(raw: Mapping[str, Any]) -> Event:
-    if not isinstance(raw, Mapping):
+    if raw.__class__ is not dict and not isinstance(raw, Mapping):
         raise _Refused(f"expected an object, got {type(raw).__name__}")
     kind = _REGISTRY.get(_text(raw, "type") or "", Event)
     topic = raw.get("topic")
