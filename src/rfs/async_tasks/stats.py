@@ -1,0 +1,54 @@
+"""Queue statistics (seed 000's ``/tasks/queue/stats``) over a bounded window of samples."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import asdict, dataclass
+from typing import Any
+
+__all__ = ["QueueStats", "Samples"]
+
+
+class Samples:
+    """The last ``size`` durations, for percentiles in bounded memory."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, size: int = 2048) -> None:
+        self._values: deque[float] = deque(maxlen=size)
+
+    def add(self, seconds: float) -> None:
+        self._values.append(seconds)
+
+    def percentile(self, p: float) -> float | None:
+        """Nearest-rank percentile ``p`` (0..100) of the window, ``None`` when empty."""
+        if not self._values:
+            return None
+        ordered = sorted(self._values)
+        rank = min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))
+        return ordered[rank]
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """Counts now (``queued``, ``running``) and since start (the rest); times in seconds.
+
+    Percentiles cover the most recent tasks (a bounded window), ``None`` before any sample.
+    """
+
+    queued: int
+    running: int
+    completed: int
+    failed: int
+    cancelled: int
+    submitted: int
+    retried: int
+    max_workers: int
+    wait_p50: float | None
+    wait_p99: float | None
+    run_p50: float | None
+    run_p99: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
