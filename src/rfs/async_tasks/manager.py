@@ -13,7 +13,6 @@ import heapq
 import inspect
 import itertools
 import logging
-import random
 import time
 from collections import deque
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from typing import Any
 
 from rfs.async_tasks import lifecycle
 from rfs.async_tasks.arguments import check_count, check_seconds, is_async
+from rfs.async_tasks.backoff import retry_delay
 from rfs.async_tasks.errors import TaskCancelled, TaskFailed, TaskNotFound, WaitTimeout
 from rfs.async_tasks.ids import new_id
 from rfs.async_tasks.stats import QueueStats, Samples
@@ -374,7 +374,9 @@ class AsyncTaskManager:
                 self._retried += 1
                 if publisher is not None:
                     await lifecycle.emit(publisher, lifecycle.RETRYING, info)
-                await asyncio.sleep(self._backoff(info.attempts))
+                await asyncio.sleep(
+                    retry_delay(info.attempts, self.retry_backoff, self.max_backoff)
+                )
         except asyncio.CancelledError:
             if info.status is not _RUNNING:  # detached earlier: already reported
                 if info.cancel_requested:
@@ -423,10 +425,6 @@ class AsyncTaskManager:
         if isinstance(value, Success | Failure):
             return value
         return Success(value)
-
-    def _backoff(self, attempt: int) -> float:
-        delay = min(self.retry_backoff * 2 ** (attempt - 1), self.max_backoff)
-        return float(delay / 2 + random.uniform(0, delay / 2))
 
     def _finish(self, info: TaskInfo, status: TaskStatus, result: Result[Any, Any]) -> None:
         previous = info.status
