@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
         outcome = measure_cold_start(target, runs=runs, path=path, python=python, timeout=timeout)
         if isinstance(outcome, Failure):
             problem = outcome.error
-            err.print(f"[red]error:[/red] {escape(str(problem))}", highlight=False)
+            err.print(f"[red]error:[/red] {escape(str(problem))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2 if problem.kind == "usage" else 1)
         report = outcome.value
         if as_json:

@@ -47,11 +47,20 @@ def _load(target: str) -> Any:
 
 
 def _is_asgi(obj: Any) -> bool:
+    """An ASGI 3 application: an async callable taking (scope, receive, send)."""
     import inspect
 
-    if inspect.isroutine(obj) or inspect.isclass(obj) or not callable(obj):
+    if inspect.isclass(obj) or not callable(obj):
         return False
-    return inspect.iscoroutinefunction(type(obj).__call__)
+    call = obj if inspect.isroutine(obj) else type(obj).__call__
+    if not inspect.iscoroutinefunction(call):
+        return False
+    try:
+        params = inspect.signature(obj).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) == 3
 
 
 async def _serve_once(app: Any, path: str) -> str:
