@@ -16,9 +16,8 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from rfs.async_tasks import lifecycle
 from rfs.async_tasks.arguments import check_count, check_seconds, is_async
@@ -47,8 +46,7 @@ _TOPICS = {
 }
 
 
-@dataclass(frozen=True)
-class ShutdownReport:
+class ShutdownReport(NamedTuple):
     """What ``shutdown`` left behind: ids cancelled, ids that ignored cancellation, ids unfinished.
 
     ``ignored_cancel`` tasks were cancelled but did not stop within the timeout (blocking sync

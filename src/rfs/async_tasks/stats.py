@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = ["QueueStats", "Samples"]
 
@@ -30,8 +29,7 @@ class Samples:
         return ordered[rank]
 
 
-@dataclass(frozen=True)
-class QueueStats:
+class QueueStats(NamedTuple):
     """Counts now (``queued``, ``running``) and since start (the rest); times in seconds.
 
     Percentiles cover the most recent tasks (a bounded window), ``None`` before any sample.
@@ -51,4 +49,4 @@ class QueueStats:
     run_p99: float | None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +10,7 @@ from rfs.result import Success
 if TYPE_CHECKING:
     import asyncio
     from collections.abc import Callable
+    from datetime import datetime
 
     from rfs.result import Result
 
@@ -95,15 +95,15 @@ class TaskInfo:
 
     @property
     def created_at(self) -> datetime:
-        return datetime.fromtimestamp(self.created)
+        return _datetime(self.created)
 
     @property
     def started_at(self) -> datetime | None:
-        return None if self.started is None else datetime.fromtimestamp(self.started)
+        return None if self.started is None else _datetime(self.started)
 
     @property
     def completed_at(self) -> datetime | None:
-        return None if self.completed is None else datetime.fromtimestamp(self.completed)
+        return None if self.completed is None else _datetime(self.completed)
 
     @property
     def error(self) -> str | None:
@@ -142,3 +142,9 @@ class TaskInfo:
 
     def __repr__(self) -> str:
         return f"TaskInfo(id={self.id!r}, name={self.name!r}, status={self.status.name})"
+
+
+def _datetime(timestamp: float) -> datetime:
+    from datetime import datetime  # on use: importing datetime is a cold-start cost
+
+    return datetime.fromtimestamp(timestamp)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import TYPE_CHECKING
 
 import typer
@@ -49,6 +50,8 @@ def register(app: typer.Typer) -> None:
             err.print(f"[red]error:[/red] {escape(str(problem))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2 if problem.kind == "usage" else 1)
         report = outcome.value
+        if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+            err.print("note: PYTHONDONTWRITEBYTECODE is set, so every start compiled its modules")
         if as_json:
             typer.echo(json.dumps(report.to_dict(top), indent=2))
             return

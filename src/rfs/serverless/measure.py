@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,13 @@ def _app_package(target: str) -> str:
 
 
 def _run_once(
-    python: str, target: str, path: str, cwd: str | None, timeout: float, trace: bool
+    python: str,
+    target: str,
+    path: str,
+    cwd: str | None,
+    env: Mapping[str, str] | None,
+    timeout: float,
+    trace: bool,
 ) -> Result[tuple[float, str, str], ColdStartError]:
     read, write = os.pipe()
     args = [python, *(["-X", "importtime"] if trace else []), str(PROBE), str(write), target, path]
@@ -104,7 +111,12 @@ def _run_once(
         start = time.perf_counter()
         try:
             proc = subprocess.Popen(
-                args, pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=err, cwd=cwd
+                args,
+                pass_fds=(write,),
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                cwd=cwd,
+                env=None if env is None else dict(env),
             )
         except OSError as exc:
             os.close(read)
@@ -147,6 +159,7 @@ def measure_cold_start(
     path: str = "/",
     python: str | None = None,
     cwd: str | None = None,
+    env: Mapping[str, str] | None = None,
     timeout: float = 60.0,
     baseline: bool = True,
     trace_imports: bool = True,
@@ -155,7 +168,9 @@ def measure_cold_start(
 
     ``target`` is ``module[:attr]`` or ``file.py[:attr]`` (see :mod:`rfs.serverless.probe`);
     ``path`` is the request made to an ASGI application; ``python`` the interpreter
-    (default: this one); ``cwd`` where it runs. Each run must be ready within ``timeout``.
+    (default: this one); ``cwd`` and ``env`` where and with what environment it runs (with
+    ``PYTHONDONTWRITEBYTECODE`` set, every start compiles every module: slower than a
+    deployment whose image holds ``.pyc`` files). Each run must be ready within ``timeout``.
     """
     if not target or target.startswith(":") or target.endswith(":"):
         return Failure(
@@ -171,20 +186,20 @@ def measure_cold_start(
     times: list[float] = []
     ready = ""
     for _ in range(runs):
-        outcome = _run_once(exe, target, path, cwd, timeout, trace=False)
+        outcome = _run_once(exe, target, path, cwd, env, timeout, trace=False)
         if isinstance(outcome, Failure):
             return outcome
         seconds, ready, _ = outcome.value
         times.append(seconds)
     floor: list[float] = []
     for _ in range(runs if baseline else 0):
-        bare = _run_once(exe, "", path, cwd, timeout, trace=False)
+        bare = _run_once(exe, "", path, cwd, env, timeout, trace=False)
         if isinstance(bare, Success):
             floor.append(bare.value[0])
     imports: list[ImportNode] = []
     suggestions: list[ImportNode] = []
     if trace_imports:
-        traced = _run_once(exe, target, path, cwd, timeout, trace=True)
+        traced = _run_once(exe, target, path, cwd, env, timeout, trace=True)
         if isinstance(traced, Success):
             imports = parse_importtime(traced.value[2])
             suggestions = lazy_import_candidates(imports, _app_package(target))
