@@ -10,6 +10,15 @@ from rfs.async_tasks import AsyncTaskManager, TaskCancelled, TaskStatus
 from rfs.result import Failure, Success
 
 
+async def stubborn(release: asyncio.Event) -> None:
+    """Swallows every cancellation until ``release`` is set."""
+    while not release.is_set():
+        try:
+            await release.wait()
+        except asyncio.CancelledError:
+            continue
+
+
 async def test_cancel_running_coroutine_delivers_cancelled_error() -> None:
     """The running coroutine sees CancelledError; status and result say cancelled."""
     started, seen = asyncio.Event(), asyncio.Event()
@@ -69,15 +78,8 @@ async def test_a_coroutine_ignoring_cancellation_is_reported_and_frees_its_slot(
     and its worker slot goes to the next task."""
     release = asyncio.Event()
 
-    async def stubborn() -> None:
-        while not release.is_set():
-            try:
-                await release.wait()
-            except asyncio.CancelledError:
-                continue
-
     async with AsyncTaskManager(max_workers=1, cancel_grace=0.05) as manager:
-        task_id = await manager.submit(stubborn)
+        task_id = await manager.submit(stubborn, release)
         after = await manager.submit(asyncio.sleep, 0, "next")
         await asyncio.sleep(0)
         assert await manager.cancel(task_id) is True
@@ -145,15 +147,8 @@ async def test_shutdown_cancel_returns_despite_a_coroutine_ignoring_it() -> None
     """A coroutine ignoring cancellation does not hold shutdown beyond its timeout."""
     release = asyncio.Event()
 
-    async def stubborn() -> None:
-        while not release.is_set():
-            try:
-                await release.wait()
-            except asyncio.CancelledError:
-                continue
-
     manager = AsyncTaskManager()
-    task_id = await manager.submit(stubborn)
+    task_id = await manager.submit(stubborn, release)
     await asyncio.sleep(0)
     start = time.monotonic()
     report = await manager.shutdown(cancel=True, timeout=0.1)
