@@ -362,7 +362,16 @@ class AsyncTaskManager:
                 await lifecycle.emit(publisher, lifecycle.STARTED, info)
             while True:
                 info.attempts += 1
-                outcome = await self._attempt(info)
+                func = info._func
+                if info._is_async and info.timeout is None and func is not None:  # inlined
+                    try:
+                        value = await func(*info._args, **info._kwargs)
+                    except Exception as exc:
+                        outcome: Result[Any, Any] = Failure(TaskFailed(info.id, exc, info.attempts))
+                    else:
+                        outcome = value if isinstance(value, Success | Failure) else Success(value)
+                else:
+                    outcome = await self._attempt(info)
                 if type(outcome) is Success:
                     status = _COMPLETED
                     break
@@ -391,7 +400,8 @@ class AsyncTaskManager:
             me.uncancel()
         else:
             self._finish(info, status, outcome)
-        await self._announce(info)
+        if publisher is not None:
+            await self._announce(info)
 
     async def _attempt(self, info: TaskInfo) -> Result[Any, Any]:
         """One run of the task: its value as a Result, exceptions and timeouts as TaskFailed."""
