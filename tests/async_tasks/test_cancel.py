@@ -227,3 +227,16 @@ async def test_cancelling_the_waiter_does_not_cancel_the_task() -> None:
         assert await manager.get_status(task_id) is TaskStatus.RUNNING
         gate.set()
         assert await manager.get_result(task_id) == Success(1)
+
+
+async def test_a_task_raising_cancelled_error_itself_does_not_stop_the_queue() -> None:
+    """A task raising CancelledError on its own is cancelled; the queued tasks still run."""
+
+    async def gives_up() -> None:
+        raise asyncio.CancelledError
+
+    async with AsyncTaskManager(max_workers=1) as manager:
+        first = await manager.submit(gives_up)
+        second = await manager.submit(asyncio.sleep, 0, "after")
+        assert await manager.get_result(second, timeout=5) == Success("after")
+        assert await manager.get_status(first) is TaskStatus.CANCELLED

@@ -395,9 +395,11 @@ class AsyncTaskManager:
             self._finish(
                 info, _CANCELLED, Failure(TaskCancelled(info.id, started=True, ignored=ignored))
             )
-            if not info.cancel_requested:
+            if info.cancel_requested:
+                me.uncancel()  # our own cancel, consumed: the worker goes on
+            elif me.cancelling():
                 raise  # cancelled from outside (the loop is closing): let it propagate
-            me.uncancel()
+            # else the task raised CancelledError itself: the worker goes on
         else:
             self._finish(info, status, outcome)
         if publisher is not None:
