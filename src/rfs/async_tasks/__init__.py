@@ -13,7 +13,7 @@ from rfs._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "AsyncTaskManager": "rfs.async_tasks.manager",
-    "ShutdownReport": "rfs.async_tasks.manager",
+    "ShutdownReport": "rfs.async_tasks.stats",
     "TaskStatus": "rfs.async_tasks.status",
     "TaskInfo": "rfs.async_tasks.status",
     "QueueStats": "rfs.async_tasks.stats",
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from rfs.async_tasks.errors import TaskNotFound as TaskNotFound
     from rfs.async_tasks.errors import WaitTimeout as WaitTimeout
     from rfs.async_tasks.manager import AsyncTaskManager as AsyncTaskManager
-    from rfs.async_tasks.manager import ShutdownReport as ShutdownReport
     from rfs.async_tasks.stats import QueueStats as QueueStats
+    from rfs.async_tasks.stats import ShutdownReport as ShutdownReport
     from rfs.async_tasks.status import TaskInfo as TaskInfo
     from rfs.async_tasks.status import TaskStatus as TaskStatus

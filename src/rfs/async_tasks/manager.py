@@ -17,17 +17,19 @@ import time
 from collections import deque
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-from rfs.async_tasks import lifecycle
 from rfs.async_tasks.arguments import check_count, check_seconds, is_async
 from rfs.async_tasks.backoff import retry_delay
 from rfs.async_tasks.errors import TaskCancelled, TaskFailed, TaskNotFound, WaitTimeout
 from rfs.async_tasks.ids import new_id
-from rfs.async_tasks.stats import QueueStats, Samples
+from rfs.async_tasks.stats import QueueStats, Samples, ShutdownReport
 from rfs.async_tasks.status import FINISHED, TaskInfo, TaskStatus
-from rfs.async_tasks.threads import DaemonThreads
 from rfs.result import Failure, Result, Success
+
+if TYPE_CHECKING:  # both imported on first use: an app without them does not pay for them
+    from rfs.async_tasks.lifecycle import EventPublisher
+    from rfs.async_tasks.threads import DaemonThreads
 
 __all__ = ["AsyncTaskManager", "ShutdownReport"]
 
@@ -39,24 +41,6 @@ _COMPLETED = TaskStatus.COMPLETED
 _FAILED = TaskStatus.FAILED
 _CANCELLED = TaskStatus.CANCELLED
 _NO_KWARGS: dict[str, Any] = {}
-_TOPICS = {
-    _COMPLETED: lifecycle.COMPLETED,
-    _FAILED: lifecycle.FAILED,
-    _CANCELLED: lifecycle.CANCELLED,
-}
-
-
-class ShutdownReport(NamedTuple):
-    """What ``shutdown`` left behind: ids cancelled, ids that ignored cancellation, ids unfinished.
-
-    ``ignored_cancel`` tasks were cancelled but did not stop within the timeout (blocking sync
-    code, or a coroutine swallowing ``CancelledError``): they may still be running.
-    ``unfinished`` tasks were still queued or running when ``shutdown(wait=True)`` timed out.
-    """
-
-    cancelled: tuple[str, ...] = ()
-    ignored_cancel: tuple[str, ...] = ()
-    unfinished: tuple[str, ...] = ()
 
 
 class AsyncTaskManager:
@@ -86,7 +70,7 @@ class AsyncTaskManager:
         retry_backoff: float = 0.1,
         max_backoff: float = 30.0,
         cancel_grace: float = 1.0,
-        publisher: lifecycle.EventPublisher | None = None,
+        publisher: EventPublisher | None = None,
     ) -> None:
         self.max_workers = check_count(max_workers, "max_workers", 1)
         self.retention = check_count(retention, "retention", 0)
@@ -103,7 +87,7 @@ class AsyncTaskManager:
         self._workers: set[asyncio.Task[None]] = set()
         self._detached: set[asyncio.Task[None]] = set()  # stuck in a task that ignored cancel
         self._active = 0  # workers holding a slot (detached ones do not)
-        self._threads = DaemonThreads("rfs-async-task")
+        self._threads: DaemonThreads | None = None
         self._closed = False
         self._queued = self._running = 0
         self._completed = self._failed = self._cancelled = 0
@@ -161,7 +145,7 @@ class AsyncTaskManager:
             worker = asyncio.get_running_loop().create_task(self._work())
             self._workers.add(worker)
         if self.publisher is not None:
-            await lifecycle.emit(self.publisher, lifecycle.SUBMITTED, info)
+            await self._emit("submitted", info)
         return task_id
 
     # -- queries (seed 000) ---------------------------------------------------------------
@@ -260,9 +244,22 @@ class AsyncTaskManager:
         self._active -= 1
         self._spawn_if_needed()
 
+    async def _emit(self, kind: str, info: TaskInfo) -> None:
+        from rfs.async_tasks import lifecycle
+
+        if self.publisher is not None:
+            await lifecycle.emit(self.publisher, f"tasks.{kind}", info)
+
+    def _thread_pool(self) -> DaemonThreads:
+        if self._threads is None:
+            from rfs.async_tasks.threads import DaemonThreads
+
+            self._threads = DaemonThreads("rfs-async-task")
+        return self._threads
+
     async def _announce(self, info: TaskInfo) -> None:
         if self.publisher is not None and info.status in FINISHED:
-            await lifecycle.emit(self.publisher, _TOPICS[info.status], info)
+            await self._emit(info.status.value, info)
 
     # -- shutting down --------------------------------------------------------------------
 
@@ -306,7 +303,7 @@ class AsyncTaskManager:
             waiting = [i for i in self.tasks.values() if i.status not in FINISHED]
             await self._wait_all(waiting, timeout)
             unfinished = [i.id for i in waiting if i.status not in FINISHED]
-        if not unfinished:
+        if not unfinished and self._threads is not None:
             self._threads.close()
         if ignored:
             log.warning("shutdown: %d task(s) ignored cancellation: %s", len(ignored), ignored)
@@ -359,7 +356,7 @@ class AsyncTaskManager:
         publisher = self.publisher
         try:
             if publisher is not None:
-                await lifecycle.emit(publisher, lifecycle.STARTED, info)
+                await self._emit("started", info)
             while True:
                 info.attempts += 1
                 func = info._func
@@ -380,7 +377,7 @@ class AsyncTaskManager:
                     break
                 self._retried += 1
                 if publisher is not None:
-                    await lifecycle.emit(publisher, lifecycle.RETRYING, info)
+                    await self._emit("retrying", info)
                 await asyncio.sleep(
                     retry_delay(info.attempts, self.retry_backoff, self.max_backoff)
                 )
@@ -418,7 +415,7 @@ class AsyncTaskManager:
                     async with asyncio.timeout(info.timeout) as limit:
                         value = await func(*info._args, **info._kwargs)
             else:
-                future = self._threads.run(func, info._args, info._kwargs)
+                future = self._thread_pool().run(func, info._args, info._kwargs)
                 if info.timeout is None:
                     value = await future
                 else:

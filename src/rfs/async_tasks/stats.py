@@ -1,4 +1,5 @@
-"""Queue statistics (seed 000's ``/tasks/queue/stats``) over a bounded window of samples."""
+"""Queue statistics (seed 000's ``/tasks/queue/stats``) over a bounded window of samples,
+and the report of a shutdown."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import math
 from collections import deque
 from typing import Any, NamedTuple
 
-__all__ = ["QueueStats", "Samples"]
+__all__ = ["QueueStats", "Samples", "ShutdownReport"]
 
 
 class Samples:
@@ -50,3 +51,16 @@ class QueueStats(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         return self._asdict()
+
+
+class ShutdownReport(NamedTuple):
+    """What ``shutdown`` left behind: ids cancelled, ids that ignored cancellation, ids unfinished.
+
+    ``ignored_cancel`` tasks were cancelled but did not stop within the timeout (blocking sync
+    code, or a coroutine swallowing ``CancelledError``): they may still be running.
+    ``unfinished`` tasks were still queued or running when ``shutdown(wait=True)`` timed out.
+    """
+
+    cancelled: tuple[str, ...] = ()
+    ignored_cancel: tuple[str, ...] = ()
+    unfinished: tuple[str, ...] = ()

@@ -21,10 +21,12 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rfs.async_tasks.threads import DaemonThreads
 from rfs.result import Failure, Result, Success
+
+if TYPE_CHECKING:
+    from rfs.async_tasks.threads import DaemonThreads
 from rfs.serverless.metrics import ModuleImport, StartupMetrics, WarmupFailed, WarmupOutcome
 
 __all__ = ["ColdStartOptimizer"]
@@ -32,7 +34,7 @@ __all__ = ["ColdStartOptimizer"]
 log = logging.getLogger("rfs.serverless")
 
 DEFAULT_WARMUP_TIMEOUT = 30.0
-_THREADS = DaemonThreads("rfs-warmup")  # a stuck sync warm-up never blocks exit
+_THREADS: list[DaemonThreads] = []  # made on the first sync warm-up
 
 
 class ColdStartOptimizer:
@@ -141,6 +143,15 @@ class ColdStartOptimizer:
         return self.metrics
 
 
+def _threads() -> DaemonThreads:
+    """Daemon threads, so a stuck sync warm-up never blocks the process's exit."""
+    if not _THREADS:
+        from rfs.async_tasks.threads import DaemonThreads
+
+        _THREADS.append(DaemonThreads("rfs-warmup"))
+    return _THREADS[0]
+
+
 async def _run(func: Callable[[], Any], limit: float | None) -> WarmupOutcome:
     name = getattr(func, "__qualname__", None) or repr(func)
     start = time.perf_counter()
@@ -150,7 +161,7 @@ async def _run(func: Callable[[], Any], limit: float | None) -> WarmupOutcome:
             if inspect.iscoroutinefunction(func):
                 value = await func()
             else:
-                value = await _THREADS.run(func, (), {})
+                value = await _threads().run(func, (), {})
                 if inspect.isawaitable(value):
                     value = await value
         if isinstance(value, Failure):
