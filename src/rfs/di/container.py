@@ -178,54 +178,32 @@ class Instances:
             return prototype
         return plan.raw
 
-    # -- sync creation -----------------------------------------------------------------------
+    # -- creation ---------------------------------------------------------------------------
     def _create_singleton(self, plan: Plan) -> Any:
-        binding = plan.binding
-        with self.lock:
-            value = self.made.get(binding, MISSING)
-            if value is not MISSING:
-                return value
-            obj = _make_sync(plan, self.closers)
-            self.made[binding] = obj
-            return obj
+        return _create(plan, self.made, self.lock, self.closers)
 
     def _create_in_request(self, plan: Plan, context: RequestScope) -> Any:
-        with context.lock:
-            value = context.values.get(plan.binding, MISSING)
-            if value is not MISSING:
-                return value
-            obj = _make_sync(plan, context.closers)
-            context.values[plan.binding] = obj
-            return obj
+        return _create(plan, context.values, context.lock, context.closers)
 
-    # -- async creation ----------------------------------------------------------------------
     async def aget(self, plan: Plan) -> Any:
         """``plan``'s object, awaiting async factories, hooks and context managers on the way."""
         binding = plan.binding
         if binding.scope is Scope.PROTOTYPE:
             return await self._make_async(plan, None)
         if binding.scope is Scope.SINGLETON:
-            value = self.made.get(binding, MISSING)
-            if value is not MISSING:
-                return value
-            if not plan.deep_async:
-                return plan.get()
-            made = self.made
-            return await self._once(
-                plan, self.lock, self.inflight, self.closers, made.get, made.__setitem__
-            )
-        context = self.request.get()
-        if context is None:
-            return plan.get()  # raises ScopeNotActiveError with the fix
-        value = context.values.get(binding, MISSING)
+            values, lock, inflight, closers = self.made, self.lock, self.inflight, self.closers
+        else:
+            context = self.request.get()
+            if context is None:
+                return plan.get()  # raises ScopeNotActiveError with the fix
+            values, lock, inflight = context.values, context.lock, context.inflight
+            closers = context.closers
+        value = values.get(binding, MISSING)
         if value is not MISSING:
             return value
         if not plan.deep_async:
             return plan.get()
-        values = context.values
-        return await self._once(
-            plan, context.lock, context.inflight, context.closers, values.get, values.__setitem__
-        )
+        return await self._once(plan, values, lock, inflight, closers)
 
     async def _make_async(self, plan: Plan, closers: list[Closer] | None) -> Any:
         args: list[Any] = []
@@ -254,11 +232,10 @@ class Instances:
     async def _once(
         self,
         plan: Plan,
+        values: dict[Binding, Any],
         lock: threading.RLock,
         inflight: dict[Binding, concurrent.futures.Future[Any]],
         closers: list[Closer],
-        load: Callable[[Binding, Any], Any],
-        store: Callable[[Binding, Any], None],
     ) -> Any:
         """Create ``binding``'s object once even when many tasks (or threads) ask together.
 
@@ -270,7 +247,7 @@ class Instances:
         binding = plan.binding
         while True:
             with lock:
-                value = load(binding, MISSING)
+                value = values.get(binding, MISSING)
                 if value is not MISSING:
                     return value
                 future = inflight.get(binding)
@@ -296,7 +273,7 @@ class Instances:
                 future.set_exception(exc)
                 raise
             with lock:
-                store(binding, obj)
+                values[binding] = obj
                 inflight.pop(binding, None)
             future.set_result(obj)
             return obj
@@ -309,6 +286,19 @@ def _needs_await(plan: Plan) -> Any:
         "so singletons exist",
         (plan.binding.label,),
     )
+
+
+def _create(
+    plan: Plan, values: dict[Binding, Any], lock: threading.RLock, closers: list[Closer]
+) -> Any:
+    """Make ``plan``'s object once under ``lock`` and keep it in ``values``."""
+    with lock:
+        value = values.get(plan.binding, MISSING)
+        if value is not MISSING:
+            return value
+        obj = _make_sync(plan, closers)
+        values[plan.binding] = obj
+        return obj
 
 
 def _make_sync(plan: Plan, closers: list[Closer]) -> Any:
