@@ -219,7 +219,8 @@ async def _attempt(
             return report(error, exc, fn.wants_result)
     finally:
         CURRENT.reset(token)
-        await _quietly(io.close(session))
+        with contextlib.suppress(Exception):  # the connection may already be gone
+            await io.close(session)
     return _settle(fn, result, frame)
 
 
