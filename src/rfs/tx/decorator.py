@@ -79,7 +79,9 @@ def Transactional(
       the database reports a serialization failure or deadlock (SQLSTATE 40001/40P01) or
       SQLite is busy. The function must be safe to run again (no side effects outside the
       database).
-    - ``manager``: the ``TransactionManager`` to use; by default ``rfs.tx.get_manager()``.
+    - ``manager``: the ``TransactionManager`` to use. Without it the manager is found at each
+      call: the one bound in the active DI registry (``rfs.di.current_registry()``), else
+      ``rfs.tx.get_manager()``.
     - RFS v4 spellings are accepted: ``retry_count`` (``retries``), ``retry_delay``
       (``backoff``), ``readonly`` (``read_only``), ``IsolationLevel``/``PropagationLevel``
       members, lists of exception classes, and a ``timedelta`` timeout.
