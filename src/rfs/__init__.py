@@ -40,6 +40,8 @@ _EXPORTS: dict[str, str] = {
     "Controller": "rfs.di",
     "Service": "rfs.di",
     "Repository": "rfs.di",
+    "Registry": "rfs.di",
+    "Scope": "rfs.di",
     "ServiceScope": "rfs.di",
     "AnnotationRegistry": "rfs.di",
     "StatelessRegistry": "rfs.di",
@@ -69,7 +71,9 @@ if TYPE_CHECKING:
     from rfs.di import Component as Component
     from rfs.di import Controller as Controller
     from rfs.di import Port as Port
+    from rfs.di import Registry as Registry
     from rfs.di import Repository as Repository
+    from rfs.di import Scope as Scope
     from rfs.di import Service as Service
     from rfs.di import ServiceRegistry as ServiceRegistry
     from rfs.di import ServiceScope as ServiceScope
