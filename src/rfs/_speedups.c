@@ -1,10 +1,11 @@
 /*
- * rfs._speedups: C versions of Result, Success and Failure for rfs.result.
+ * rfs._speedups: C versions of Result, Success and Failure for rfs.result, and the
+ * KeywordAliases wrapper behind rfs._aliases.
  *
- * Only the hot path lives here: construction (vectorcall), the value/error slot, the
- * comparison/hash/repr/bool/pickle slots and the chaining methods (map, bind, ...).
- * Every other method is written once, in Python, in rfs/result.py, and copied onto these
- * types by accelerate(). Setting RFS_PURE_PYTHON=1 skips this module entirely.
+ * Only the hot path lives here: construction (vectorcall, with a small free list), the
+ * value/error slot, the comparison/hash/repr/str/bool/pickle slots and the chaining methods
+ * (map, bind, ...). Every other method is written once, in Python, in rfs/result.py, and
+ * copied onto these types by accelerate(). Setting RFS_PURE_PYTHON=1 skips this module.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -21,15 +22,53 @@ static PyTypeObject FailureType;
 
 /* Construction ------------------------------------------------------------------------ */
 
+/* Freed Success and Failure objects are kept for reuse (exact types only): a chain
+ * allocates and frees one per step, and the allocator is most of a step's cost. */
+#define FREE_MAX 128
+#if PY_VERSION_HEX < 0x030D0000
+#define NEW_REFERENCE(op) _Py_NewReference(op)
+#else
+#define NEW_REFERENCE(op) (void)PyObject_Init((op), Py_TYPE(op))
+#endif
+static Variant *free_list[2][FREE_MAX];
+static int free_count[2];
+
+static inline int
+free_slot(PyTypeObject *type)
+{
+    return type == &SuccessType ? 0 : (type == &FailureType ? 1 : -1);
+}
+
 static PyObject *
 variant_make(PyTypeObject *type, PyObject *content)
 {
-    Variant *self = (Variant *)type->tp_alloc(type, 0);
-    if (self == NULL) {
-        return NULL;
+    int slot = free_slot(type);
+    Variant *self;
+    if (slot < 0) { /* a subclass: the generic path (tracked by the GC) */
+        self = (Variant *)type->tp_alloc(type, 0);
+        if (self == NULL) {
+            return NULL;
+        }
+        Py_INCREF(content);
+        self->content = content;
+        return (PyObject *)self;
+    }
+    if (free_count[slot] > 0) {
+        self = free_list[slot][--free_count[slot]];
+        NEW_REFERENCE((PyObject *)self); /* ob_type is still set: a static type */
+    }
+    else {
+        self = PyObject_GC_New(Variant, type);
+        if (self == NULL) {
+            return NULL;
+        }
     }
     Py_INCREF(content);
     self->content = content;
+    /* Only content that can take part in a reference cycle needs the GC to see us. */
+    if (PyObject_IS_GC(content)) {
+        PyObject_GC_Track(self);
+    }
     return (PyObject *)self;
 }
 
@@ -73,12 +112,35 @@ variant_clear(Variant *self)
     return 0;
 }
 
+static inline void
+variant_release(Variant *self)
+{
+    int slot = free_slot(Py_TYPE(self));
+    if (slot >= 0 && free_count[slot] < FREE_MAX) {
+        free_list[slot][free_count[slot]++] = self;
+    }
+    else {
+        Py_TYPE(self)->tp_free((PyObject *)self);
+    }
+}
+
 static void
 variant_dealloc(Variant *self)
 {
+    PyObject *content = self->content;
+    if (content == NULL || !PyObject_IS_GC(content)) {
+        /* Nothing nested can be freed through us: no trashcan needed. */
+        PyObject_GC_UnTrack(self);
+        self->content = NULL;
+        Py_XDECREF(content);
+        variant_release(self);
+        return;
+    }
     PyObject_GC_UnTrack(self);
+    Py_TRASHCAN_BEGIN(self, variant_dealloc)
     Py_CLEAR(self->content);
-    Py_TYPE(self)->tp_free((PyObject *)self);
+    variant_release(self);
+    Py_TRASHCAN_END
 }
 
 /* Value semantics --------------------------------------------------------------------- */
@@ -113,26 +175,31 @@ variant_repr(Variant *self)
     return PyUnicode_FromFormat("%s(%R)", _PyType_Name(Py_TYPE(self)), self->content);
 }
 
+/* str() as RFS v4 printed it: Success(x) for Success("x"); repr() stays unambiguous. */
+static PyObject *
+variant_str(Variant *self)
+{
+    return PyUnicode_FromFormat("%s(%S)", _PyType_Name(Py_TYPE(self)), self->content);
+}
+
 static PyObject *
 variant_reduce(Variant *self, PyObject *Py_UNUSED(ignored))
 {
     return Py_BuildValue("O(O)", (PyObject *)Py_TYPE(self), self->content);
 }
 
-static int
-success_bool(PyObject *self)
-{
-    return 1;
-}
+/* bool(result) raises: `if result:` is ambiguous (v4 always said True). The message is
+ * the one rfs.result's Python __bool__ gives, set by accelerate(). */
+static PyObject *bool_message = NULL;
 
 static int
-failure_bool(PyObject *self)
+variant_bool(PyObject *self)
 {
-    return 0;
+    PyErr_SetObject(PyExc_TypeError, bool_message);
+    return -1;
 }
 
-static PyNumberMethods success_as_number = {.nb_bool = success_bool};
-static PyNumberMethods failure_as_number = {.nb_bool = failure_bool};
+static PyNumberMethods variant_as_number = {.nb_bool = variant_bool};
 
 /* Chaining ---------------------------------------------------------------------------- */
 
@@ -168,10 +235,23 @@ return_content(Variant *self, PyObject *Py_UNUSED(ignored))
     return self->content;
 }
 
+/* fn(content): a Python function is called through its vectorcall directly (it always
+ * sets an exception with a NULL result, so CPython's result check can be skipped). */
+static inline PyObject *
+call_one(PyObject *fn, PyObject *arg)
+{
+    vectorcallfunc call = PyFunction_Check(fn) ? PyVectorcall_Function(fn) : NULL;
+    if (call == NULL) {
+        return PyObject_CallOneArg(fn, arg);
+    }
+    PyObject *stack[2] = {NULL, arg};
+    return call(fn, stack + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+}
+
 static PyObject *
 apply_and_wrap(Variant *self, PyObject *fn)
 {
-    PyObject *value = PyObject_CallOneArg(fn, self->content);
+    PyObject *value = call_one(fn, self->content);
     if (value == NULL) {
         return NULL;
     }
@@ -183,13 +263,13 @@ apply_and_wrap(Variant *self, PyObject *fn)
 static PyObject *
 apply(Variant *self, PyObject *fn)
 {
-    return PyObject_CallOneArg(fn, self->content);
+    return call_one(fn, self->content);
 }
 
 static PyObject *
 apply_and_return_self(Variant *self, PyObject *fn)
 {
-    PyObject *ignored = PyObject_CallOneArg(fn, self->content);
+    PyObject *ignored = call_one(fn, self->content);
     if (ignored == NULL) {
         return NULL;
     }
@@ -283,7 +363,9 @@ static PyTypeObject ResultType = {
     .tp_clear = (inquiry)variant_clear,                            \
     .tp_richcompare = (richcmpfunc)variant_richcompare,            \
     .tp_hash = (hashfunc)variant_hash,                             \
-    .tp_repr = (reprfunc)variant_repr
+    .tp_repr = (reprfunc)variant_repr,                             \
+    .tp_str = (reprfunc)variant_str,                               \
+    .tp_as_number = &variant_as_number
 
 static PyTypeObject SuccessType = {
     PyVarObject_HEAD_INIT(NULL, 0)
@@ -291,7 +373,6 @@ static PyTypeObject SuccessType = {
     .tp_doc = "The successful variant, holding ``value``.",
     .tp_methods = success_methods,
     .tp_members = success_members,
-    .tp_as_number = &success_as_number,
     VARIANT_SLOTS,
 };
 
@@ -301,7 +382,6 @@ static PyTypeObject FailureType = {
     .tp_doc = "The failed variant, holding ``error``.",
     .tp_methods = failure_methods,
     .tp_members = failure_members,
-    .tp_as_number = &failure_as_number,
     VARIANT_SLOTS,
 };
 
@@ -342,33 +422,211 @@ copy_missing(PyTypeObject *target, PyObject *source)
 static PyObject *
 accelerate(PyObject *module, PyObject *args)
 {
-    PyObject *success, *failure;
-    if (!PyArg_ParseTuple(args, "OO:accelerate", &success, &failure)) {
+    PyObject *success, *failure, *message;
+    if (!PyArg_ParseTuple(args, "OOU:accelerate", &success, &failure, &message)) {
         return NULL;
     }
     if (copy_missing(&SuccessType, success) < 0 || copy_missing(&FailureType, failure) < 0) {
         return NULL;
     }
+    Py_INCREF(message);
+    Py_XSETREF(bool_message, message);
     return Py_BuildValue("OOO", &ResultType, &SuccessType, &FailureType);
 }
 
+/* KeywordAliases: a callable accepting other keyword names for some parameters --------- */
+
+/* KeywordAliases(func, {"old": "new"}) calls func, renaming keyword "old" to "new". A call
+ * without keywords is forwarded as it is (vectorcall, no copy), so the wrapper costs one C
+ * indirection. It binds like a function (Py_TPFLAGS_METHOD_DESCRIPTOR) and forwards other
+ * attributes (__name__, __code__...) to func; inspect.signature follows __wrapped__. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *func;
+    PyObject *aliases;
+    vectorcallfunc vectorcall;
+} Aliases;
+
+static PyObject *
+aliases_vectorcall(Aliases *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    if (kwnames == NULL) {
+        return PyObject_Vectorcall(self->func, args, nargsf, NULL);
+    }
+    Py_ssize_t count = PyTuple_GET_SIZE(kwnames);
+    PyObject *renamed = NULL;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *target = PyDict_GetItemWithError(self->aliases, PyTuple_GET_ITEM(kwnames, i));
+        if (target == NULL) {
+            if (PyErr_Occurred()) {
+                Py_XDECREF(renamed);
+                return NULL;
+            }
+            continue;
+        }
+        if (renamed == NULL) {
+            renamed = PyTuple_GetSlice(kwnames, 0, count);
+            if (renamed == NULL) {
+                return NULL;
+            }
+        }
+        Py_INCREF(target);
+        Py_SETREF(((PyTupleObject *)renamed)->ob_item[i], target);
+    }
+    if (renamed == NULL) {
+        return PyObject_Vectorcall(self->func, args, nargsf, kwnames);
+    }
+    PyObject *result = PyObject_Vectorcall(self->func, args, nargsf, renamed);
+    Py_DECREF(renamed);
+    return result;
+}
+
+static PyObject *
+aliases_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    PyObject *func, *aliases;
+    if (kwargs != NULL && PyDict_GET_SIZE(kwargs) != 0) {
+        PyErr_SetString(PyExc_TypeError, "KeywordAliases() takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "OO!:KeywordAliases", &func, &PyDict_Type, &aliases)) {
+        return NULL;
+    }
+    if (!PyCallable_Check(func)) {
+        PyErr_Format(PyExc_TypeError, "KeywordAliases needs a callable, got %R", func);
+        return NULL;
+    }
+    Aliases *self = PyObject_GC_New(Aliases, type);
+    if (self == NULL) {
+        return NULL;
+    }
+    Py_INCREF(func);
+    self->func = func;
+    self->aliases = PyDict_Copy(aliases);
+    self->vectorcall = (vectorcallfunc)aliases_vectorcall;
+    if (self->aliases == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    PyObject_GC_Track(self);
+    return (PyObject *)self;
+}
+
+static int
+aliases_traverse(Aliases *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->func);
+    Py_VISIT(self->aliases);
+    return 0;
+}
+
+static int
+aliases_clear(Aliases *self)
+{
+    Py_CLEAR(self->func);
+    Py_CLEAR(self->aliases);
+    return 0;
+}
+
+static void
+aliases_dealloc(Aliases *self)
+{
+    PyObject_GC_UnTrack(self);
+    aliases_clear(self);
+    PyObject_GC_Del(self);
+}
+
+static PyObject *
+aliases_get(PyObject *self, PyObject *obj, PyObject *type)
+{
+    if (obj == NULL || obj == Py_None) {
+        Py_INCREF(self);
+        return self;
+    }
+    return PyMethod_New(self, obj);
+}
+
+static PyObject *
+aliases_getattro(PyObject *self, PyObject *name)
+{
+    PyObject *value = PyObject_GenericGetAttr(self, name);
+    if (value != NULL || !PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        return value;
+    }
+    PyErr_Clear();
+    return PyObject_GetAttr(((Aliases *)self)->func, name);
+}
+
+static PyObject *
+aliases_doc(Aliases *self, void *Py_UNUSED(closure))
+{
+    return PyObject_GetAttrString(self->func, "__doc__");
+}
+
+static PyObject *
+aliases_repr(Aliases *self)
+{
+    return PyUnicode_FromFormat("<KeywordAliases %R of %R>", self->aliases, self->func);
+}
+
+static PyMemberDef aliases_members[] = {
+    {"__wrapped__", T_OBJECT, offsetof(Aliases, func), READONLY, "The wrapped callable."},
+    {"aliases", T_OBJECT, offsetof(Aliases, aliases), READONLY, "{accepted name: real name}."},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyGetSetDef aliases_getset[] = {
+    {"__doc__", (getter)aliases_doc, NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject AliasesType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "rfs._speedups.KeywordAliases",
+    .tp_basicsize = sizeof(Aliases),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL |
+                Py_TPFLAGS_METHOD_DESCRIPTOR,
+    .tp_doc = "KeywordAliases(func, {'old': 'new'}): func, also accepting old keyword names.",
+    .tp_new = aliases_new,
+    .tp_vectorcall_offset = offsetof(Aliases, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_descr_get = aliases_get,
+    .tp_getattro = aliases_getattro,
+    .tp_repr = (reprfunc)aliases_repr,
+    .tp_dealloc = (destructor)aliases_dealloc,
+    .tp_traverse = (traverseproc)aliases_traverse,
+    .tp_clear = (inquiry)aliases_clear,
+    .tp_members = aliases_members,
+    .tp_getset = aliases_getset,
+};
+
 static PyMethodDef module_methods[] = {
     {"accelerate", accelerate, METH_VARARGS,
-     "accelerate(Success, Failure) -> (Result, Success, Failure) C types carrying every "
-     "method of the Python classes."},
+     "accelerate(Success, Failure, bool_message) -> (Result, Success, Failure) C types "
+     "carrying every method of the Python classes."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef speedups_module = {
-    PyModuleDef_HEAD_INIT, "rfs._speedups", "C hot path for rfs.result.", -1, module_methods,
+    PyModuleDef_HEAD_INIT, "rfs._speedups", "C hot path for rfs.result and rfs._aliases.", -1, module_methods,
 };
 
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
     if (PyType_Ready(&ResultType) < 0 || PyType_Ready(&SuccessType) < 0 ||
-        PyType_Ready(&FailureType) < 0) {
+        PyType_Ready(&FailureType) < 0 || PyType_Ready(&AliasesType) < 0) {
         return NULL;
     }
-    return PyModule_Create(&speedups_module);
+    PyObject *module = PyModule_Create(&speedups_module);
+    if (module == NULL) {
+        return NULL;
+    }
+    Py_INCREF(&AliasesType);
+    if (PyModule_AddObject(module, "KeywordAliases", (PyObject *)&AliasesType) < 0) {
+        Py_DECREF(&AliasesType);
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
 }

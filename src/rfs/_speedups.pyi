@@ -1,3 +1,12 @@
+from collections.abc import Callable
 from typing import Any
 
-def accelerate(success: type[Any], failure: type[Any], /) -> tuple[type[Any], ...]: ...
+def accelerate(
+    success: type[Any], failure: type[Any], bool_message: str, /
+) -> tuple[type[Any], ...]: ...
+
+class KeywordAliases:
+    __wrapped__: Callable[..., Any]
+    aliases: dict[str, str]
+    def __init__(self, func: Callable[..., Any], aliases: dict[str, str], /) -> None: ...
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
