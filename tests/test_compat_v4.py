@@ -61,7 +61,7 @@ def test_maybe_behaviour() -> None:
     assert Maybe.none().get_or_else(7) == 7
     assert Maybe.none().to_result("missing") == Failure("missing")
     assert Maybe.some(1).to_either("e") == Either.right(1)
-    with pytest.raises(ValueError, match="cannot hold None"):
+    with pytest.raises(ValueError, match="Some cannot contain None"):
         Maybe.some(None)
     with pytest.raises(ValueError):
         Maybe.none().get()

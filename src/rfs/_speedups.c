@@ -600,7 +600,25 @@ static PyTypeObject AliasesType = {
     .tp_getset = aliases_getset,
 };
 
+/* allocate(cls): object.__new__(cls) through vectorcall (no argument tuple), for Python
+ * classes that build many small instances (MonoResult's step nodes). */
+static PyObject *
+allocate(PyObject *module, PyObject *cls)
+{
+    if (!PyType_Check(cls)) {
+        PyErr_Format(PyExc_TypeError, "allocate() needs a class, got %R", cls);
+        return NULL;
+    }
+    PyTypeObject *type = (PyTypeObject *)cls;
+    if (type->tp_new != PyBaseObject_Type.tp_new || type->tp_alloc == NULL) {
+        PyErr_Format(PyExc_TypeError, "allocate() needs a class using object.__new__, got %R", cls);
+        return NULL;
+    }
+    return type->tp_alloc(type, 0);
+}
+
 static PyMethodDef module_methods[] = {
+    {"allocate", allocate, METH_O, "allocate(cls): object.__new__(cls), without an argument tuple."},
     {"accelerate", accelerate, METH_VARARGS,
      "accelerate(Success, Failure, bool_message) -> (Result, Success, Failure) C types "
      "carrying every method of the Python classes."},
