@@ -205,9 +205,7 @@ class ResultM:
         return lambda x: f(x).bind(g)
 
     @staticmethod
-    def lift_a2(
-        func: Callable[[T, U], V], ra: Result[T, E], rb: Result[U, E]
-    ) -> Result[V, E]:
+    def lift_a2(func: Callable[[T, U], V], ra: Result[T, E], rb: Result[U, E]) -> Result[V, E]:
         """``func`` applied to two Results' values; the first Failure wins."""
         return ra.bind(lambda a: rb.map(lambda b: func(a, b)))
 

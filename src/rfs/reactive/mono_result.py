@@ -326,7 +326,9 @@ class MonoResult(Generic[T_co, E_co]):
                         cls = type(result)
                         if cls is not Success and cls is not Failure:
                             _check_result("bind_async_result", fn, result)
-                    elif cls is not Success and cls is not Failure and not isinstance(result, Result):
+                    elif (
+                        cls is not Success and cls is not Failure and not isinstance(result, Result)
+                    ):
                         result = await result  # an awaitable (a Mono...)
                         _check_result("bind_async_result", fn, result)
             elif kind == _MAP:
