@@ -93,16 +93,61 @@ async def test_every_v4_name_of_rfs_core_result_and_top_level_exists() -> None:
     """Every public name of v4's rfs.core.result and v4's top-level Result names import."""
     import rfs
 
-    v4_names = (
-        "Either Failure Maybe Result ResultAsync ResultM Success async_failure async_pipe_results "
-        "async_result_decorator async_success async_try_except check_is_exception "
-        "check_is_result_type combine either_of either_to_result failure first_success "
-        "from_awaitable from_optional get_error get_value is_failure is_success left lift lift2 "
-        "maybe_of maybe_to_result none partition pipe_results result_decorator result_of "
-        "result_to_either result_to_maybe right sequence sequence_async sequence_async_v4 "
-        "sequence_either sequence_m sequence_maybe some success take_until_failure traverse "
-        "traverse_async traverse_either traverse_m traverse_maybe try_except"
-    ).split()
+    v4_names = [
+        "Either",
+        "Failure",
+        "Maybe",
+        "Result",
+        "ResultAsync",
+        "ResultM",
+        "Success",
+        "async_failure",
+        "async_pipe_results",
+        "async_result_decorator",
+        "async_success",
+        "async_try_except",
+        "check_is_exception",
+        "check_is_result_type",
+        "combine",
+        "either_of",
+        "either_to_result",
+        "failure",
+        "first_success",
+        "from_awaitable",
+        "from_optional",
+        "get_error",
+        "get_value",
+        "is_failure",
+        "is_success",
+        "left",
+        "lift",
+        "lift2",
+        "maybe_of",
+        "maybe_to_result",
+        "none",
+        "partition",
+        "pipe_results",
+        "result_decorator",
+        "result_of",
+        "result_to_either",
+        "result_to_maybe",
+        "right",
+        "sequence",
+        "sequence_async",
+        "sequence_async_v4",
+        "sequence_either",
+        "sequence_m",
+        "sequence_maybe",
+        "some",
+        "success",
+        "take_until_failure",
+        "traverse",
+        "traverse_async",
+        "traverse_either",
+        "traverse_m",
+        "traverse_maybe",
+        "try_except",
+    ]
     for name in v4_names:
         assert getattr(v4, name) is not None, name
     for name in ["ResultAsync", "Flux", "Mono", "result_of", "maybe_of", "either_of"]:
@@ -136,7 +181,9 @@ def test_v4_helpers_behave_as_documented() -> None:
     assert v4.ResultM.pure(1) == Success(1)
     assert v4.ResultM.ap(Success(str), Success(3)) == Success("3")
     assert v4.ResultM.fold_m(lambda a, n: Success(a + n), 0, [1, 2, 3]) == Success(6)
-    assert v4.ResultM.kleisli_compose(lambda n: Success(n + 1), lambda n: Success(n * 2))(1) == Success(4)
+    assert v4.ResultM.kleisli_compose(lambda n: Success(n + 1), lambda n: Success(n * 2))(
+        1
+    ) == Success(4)
     assert v4.check_is_exception(ValueError()) and not v4.check_is_exception("x")
     assert v4.check_is_result_type(Failure(1)) and not v4.check_is_result_type(1)
     assert v4.is_success(Success(1)) and v4.is_failure(Failure(1))

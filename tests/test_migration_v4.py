@@ -86,7 +86,8 @@ ROWS: dict[str, tuple[str, str, str, str | None, str]] = {
         "1",
     ),
     "eq_by_name": (
-        "class Success_:\n    value = 1\nSuccess_.__name__ = 'Success'\nout = Success(1) == Success_()",
+        "class Success_:\n    value = 1\n"
+        "Success_.__name__ = 'Success'\nout = Success(1) == Success_()",
         "True",
         "False",
         None,
@@ -197,7 +198,9 @@ def test_rfs_behaviour_and_change(name: str) -> None:
 def test_v4_behaviour_and_change() -> None:
     """On rfs-framework 4.6.6 each snippet gives v4's documented outcome, and so do the changes."""
     if not (V4_DIR / "rfs").exists():
-        pytest.skip("rfs-framework 4.6.6 not installed in .bench-peers (python -m benchmarks result)")
+        pytest.skip(
+            "rfs-framework 4.6.6 not installed in .bench-peers (python -m benchmarks result)"
+        )
     snippets = {name: row[0] for name, row in ROWS.items()}
     snippets.update({f"{name}/change": row[3] for name, row in ROWS.items() if row[3]})
     script = f"PRELUDE = {PRELUDE!r}\n{RUNNER}"
@@ -221,8 +224,17 @@ def test_v4_behaviour_and_change() -> None:
 def test_docs_table_lists_every_row() -> None:
     """The migration page's differences table has a row per tested difference."""
     page = (Path(__file__).resolve().parents[1] / "docs" / "migrating-from-rfs-v4.md").read_text()
-    for phrase in ["bool(result)", "UnwrapError", "__hash__", "immutable", "__match_args__",
-                   "class *names*", "repr(", "OperationTimeoutError", "patch=False",
-                   "assert_result_error", "Maybe.map"]:
+    for phrase in [
+        "bool(result)",
+        "UnwrapError",
+        "__hash__",
+        "immutable",
+        "__match_args__",
+        "class *names*",
+        "repr(",
+        "OperationTimeoutError",
+        "patch=False",
+        "assert_result_error",
+        "Maybe.map",
+    ]:
         assert phrase in page, phrase
-

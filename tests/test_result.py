@@ -116,7 +116,7 @@ def test_queries_and_attributes() -> None:
 
 def test_unwrap_on_failure_raises_with_the_error_in_the_message() -> None:
     """unwrap() on a Failure raises UnwrapError (a ValueError, worded as v4) naming the error."""
-    with pytest.raises(UnwrapError, match="^Failure unwrap: card declined$"):
+    with pytest.raises(UnwrapError, match=r"^Failure unwrap: card declined$"):
         Failure("card declined").unwrap()
     with pytest.raises(ValueError, match="card declined"):
         Failure("card declined").unwrap()

@@ -9,6 +9,7 @@ one C indirection; the pure-Python wrapper renames in Python.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from collections.abc import Callable
@@ -20,10 +21,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _native: Callable[[Callable[..., Any], dict[str, str]], Any] | None = None
 if os.environ.get("RFS_PURE_PYTHON") != "1":
-    try:
+    with contextlib.suppress(ImportError):  # no compiler at install time: pure Python
         from rfs._speedups import KeywordAliases as _native
-    except ImportError:  # no compiler at install time
-        pass
 
 
 def accepts(**aliases: str) -> Callable[[F], F]:

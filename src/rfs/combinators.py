@@ -185,7 +185,7 @@ def take_until_failure(
 
 
 class ResultM:
-    """RFS v4's Haskell-style helpers over Results (``pure``, ``ap``, ``lift_a2``, ``fold_m``...)."""
+    """RFS v4's Haskell-style helpers over Results (``pure``, ``ap``, ``fold_m``...)."""
 
     @staticmethod
     def pure(value: T) -> Result[T, Any]:

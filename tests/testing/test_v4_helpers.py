@@ -82,7 +82,9 @@ def test_markers_apply_registered_pytest_marks(request: pytest.FixtureRequest) -
     assert request.node.get_closest_marker("result_test") is not None
 
 
-def test_v4_fixtures(success_result: object, failure_result: object, result_factory: object) -> None:
+def test_v4_fixtures(
+    success_result: object, failure_result: object, result_factory: object
+) -> None:
     """The plugin provides v4's fixtures."""
     assert success_result == Success("fixture_value") and failure_result == Failure("fixture_error")
     assert isinstance(result_factory, ResultTestDataFactory)

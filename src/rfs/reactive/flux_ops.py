@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any
 
@@ -36,7 +36,7 @@ Stream = AsyncIterable[Any]
 
 async def _fan_in(
     sources: tuple[Stream, ...], on_item: Callable[[int, Any], Any]
-) -> AsyncIterator[Any]:
+) -> AsyncGenerator[Any, None]:
     """Consume every source concurrently; yield ``on_item(index, item)`` (skipping None)."""
     queue: asyncio.Queue[tuple[int, Any]] = asyncio.Queue()
 

@@ -194,7 +194,7 @@ class Mono(Generic[T]):
         return Mono(source)
 
     def retry(self, max_attempts: int = 3) -> Mono[T]:
-        """Run the source up to ``max_attempts`` times while it raises; the last error propagates."""
+        """Run the source up to ``max_attempts`` times while it raises; the last error escapes."""
         if max_attempts < 1:
             raise ValueError(f"retry needs max_attempts >= 1, got {max_attempts!r}")
         upstream = self.source
@@ -228,7 +228,7 @@ class Mono(Generic[T]):
 
     # Terminals.
 
-    async def block(self, timeout: float | None = None) -> T | None:
+    async def block(self, timeout: float | None = None) -> T | None:  # noqa: ASYNC109 - v4's API
         """The value (None if empty), waiting at most ``timeout`` seconds."""
         if timeout:
             async with asyncio.timeout(timeout):
@@ -258,7 +258,7 @@ class Mono(Generic[T]):
             on_complete()
 
     def __await__(self) -> Generator[Any, None, T | None]:
-        return self.source().__await__()  # type: ignore[no-any-return]
+        return self.source().__await__()
 
     def __repr__(self) -> str:
         return f"Mono({type(self).__name__})"

@@ -11,6 +11,7 @@ per step), so a chain costs little more than the awaits it makes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
@@ -36,10 +37,8 @@ _perf_counter = time.perf_counter
 _Coroutine = CoroutineType
 _object_new: Callable[[type[MonoResult[Any, Any]]], MonoResult[Any, Any]] = object.__new__
 if os.environ.get("RFS_PURE_PYTHON") != "1":
-    try:
+    with contextlib.suppress(ImportError):  # no compiler at install time: object.__new__
         from rfs._speedups import allocate as _object_new
-    except ImportError:  # no compiler at install time
-        pass
 
 # Source kinds (the root node's ``_kind``).
 _READY = -1  # _fn is a Result

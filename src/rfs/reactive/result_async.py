@@ -98,7 +98,7 @@ class ResultAsync(Generic[T, E]):
         | Callable[[T], ResultAsync[U, E]],
     ) -> ResultAsync[U, E]:
         """Chain a function returning a Result, an awaitable of one, or a ResultAsync."""
-        return _of(self._mono.bind_async_result(func))  # type: ignore[arg-type]
+        return _of(self._mono.bind_async_result(func))
 
     bind_async = bind
 

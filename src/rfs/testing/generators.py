@@ -34,7 +34,9 @@ class ResultTestDataFactory:
         return MonoResult.from_error(error)
 
     @staticmethod
-    def create_mixed_flux(success_values: Iterable[T], error_values: Iterable[E]) -> FluxResult[T, E]:
+    def create_mixed_flux(
+        success_values: Iterable[T], error_values: Iterable[E]
+    ) -> FluxResult[T, E]:
         """The Successes first, then the Failures."""
         results: list[Result[T, E]] = [Success(value) for value in success_values]
         results.extend(Failure(error) for error in error_values)

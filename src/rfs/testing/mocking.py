@@ -6,7 +6,7 @@ import functools
 import importlib
 import inspect
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Any
@@ -309,7 +309,9 @@ def mock_result_service(
 
 
 @contextmanager
-def _labelled(mocker: ResultServiceMocker, methods: tuple[str, ...]) -> Iterator[ResultServiceMocker]:
+def _labelled(
+    mocker: ResultServiceMocker, methods: tuple[str, ...]
+) -> Iterator[ResultServiceMocker]:
     for method in methods:
         mocker.mock_method(method)
     try:

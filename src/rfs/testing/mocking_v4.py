@@ -43,14 +43,16 @@ class V4MockerMethods:
     call_records: list[MockCallRecord]
     _mocked_methods: dict[str, Any]
 
-    def mock_method(self, method_name: str, return_value: Any = None, side_effect: Any = None) -> Any:
+    def mock_method(
+        self, method_name: str, return_value: Any = None, side_effect: Any = None
+    ) -> Any:
         """A ``unittest.mock`` stand-in for ``method_name`` returning ``return_value``.
 
         ``side_effect`` is a function called with the arguments (its value is returned), an
         exception (raised) or an iterable (one value per call), as in ``unittest.mock``. The
         mock is async when ``return_value`` is a coroutine function or coroutine.
         """
-        from unittest import mock  # noqa: PLC0415 - only v4-style tests need it
+        from unittest import mock
 
         is_async = inspect.iscoroutinefunction(return_value) or inspect.iscoroutine(return_value)
         stand_in = mock.AsyncMock() if is_async else mock.Mock()
@@ -87,19 +89,19 @@ class V4MockerMethods:
 
     def return_mono_success(self, method_name: str, value: Any) -> Any:
         """``method_name`` returns a ``MonoResult`` of ``Success(value)``."""
-        from rfs.reactive import MonoResult  # noqa: PLC0415 - keeps the plugin import light
+        from rfs.reactive import MonoResult
 
         return self.mock_method(method_name, MonoResult.from_value(value))
 
     def return_mono_failure(self, method_name: str, error: Any) -> Any:
         """``method_name`` returns a ``MonoResult`` of ``Failure(error)``."""
-        from rfs.reactive import MonoResult  # noqa: PLC0415 - keeps the plugin import light
+        from rfs.reactive import MonoResult
 
         return self.mock_method(method_name, MonoResult.from_error(error))
 
     def return_flux_results(self, method_name: str, results: Iterable[Result[Any, Any]]) -> Any:
         """``method_name`` returns a ``FluxResult`` of ``results``."""
-        from rfs.reactive import FluxResult  # noqa: PLC0415 - keeps the plugin import light
+        from rfs.reactive import FluxResult
 
         return self.mock_method(method_name, FluxResult.from_results(results))
 
@@ -161,4 +163,3 @@ class V4MockerMethods:
     def get_mock(self, method_name: str) -> Any:
         """The ``unittest.mock`` object of ``method_name`` (None if it was not mocked)."""
         return self._mocked_methods.get(method_name)
-

@@ -45,7 +45,9 @@ class PerformanceTestHelper:
         within = duration_ms <= max_duration_ms
         data.update(duration_ms=duration_ms, is_within_limit=within, success=result.is_success())
         if not within:
-            logger.warning("performance budget exceeded: %.1fms > %.1fms", duration_ms, max_duration_ms)
+            logger.warning(
+                "performance budget exceeded: %.1fms > %.1fms", duration_ms, max_duration_ms
+            )
         return data
 
     @staticmethod

@@ -43,8 +43,7 @@ def assert_result_failure(
         raise AssertionError(f"Expected failure but got {result!r}")
     if expected_error_type is not None and not isinstance(result.error, expected_error_type):
         raise AssertionError(
-            f"Expected error type {expected_error_type.__name__}, "
-            f"got {type(result.error).__name__}"
+            f"Expected error type {expected_error_type.__name__}, got {type(result.error).__name__}"
         )
     return result.error
 
