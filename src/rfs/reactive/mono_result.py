@@ -14,13 +14,17 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from types import CoroutineType
 from typing import Any, Generic, Never, TypeVar, overload
 
 from rfs._aliases import accepts
+from rfs.reactive._mono_sources import AwaitOnce as _AwaitOnce
+from rfs.reactive._mono_sources import Once as _Once
+from rfs.reactive._mono_sources import OperationTimeoutError
+from rfs.reactive._mono_sources import Retry as _Retry
+from rfs.reactive._mono_sources import Timeout as _Timeout
 from rfs.result import Failure, Result, Success
 
 __all__ = ["MonoResult", "OperationTimeoutError"]
@@ -54,20 +58,6 @@ _TAP_ERROR = 5  # result.tap_error(fn)
 _RECOVER = 6  # on Failure: fn(error), a Result
 _RECOVER_ANY = 7  # on Failure: fn(error), a Result or an awaitable of one
 _LOG = 8  # log (name, errors_only)
-
-
-class OperationTimeoutError(TimeoutError):
-    """The error a ``MonoResult.timeout(seconds)`` step puts in its ``Failure`` on expiry.
-
-    Its message keeps RFS v4's wording (v4 put that string itself in the Failure).
-    """
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"timeout: Operation timed out after {seconds} seconds")
-        self.seconds = seconds
-
-    def __reduce__(self) -> tuple[type[OperationTimeoutError], tuple[float]]:
-        return (OperationTimeoutError, (self.seconds,))
 
 
 class MonoResult(Generic[T_co, E_co]):
@@ -440,107 +430,3 @@ def _log(name: str, result: Result[Any, Any], start: float, errors_only: bool) -
         logger.log(level, "step %s: failure %r after %.2f ms", name, error, elapsed_ms, extra=extra)
     else:
         logger.log(level, "step %s: success after %.2f ms", name, elapsed_ms, extra=extra)
-
-
-class _Timeout:
-    """Source running ``run`` under ``asyncio.timeout``: expiry cancels it, yields a Failure."""
-
-    __slots__ = ("_inner", "_seconds")
-
-    def __init__(self, inner: MonoResult[Any, Any], seconds: float) -> None:
-        self._inner = inner
-        self._seconds = seconds
-
-    async def __call__(self) -> Result[Any, Any]:
-        scope = asyncio.timeout(self._seconds)
-        try:
-            async with scope:
-                result = await self._inner
-        except TimeoutError:
-            if scope.expired():
-                return Failure(OperationTimeoutError(self._seconds))
-            raise
-        if scope.expired():  # the inner code swallowed its cancellation: still too late
-            return Failure(OperationTimeoutError(self._seconds))
-        return result
-
-
-class _Retry:
-    """Source running ``run`` until it succeeds or retries are used up."""
-
-    __slots__ = ("_delay", "_inner", "_jitter", "_sleep", "_times", "_when")
-
-    def __init__(
-        self,
-        inner: MonoResult[Any, Any],
-        times: int,
-        delay: Callable[[int], float],
-        jitter: float,
-        when: Callable[[Any], bool] | None,
-        sleep: Callable[[float], Awaitable[object]],
-    ) -> None:
-        self._inner = inner
-        self._times = times
-        self._delay = delay
-        self._jitter = jitter
-        self._when = when
-        self._sleep = sleep
-
-    async def __call__(self) -> Result[Any, Any]:
-        attempt = 0
-        while True:
-            result = await self._inner
-            if isinstance(result, Success) or attempt >= self._times:
-                return result
-            if self._when is not None and not self._when(result.unwrap_error()):
-                return result
-            delay = self._delay(attempt)
-            if self._jitter:
-                delay *= random.uniform(1.0 - self._jitter, 1.0 + self._jitter)
-            if delay > 0:
-                await self._sleep(delay)
-            attempt += 1
-
-
-class _Once:
-    """Source running ``run`` once (even under concurrent awaits) and replaying its Result."""
-
-    __slots__ = ("_inner", "_lock", "_result")
-
-    def __init__(self, inner: MonoResult[Any, Any]) -> None:
-        self._inner = inner
-        self._result: Result[Any, Any] | None = None
-        self._lock: asyncio.Lock | None = None
-
-    async def __call__(self) -> Result[Any, Any]:
-        result = self._result
-        if result is not None:
-            return result
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            result = self._result
-            if result is None:
-                result = self._result = await self._inner
-        return result
-
-
-class _AwaitOnce:
-    """Awaits one awaitable, wrapping a plain value in Success; refuses a second start."""
-
-    __slots__ = ("_awaitable", "_started")
-
-    def __init__(self, awaitable: Awaitable[Any]) -> None:
-        self._awaitable = awaitable
-        self._started = False
-
-    async def __call__(self) -> Result[Any, Any]:
-        if self._started:
-            raise RuntimeError(
-                "MonoResult.from_awaitable: the awaitable failed or was cancelled on its first "
-                "await and cannot be awaited again; use MonoResult.from_async_result(fn) for a "
-                "source that can run again"
-            )
-        self._started = True
-        value = await self._awaitable
-        return value if isinstance(value, Result) else Success(value)
