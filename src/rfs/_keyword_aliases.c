@@ -35,10 +35,15 @@ aliases_vectorcall(Aliases *self, PyObject *const *args, size_t nargsf, PyObject
             }
             continue;
         }
-        if (renamed == NULL) {
-            renamed = PyTuple_GetSlice(kwnames, 0, count);
+        if (renamed == NULL) { /* a new tuple: kwnames is often a code constant */
+            renamed = PyTuple_New(count);
             if (renamed == NULL) {
                 return NULL;
+            }
+            for (Py_ssize_t j = 0; j < count; j++) {
+                PyObject *name = PyTuple_GET_ITEM(kwnames, j);
+                Py_INCREF(name);
+                PyTuple_SET_ITEM(renamed, j, name);
             }
         }
         Py_INCREF(target);
