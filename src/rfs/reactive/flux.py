@@ -227,27 +227,8 @@ class Flux(Generic[T]):
 
     # Errors.
 
-    def on_error_return(self, default_value: T) -> Flux[T]:
-        """On an exception, emit ``default_value`` and complete."""
-        upstream = self.source
-
-        async def source() -> AsyncIterator[Any]:
-            try:
-                async with aclosing(upstream()) as items:  # type: ignore[type-var]
-                    async for item in items:
-                        yield item
-            except Exception:
-                yield default_value
-
-        return Flux(source)
-
-    def on_error_continue(
-        self, error_handler: Callable[[Exception], object] | None = None
-    ) -> Flux[T]:
-        """On an exception, call ``error_handler(exc)`` and complete without raising.
-
-        A failed async source cannot resume, so the items after the error are not produced.
-        """
+    def _on_error(self, handle: Callable[[Exception], Iterable[Any]]) -> Flux[Any]:
+        """Items until an exception, then the items of ``handle(exc)``, then completion."""
         upstream = self.source
 
         async def source() -> AsyncIterator[Any]:
@@ -256,10 +237,29 @@ class Flux(Generic[T]):
                     async for item in items:
                         yield item
             except Exception as exc:
-                if error_handler is not None:
-                    error_handler(exc)
+                for item in handle(exc):
+                    yield item
 
         return Flux(source)
+
+    def on_error_return(self, default_value: T) -> Flux[T]:
+        """On an exception, emit ``default_value`` and complete."""
+        return self._on_error(lambda _: (default_value,))
+
+    def on_error_continue(
+        self, error_handler: Callable[[Exception], object] | None = None
+    ) -> Flux[T]:
+        """On an exception, call ``error_handler(exc)`` and complete without raising.
+
+        A failed async source cannot resume, so the items after the error are not produced.
+        """
+
+        def handle(exc: Exception) -> tuple[()]:
+            if error_handler is not None:
+                error_handler(exc)
+            return ()
+
+        return self._on_error(handle)
 
     def retry(self, max_attempts: int = 3, *, delay: float = 0.1) -> Flux[T]:
         """Subscribe again on an exception (up to ``max_attempts`` runs, ``delay * n`` apart).

@@ -370,15 +370,10 @@ _KIND_NAMES = {
 
 
 def _source(kind: int, source: Any) -> MonoResult[Any, Any]:
-    mono: MonoResult[Any, Any] = _object_new(MonoResult)
-    mono._prev = None
-    mono._kind = kind
-    mono._fn = source
-    mono._plan = None
-    return mono
+    return _step(None, kind, source)
 
 
-def _step(prev: MonoResult[Any, Any], kind: int, fn: Any) -> MonoResult[Any, Any]:
+def _step(prev: MonoResult[Any, Any] | None, kind: int, fn: Any) -> MonoResult[Any, Any]:
     mono: MonoResult[Any, Any] = _object_new(MonoResult)
     mono._prev = prev
     mono._kind = kind
