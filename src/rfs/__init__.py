@@ -32,6 +32,13 @@ _EXPORTS: dict[str, str] = {
     "Either": "rfs.monads",
     "MonoResult": "rfs.reactive",
     "FluxResult": "rfs.reactive",
+    # results under RFS v4's top-level names
+    "ResultAsync": "rfs.reactive",
+    "Flux": "rfs.reactive",
+    "Mono": "rfs.reactive",
+    "result_of": "rfs.combinators",
+    "maybe_of": "rfs.monads",
+    "either_of": "rfs.monads",
     # dependency injection (the names RFS v4 exported from ``rfs``)
     "Port": "rfs.di",
     "Adapter": "rfs.di",
@@ -65,6 +72,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 if TYPE_CHECKING:
     from rfs.combinators import combine as combine
     from rfs.combinators import first_success as first_success
+    from rfs.combinators import result_of as result_of
     from rfs.combinators import traverse as traverse
     from rfs.di import Adapter as Adapter
     from rfs.di import AnnotationRegistry as AnnotationRegistry
@@ -83,8 +91,13 @@ if TYPE_CHECKING:
     from rfs.di import stateless as stateless
     from rfs.monads import Either as Either
     from rfs.monads import Maybe as Maybe
+    from rfs.monads import either_of as either_of
+    from rfs.monads import maybe_of as maybe_of
+    from rfs.reactive import Flux as Flux
     from rfs.reactive import FluxResult as FluxResult
+    from rfs.reactive import Mono as Mono
     from rfs.reactive import MonoResult as MonoResult
+    from rfs.reactive import ResultAsync as ResultAsync
     from rfs.result import Failure as Failure
     from rfs.result import Result as Result
     from rfs.result import Success as Success

@@ -35,7 +35,7 @@ assert_type(r.unwrap_or_else(len), int)
 assert_type(r.get(), int | None)
 assert_type(r.ensure(lambda n: n > 0, "negative"), Result[int, str])
 assert_type(sequence([parse("1"), parse("2")]), Result[list[int], str])
-assert_type(from_optional(None if r else 3, "missing"), Result[int, str])
+assert_type(from_optional(None if r.is_success() else 3, "missing"), Result[int, str])
 
 
 @safe
