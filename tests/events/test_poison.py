@@ -91,7 +91,7 @@ async def inject(kind: str, broker: Any) -> tuple[list[str], list[str]]:
         for body in bodies:
             await send(name, body, headers=[("rfs-topic", b"jobs.run")])
         await send(name, b"\x00")  # no rfs-topic header: dead_letter.unknown
-        await send(name, None, headers=[("rfs-topic", b"\xff\xfe")])  # no body, bad topic
+        await send(name, None, key=b"k", headers=[("rfs-topic", b"\xff\xfe")])  # no body
         return [*reasons, "entry has no event body"], []
     import aio_pika
 
