@@ -82,7 +82,8 @@ class KafkaBroker(ServerBroker["KafkaSubscription"]):
     ``partitions`` and ``replication`` apply to the topics this broker creates; one partition
     keeps every event of a Kafka topic in order, more let a group spread the work (order is
     then kept per key). ``session_timeout`` is how long the group waits for a silent member
-    before giving its partitions to the others.
+    before giving its partitions to the others. ``linger`` lets the producer wait that long
+    to batch concurrent publishes into one request (throughput against latency).
     """
 
     _transient = _TRANSIENT
@@ -101,6 +102,7 @@ class KafkaBroker(ServerBroker["KafkaSubscription"]):
         heartbeat_interval: float = 3.0,
         metadata_max_age: float = 5.0,
         request_timeout: float = 30.0,
+        linger: float = 0.0,
         max_deliveries: int = 5,
         dead_letter: Callable[[str], str] = dead_letter_topic,
         client_options: dict[str, Any] | None = None,
@@ -117,6 +119,7 @@ class KafkaBroker(ServerBroker["KafkaSubscription"]):
         self.heartbeat_interval = heartbeat_interval
         self.metadata_max_age = metadata_max_age
         self.request_timeout = request_timeout
+        self.linger = linger
         self.client_options = dict(client_options or {})
         self.producer: Any = None
         self.admin: Any = None
@@ -135,7 +138,9 @@ class KafkaBroker(ServerBroker["KafkaSubscription"]):
         self._connecting = self._connecting or asyncio.Lock()
         async with self._connecting:
             if self.producer is None:
-                producer = AIOKafkaProducer(acks="all", linger_ms=0, **self._client_kwargs())
+                producer = AIOKafkaProducer(
+                    acks="all", linger_ms=int(self.linger * 1000), **self._client_kwargs()
+                )
                 await producer.start()
                 self.producer = producer
             if self.admin is None:
