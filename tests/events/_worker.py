@@ -20,7 +20,7 @@ async def main(kind: str, url: str, name: str, group: str, log: str) -> None:
 
         broker = await RabbitMQBroker(url, exchange=name, prefetch=10).connect()
     elif kind == "kafka":
-        from rfs.events.backends.kafka import KafkaBroker
+        from rfs.events import KafkaBroker
 
         broker = KafkaBroker(
             url, prefix=name, batch_size=500, session_timeout=2.0, heartbeat_interval=0.2

@@ -51,7 +51,7 @@ async def make_broker(kind: str, **options: Any) -> Any:
         await broker.connect()
         return broker
     if kind == "kafka":
-        from rfs.events.backends.kafka import KafkaBroker
+        from rfs.events import KafkaBroker
 
         for option, value in KAFKA_TEST_OPTIONS.items():
             options.setdefault(option, value)

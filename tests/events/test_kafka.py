@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from rfs.events import Event
-from rfs.events.backends.kafka import KafkaBroker, kafka_topic
+from rfs.events import Event, KafkaBroker
+from rfs.events.backends.kafka import kafka_topic
 
 from .test_faults import logged, start_worker, wait_for_lines
 

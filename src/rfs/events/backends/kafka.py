@@ -83,7 +83,8 @@ class KafkaBroker(ServerBroker["KafkaSubscription"]):
     keeps every event of a Kafka topic in order, more let a group spread the work (order is
     then kept per key). ``session_timeout`` is how long the group waits for a silent member
     before giving its partitions to the others. ``linger`` lets the producer wait that long
-    to batch concurrent publishes into one request (throughput against latency).
+    to batch concurrent publishes into one request (throughput against latency);
+    ``fetch_wait`` is how long the broker may hold a fetch while no record is there.
     """
 
     _transient = _TRANSIENT
@@ -103,6 +104,7 @@ class KafkaBroker(ServerBroker["KafkaSubscription"]):
         metadata_max_age: float = 5.0,
         request_timeout: float = 30.0,
         linger: float = 0.0,
+        fetch_wait: float = 0.05,
         max_deliveries: int = 5,
         dead_letter: Callable[[str], str] = dead_letter_topic,
         client_options: dict[str, Any] | None = None,
@@ -120,6 +122,7 @@ class KafkaBroker(ServerBroker["KafkaSubscription"]):
         self.metadata_max_age = metadata_max_age
         self.request_timeout = request_timeout
         self.linger = linger
+        self.fetch_wait = fetch_wait
         self.client_options = dict(client_options or {})
         self.producer: Any = None
         self.admin: Any = None
@@ -291,6 +294,7 @@ class KafkaSubscription(ServerSubscription[KafkaBroker]):
             heartbeat_interval_ms=int(broker.heartbeat_interval * 1000),
             metadata_max_age_ms=int(broker.metadata_max_age * 1000),
             max_poll_records=broker.batch_size,
+            fetch_max_wait_ms=int(broker.fetch_wait * 1000),
             **broker._client_kwargs(),
         )
         try:
