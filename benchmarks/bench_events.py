@@ -237,23 +237,34 @@ async def memory_peak(seconds: float = 3.0, total: int = 1_000_000) -> tuple[flo
     return peak / 1024, pushed, unbounded / 1024
 
 
-async def ours_per_event(broker: Any, n: int) -> float:
-    """Nanoseconds per event for ``n`` events published to ``broker`` and handled by a group;
-    deletes what the broker made on the server and closes it."""
+async def ours_per_event(broker: Any, n: int, *, chunk: int = 1, warm: bool = False) -> float:
+    """Nanoseconds per event for ``n`` events published to ``broker`` (``chunk`` in flight at a
+    time) and handled by a group; ``warm`` waits for a first event before timing (a Kafka
+    group joins slowly). Deletes what the broker made on the server and closes it."""
     sub = broker.consume("bench.*", group="g")
-    done = asyncio.Event()
+    first, done = asyncio.Event(), asyncio.Event()
     count = 0
 
     def handle(event: Event) -> None:
         nonlocal count
+        if event.data is None:
+            first.set()
+            return
         count += 1
         if count == n:
             done.set()
 
-    start = time.perf_counter()
     run = asyncio.create_task(sub.run(handle))
-    for i in range(n):
-        await broker.publish("bench.x", Event("bench.x", {"i": i}))
+    if warm:
+        await broker.publish("bench.x", Event("bench.x"))
+        await first.wait()
+    start = time.perf_counter()
+    if chunk == 1:
+        for i in range(n):
+            await broker.publish("bench.x", Event("bench.x", {"i": i}))
+    for low in range(0, n if chunk > 1 else 0, chunk):
+        events = (Event("bench.x", {"i": i}) for i in range(low, min(low + chunk, n)))
+        await asyncio.gather(*(broker.publish("bench.x", e) for e in events))
     await done.wait()
     ours = (time.perf_counter() - start) / n * 1e9
     await sub.close()
@@ -344,41 +355,10 @@ async def nats_case(url: str, n: int) -> Row:
 
 
 async def _kafka_ours(url: str, n: int, chunk: int) -> float:
-    """ns per event through ``KafkaBroker``: publish ``n`` (``chunk`` at a time), handle each
-    in a group that has joined already (a warm-up event is waited for first)."""
-    from rfs.events.backends.kafka import KafkaBroker
+    from rfs.events import KafkaBroker
 
     broker = await KafkaBroker(url, prefix=f"rfs-bench-{uuid.uuid4().hex[:8]}").connect()
-    sub = broker.consume("bench.*", group="g")
-    count, warm, done = 0, asyncio.Event(), asyncio.Event()
-
-    def handle(event: Event) -> None:
-        nonlocal count
-        if event.data is None:
-            warm.set()
-            return
-        count += 1
-        if count == n:
-            done.set()
-
-    run = asyncio.create_task(sub.run(handle))
-    await broker.publish("bench.x", Event("bench.x"))
-    await warm.wait()
-    start = time.perf_counter()
-    for first in range(0, n, chunk):
-        await asyncio.gather(
-            *(
-                broker.publish("bench.x", Event("bench.x", {"i": i}))
-                for i in range(first, first + chunk)
-            )
-        )
-    await done.wait()
-    ours = (time.perf_counter() - start) / n * 1e9
-    await sub.close()
-    await run
-    await broker.destroy()
-    await broker.close()
-    return ours
+    return await ours_per_event(broker, n, chunk=chunk, warm=True)
 
 
 async def _kafka_raw(url: str, n: int, chunk: int) -> float:
