@@ -9,17 +9,36 @@ import subprocess
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rfs.events import Event, KafkaBroker
-from rfs.events.backends.kafka import kafka_topic
+from rfs.events.backends.kafka import kafka_topic, unpack_record
 
 from .test_faults import logged, start_worker, wait_for_lines
 
-pytestmark = pytest.mark.service("kafka")
 FAST = {"session_timeout": 2.0, "heartbeat_interval": 0.2, "fetch_timeout": 0.2}
+
+
+@given(
+    value=st.one_of(st.none(), st.binary(max_size=64), st.text(max_size=16), st.integers()),
+    headers=st.one_of(
+        st.none(),
+        st.integers(),
+        st.lists(st.tuples(st.sampled_from(["rfs-topic", "x"]), st.binary(max_size=16))),
+        st.lists(st.integers(), max_size=3),
+    ),
+)
+def test_unpack_record_never_raises(value: object, headers: object) -> None:
+    """Any record value and headers give an Incoming (a DecodeError at worst), never a crash."""
+    record = SimpleNamespace(value=value, headers=headers)
+    out = unpack_record(record, "token", 3)
+    assert out.token == "token" and out.attempt == 3
+    assert out.decoded.is_failure() or isinstance(out.decoded.unwrap(), Event)
 
 
 def test_kafka_topic_mapping_is_injective_and_legal() -> None:
@@ -30,6 +49,7 @@ def test_kafka_topic_mapping_is_injective_and_legal() -> None:
     assert len(kafka_topic("x" * 1000, "rfs")) <= 249
 
 
+@pytest.mark.service("kafka")
 async def test_key_headers_and_correlation_id_travel(kafka_url: str) -> None:
     """A record carries the given key and the rfs topic, correlation id and event headers."""
     from aiokafka import AIOKafkaConsumer
@@ -57,6 +77,7 @@ async def test_key_headers_and_correlation_id_travel(kafka_url: str) -> None:
         await broker.close()
 
 
+@pytest.mark.service("kafka")
 async def test_group_spreads_partitions_and_keeps_order_per_key(kafka_url: str) -> None:
     """On a 4-partition topic two members of a group share the work; each key stays in order."""
     broker = await KafkaBroker(
@@ -97,6 +118,7 @@ async def test_group_spreads_partitions_and_keeps_order_per_key(kafka_url: str) 
         await broker.close()
 
 
+@pytest.mark.service("kafka")
 @pytest.mark.slow
 async def test_consumer_killed_mid_batch_loses_nothing(kafka_url: str, tmp_path: Path) -> None:
     """SIGKILL a consumer process mid-way through 10,000 events (scaled from 100,000: Tansu
@@ -184,6 +206,7 @@ async def own_tansu() -> AsyncIterator[Callable[[], Any]]:
         await proc.wait()
 
 
+@pytest.mark.service("kafka")
 @pytest.mark.slow
 async def test_consumer_reconnects_after_broker_restart(own_tansu: Any) -> None:
     """The broker SIGKILLed and restarted (empty: Tansu keeps topics in memory here): the
@@ -209,5 +232,20 @@ async def test_consumer_reconnects_after_broker_restart(own_tansu: Any) -> None:
         assert (await asyncio.wait_for(reading, 5)).data == 2
     finally:
         await sub.close()
+        await broker.destroy()
+        await broker.close()
+
+
+@pytest.mark.service("kafka")
+async def test_unencodable_header_or_key_is_a_failure(kafka_url: str) -> None:
+    """A lone surrogate in a header or key makes publish a Failure, not an exception."""
+    broker = await KafkaBroker(kafka_url, prefix=f"rfs-u{uuid.uuid4().hex[:8]}").connect()
+    try:
+        bad_header = await broker.publish("t.x", Event(data=1, headers={"h": "\ud800"}))
+        bad_key = await broker.publish("t.x", Event(data=1), key="\udfff")
+        assert bad_header.is_failure() and "UTF-8" in str(bad_header.error)
+        assert bad_key.is_failure()
+        assert (await broker.publish("t.x", Event(data=1))).is_success()
+    finally:
         await broker.destroy()
         await broker.close()

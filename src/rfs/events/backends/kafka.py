@@ -176,6 +176,8 @@ class KafkaBroker(ServerBroker["KafkaSubscription"]):
             return encoded
         try:
             await self._produce(topic, *encoded.value, key=key)
+        except UnicodeEncodeError as exc:  # a lone surrogate in a header, the key or the data
+            return Failure(PublishError(f"event is not UTF-8 encodable: {exc}"))
         except self._transient as exc:
             return Failure(PublishError(f"kafka publish failed: {exc!r}"))
         return _OK
@@ -185,7 +187,6 @@ class KafkaBroker(ServerBroker["KafkaSubscription"]):
 
     async def _produce(self, topic: str, event: Event, body: str, *, key: Key) -> None:
         name = kafka_topic(topic.split(".", 1)[0], self.prefix)
-        await self.ensure_topics((name,))
         headers = [(HEADER_TOPIC, topic.encode())]
         if event.correlation_id is not None:
             headers.append((HEADER_CORRELATION, event.correlation_id.encode()))
@@ -193,12 +194,14 @@ class KafkaBroker(ServerBroker["KafkaSubscription"]):
         raw_key = (topic if key is None else key) if not isinstance(key, bytes) else key
         if isinstance(raw_key, str):
             raw_key = raw_key.encode()
+        value = body.encode()
+        await self.ensure_topics((name,))
         try:
-            await self.producer.send_and_wait(name, body.encode(), key=raw_key, headers=headers)
+            await self.producer.send_and_wait(name, value, key=raw_key, headers=headers)
         except kafka_errors.UnknownTopicOrPartitionError:
             self._topics.discard(name)  # the broker lost it (restarted empty): make it again
             await self.ensure_topics((name,))
-            await self.producer.send_and_wait(name, body.encode(), key=raw_key, headers=headers)
+            await self.producer.send_and_wait(name, value, key=raw_key, headers=headers)
 
     def consume(
         self,
