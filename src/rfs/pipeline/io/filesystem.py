@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from rfs._database import data_dir
 from rfs.pipeline.io.base import check_name, result_ids
 from rfs.pipeline.io.serializers import PickleSerializer, Serializer
 
@@ -19,17 +20,18 @@ class FilesystemIOManager:
 
     ``serializer`` defaults to pickle; pass :class:`~rfs.pipeline.io.JsonSerializer` for JSON.
     ``fsync=True`` also flushes each file to disk (survives power loss, slower).
+    ``base_path`` defaults to ``outputs`` in the data directory (``.rfs/``, or ``$RFS_DATA_DIR``).
     Run ids, task names and result ids with path separators or ``..`` are refused.
     """
 
     def __init__(
         self,
-        base_path: str | os.PathLike[str] = ".rfs/outputs",
+        base_path: str | os.PathLike[str] | None = None,
         *,
         serializer: Serializer | None = None,
         fsync: bool = False,
     ) -> None:
-        self.base_path = Path(base_path)
+        self.base_path = Path(base_path) if base_path is not None else data_dir() / "outputs"
         self.serializer: Serializer = serializer or PickleSerializer()
         self.fsync = fsync
         self._made: set[Path] = set()  # folders known to exist (saves a mkdir per item)

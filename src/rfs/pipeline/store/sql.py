@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from rfs._database import (
+    async_url,
+    default_url,
+    ensure_sqlite_parent,
+    install_sqlite_pragmas,
+)
 from rfs.pipeline.store.base import AttemptRecord, RunRecord, RunState, TaskRecord, TaskState
 
 if TYPE_CHECKING:
@@ -16,23 +20,14 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_RUN_STORE_URL", "SqlRunStore", "default_run_store_url"]
 
+#: The store's default when neither an argument nor ``RFS_RUN_STORE_URL`` names one (and
+#: ``RFS_DATA_DIR`` does not move the data directory).
 DEFAULT_RUN_STORE_URL = "sqlite+aiosqlite:///.rfs/runs.db"
 
 
 def default_run_store_url() -> str:
-    """``RFS_RUN_STORE_URL`` if set, else a SQLite file ``.rfs/runs.db`` in the working dir."""
-    return os.environ.get("RFS_RUN_STORE_URL") or DEFAULT_RUN_STORE_URL
-
-
-def _async_url(url: str) -> str:
-    """Pick an async driver for plain URLs (``sqlite://`` → aiosqlite, ``postgresql://`` →
-    asyncpg); URLs naming a driver are kept."""
-    scheme, sep, rest = url.partition("://")
-    if "+" in scheme or not sep:
-        return url
-    drivers = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
-    drivers["postgres"] = drivers["postgresql"]
-    return f"{drivers.get(scheme, scheme)}://{rest}"
+    """``RFS_RUN_STORE_URL`` if set, else SQLite ``runs.db`` in the data directory (``.rfs/``)."""
+    return default_url("runs.db", "RFS_RUN_STORE_URL")
 
 
 _R = TypeVar("_R", TaskRecord, AttemptRecord)
@@ -51,7 +46,7 @@ class SqlRunStore:
     """
 
     def __init__(self, url: str | None = None, *, table_prefix: str = "rfs_pipeline_") -> None:
-        self.url = _async_url(url or default_run_store_url())
+        self.url = async_url(url or default_run_store_url())
         self.table_prefix = table_prefix
         self._engine: AsyncEngine | None = None
         self._lock = asyncio.Lock()
@@ -67,24 +62,16 @@ class SqlRunStore:
         return self._engine
 
     async def _connect(self) -> AsyncEngine:
-        from sqlalchemy import event
         from sqlalchemy.ext.asyncio import create_async_engine
 
         kwargs: dict[str, Any] = {}
-        if self.url.startswith("sqlite"):
-            path = self.url.split(":///", 1)[-1].split("?", 1)[0]
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        sqlite = self.url.startswith("sqlite")
+        if sqlite:
+            ensure_sqlite_parent(self.url)
             kwargs["connect_args"] = {"timeout": 30}
         engine = create_async_engine(self.url, **kwargs)
-        if self.url.startswith("sqlite"):
-
-            @event.listens_for(engine.sync_engine, "connect")
-            def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-                cursor = dbapi_conn.cursor()
-                cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute("PRAGMA synchronous=NORMAL")
-                cursor.close()
+        if sqlite:
+            install_sqlite_pragmas(engine.sync_engine)
 
         metadata = self._define()
         async with engine.begin() as conn:
