@@ -11,8 +11,10 @@ from rfs._database import (
     default_url,
     ensure_sqlite_parent,
     install_sqlite_pragmas,
+    sqlite_file,
 )
 from rfs.pipeline.store.base import AttemptRecord, RunRecord, RunState, TaskRecord, TaskState
+from rfs.pipeline.store.fast import FastWrites
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -42,7 +44,10 @@ class SqlRunStore:
     """Runs, tasks and attempts in three tables (``{prefix}runs``, ``..._tasks``, ``..._attempts``).
 
     Tables are created on first use. SQLite runs in WAL mode so ``rfs runs list`` can read while
-    a run writes. ``table_prefix`` lets several stores share one database.
+    a run writes; on a SQLite file, writes go through the shared group-committing writer (one
+    row per attempt state change, finishing tasks share commits), reads through SQLAlchemy.
+    Each write is committed when its call returns. ``table_prefix`` lets several stores share
+    one database.
     """
 
     def __init__(self, url: str | None = None, *, table_prefix: str = "rfs_pipeline_") -> None:
@@ -51,6 +56,7 @@ class SqlRunStore:
         self._engine: AsyncEngine | None = None
         self._lock = asyncio.Lock()
         self._tables: dict[str, Table] = {}
+        self._fast: FastWrites | None = None  # SQLite files: writes through the group writer
 
     # -- setup ---------------------------------------------------------------------------------
     async def _ready(self) -> AsyncEngine:
@@ -76,10 +82,17 @@ class SqlRunStore:
         metadata = self._define()
         async with engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
+        path = sqlite_file(self.url)
+        if path is not None:
+            names = {
+                k: engine.dialect.identifier_preparer.format_table(t)
+                for k, t in self._tables.items()
+            }
+            self._fast = FastWrites(path, names)
         return engine
 
     def _define(self) -> Any:
-        from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text
+        from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text
 
         p = self.table_prefix
         md = MetaData()
@@ -93,6 +106,8 @@ class SqlRunStore:
             Column("finished_at", Float),
             Column("error", Text),
             Column("spec", Text, nullable=False, default="{}"),
+            Index(f"{p}runs_started", "started_at"),  # `rfs runs`, the dashboard: latest first
+            Index(f"{p}runs_state", "state", "started_at"),  # runs in a state (resume, dashboard)
         )
         self._tables["tasks"] = Table(
             f"{p}tasks",
@@ -122,6 +137,8 @@ class SqlRunStore:
     # -- writes --------------------------------------------------------------------------------
     async def create_run(self, run: RunRecord, task_names: list[str]) -> None:
         engine = await self._ready()
+        if self._fast is not None:
+            return await self._fast.create_run(run, task_names)
         runs, tasks = self._tables["runs"], self._tables["tasks"]
         async with engine.begin() as conn:
             await conn.execute(
@@ -153,6 +170,8 @@ class SqlRunStore:
         self, run_id: str, state: RunState, *, finished_at: float | None, error: str | None
     ) -> None:
         engine = await self._ready()
+        if self._fast is not None:
+            return await self._fast.update_run(run_id, state, finished_at, error)
         runs = self._tables["runs"]
         async with engine.begin() as conn:
             await conn.execute(
@@ -172,7 +191,9 @@ class SqlRunStore:
         }
 
     async def save_attempt(self, attempt: AttemptRecord, task: TaskRecord) -> None:
-        engine = await self._ready()
+        engine = self._engine or await self._ready()
+        if self._fast is not None:
+            return await self._fast.save_attempt(attempt, task)
         attempts, tasks = self._tables["attempts"], self._tables["tasks"]
         key = (
             (attempts.c.run_id == attempt.run_id)
@@ -210,6 +231,8 @@ class SqlRunStore:
 
     async def save_task(self, task: TaskRecord) -> None:
         engine = await self._ready()
+        if self._fast is not None:
+            return await self._fast.save_task(task)
         async with engine.begin() as conn:
             await self._write_task(conn, self._tables["tasks"], task)
 
@@ -268,6 +291,9 @@ class SqlRunStore:
             await conn.run_sync(md.drop_all)
 
     async def close(self) -> None:
+        if self._fast is not None:
+            await self._fast.close()
+            self._fast = None
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None
