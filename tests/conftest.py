@@ -79,3 +79,8 @@ def rabbitmq_url() -> str:
 @pytest.fixture
 def nats_url() -> str:
     return SERVICE_URLS["nats"]
+
+
+@pytest.fixture(autouse=True)
+def _saga_memory_default(saga_memory_log: object) -> None:
+    """Sagas without ``log=`` write to a fresh memory log in tests, not to ``.rfs/sagas.db``."""

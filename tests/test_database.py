@@ -80,7 +80,7 @@ async def test_group_writer_commits_a_burst_in_order_and_isolates_a_failure(
 
 @pytest.mark.slow
 def test_defaults_write_only_under_the_data_dir(tmp_path: Path) -> None:
-    """Saga log, scheduler store, tx manager and ``rfs run`` defaults stay in the data dir."""
+    """The saga default is durable; it, the scheduler store, tx and ``rfs run`` use the data dir."""
     script = """
 import asyncio
 from rfs.saga.log import SagaLog
@@ -89,8 +89,14 @@ from rfs.tx import get_manager
 from sqlalchemy import text
 
 async def main():
+    from rfs.saga import Saga, default_log
+    saga = Saga("default-is-durable")
+    saga.add_step("a", lambda ctx: None)
+    assert (await saga.execute({}, execution_id="d1")).is_success()
+    assert await default_log().load("d1") is not None
+    await default_log().close()
     async with SagaLog() as log:
-        await log.list()
+        assert await log.load("d1") is not None
     store = SQLStateStore()
     await store.load_all()
     await store.close()
