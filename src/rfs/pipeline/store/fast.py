@@ -113,3 +113,46 @@ class FastWrites:
 
     async def close(self) -> None:
         await self._writer.close()
+
+
+class PgWrites:
+    """The hot writes (attempts, tasks) on PostgreSQL: one statement each, group-committed."""
+
+    def __init__(self, dsn: str, names: Mapping[str, str]) -> None:
+        from rfs._pgwriter import AsyncpgGroupWriter
+
+        self._writer = AsyncpgGroupWriter(dsn)
+        tasks, attempts = names["tasks"], names["attempts"]
+        self._upsert_task = (
+            f"INSERT INTO {tasks} (run_id, task_name, {_TASK_COLUMNS})"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (run_id, task_name) DO UPDATE"
+            " SET state = EXCLUDED.state, attempts = EXCLUDED.attempts,"
+            " started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,"
+            " error = EXCLUDED.error, stream_count = EXCLUDED.stream_count"
+        )
+        self._save_attempt = (
+            f"WITH a AS (INSERT INTO {attempts}"
+            " (run_id, task_name, attempt, state, started_at, finished_at, error)"
+            " VALUES ($1, $2, $9, $10, $11, $12, $13)"
+            " ON CONFLICT (run_id, task_name, attempt) DO UPDATE SET state = EXCLUDED.state,"
+            " started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,"
+            " error = EXCLUDED.error) " + self._upsert_task
+        )
+
+    async def save_attempt(self, attempt: AttemptRecord, task: TaskRecord) -> None:
+        a = attempt
+        args = (
+            *FastWrites._task_row(task),
+            a.attempt,
+            a.state.value,
+            a.started_at,
+            a.finished_at,
+            a.error,
+        )
+        await self._writer.write(self._save_attempt, args)
+
+    async def save_task(self, task: TaskRecord) -> None:
+        await self._writer.write(self._upsert_task, FastWrites._task_row(task))
+
+    async def close(self) -> None:
+        await self._writer.close()

@@ -14,7 +14,7 @@ from rfs._database import (
     sqlite_file,
 )
 from rfs.pipeline.store.base import AttemptRecord, RunRecord, RunState, TaskRecord, TaskState
-from rfs.pipeline.store.fast import FastWrites
+from rfs.pipeline.store.fast import FastWrites, PgWrites
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -57,6 +57,7 @@ class SqlRunStore:
         self._lock = asyncio.Lock()
         self._tables: dict[str, Table] = {}
         self._fast: FastWrites | None = None  # SQLite files: writes through the group writer
+        self._pg: PgWrites | None = None  # asyncpg: attempts and tasks group-committed
 
     # -- setup ---------------------------------------------------------------------------------
     async def _ready(self) -> AsyncEngine:
@@ -83,12 +84,13 @@ class SqlRunStore:
         async with engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
         path = sqlite_file(self.url)
+        quote = engine.dialect.identifier_preparer.format_table
+        names = {key: quote(table) for key, table in self._tables.items()}
         if path is not None:
-            names = {
-                k: engine.dialect.identifier_preparer.format_table(t)
-                for k, t in self._tables.items()
-            }
             self._fast = FastWrites(path, names)
+        elif engine.url.get_driver_name() == "asyncpg":
+            dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._pg = PgWrites(dsn, names)
         return engine
 
     def _define(self) -> Any:
@@ -194,6 +196,8 @@ class SqlRunStore:
         engine = self._engine or await self._ready()
         if self._fast is not None:
             return await self._fast.save_attempt(attempt, task)
+        if self._pg is not None:
+            return await self._pg.save_attempt(attempt, task)
         attempts, tasks = self._tables["attempts"], self._tables["tasks"]
         key = (
             (attempts.c.run_id == attempt.run_id)
@@ -233,6 +237,8 @@ class SqlRunStore:
         engine = await self._ready()
         if self._fast is not None:
             return await self._fast.save_task(task)
+        if self._pg is not None:
+            return await self._pg.save_task(task)
         async with engine.begin() as conn:
             await self._write_task(conn, self._tables["tasks"], task)
 
@@ -291,9 +297,10 @@ class SqlRunStore:
             await conn.run_sync(md.drop_all)
 
     async def close(self) -> None:
-        if self._fast is not None:
-            await self._fast.close()
-            self._fast = None
+        for fast in (self._fast, self._pg):
+            if fast is not None:
+                await fast.close()
+        self._fast = self._pg = None
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None
