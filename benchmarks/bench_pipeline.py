@@ -142,19 +142,6 @@ def rfs_default_per_task_us(
     return wall / len(deps) * 1e6, cpu / len(deps) * 1e6
 
 
-PG_URL = os.environ.get("RFS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def _pg_up() -> bool:
-    import socket
-
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1.0):
-            return True
-    except OSError:
-        return False
-
-
 def fs_floor_us(n: int = 1000) -> float:
     """CPU µs of the bare syscalls one output costs in the filesystem layout (one folder each)."""
     base = tempfile.mkdtemp(prefix="rfs-bench-")
@@ -412,6 +399,8 @@ def main(argv: list[str] | None = None) -> None:
         n = f"{levels * WIDTH:,}"
         default_rows.append(Row(f"{n} tasks, SQLite store + filesystem I/O, wall", wall, {}, "µs"))
         default_rows.append(Row(f"{n} tasks, same, CPU (all threads)", cpu, {}, "µs"))
+    from benchmarks.bench_saga import PG_URL, _pg_up
+
     if _pg_up():
         wall, cpu = rfs_default_per_task_us(store_url=PG_URL, repeat=2)
         default_rows.append(
