@@ -87,3 +87,8 @@ def nats_url() -> str:
 def kafka_url() -> str:
     """Bootstrap servers of the test Kafka-protocol broker (Tansu in CI)."""
     return SERVICE_URLS["kafka"]
+
+
+@pytest.fixture(autouse=True)
+def _saga_memory_default(saga_memory_log: object) -> None:
+    """Sagas without ``log=`` write to a fresh memory log in tests, not to ``.rfs/sagas.db``."""
