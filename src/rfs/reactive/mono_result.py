@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from types import CoroutineType
 from typing import Any, Generic, Never, TypeVar, overload
 
+from rfs._backoff import ceiling, jittered
 from rfs.result import Failure, Result, Success
 
 __all__ = ["MonoResult", "OperationTimeoutError"]
@@ -237,7 +237,7 @@ class MonoResult(Generic[T_co, E_co]):
             base = float(backoff)
 
             def delay(attempt: int) -> float:
-                return min(max_backoff, base * factor**attempt)
+                return ceiling(attempt + 1, base, max_backoff, factor)
 
         retrying = _Retry(self._run, times, delay, jitter, when, sleep or asyncio.sleep)
         return _new(retrying, None, ())
@@ -440,8 +440,9 @@ class _Retry:
             if self._when is not None and not self._when(result.unwrap_error()):
                 return result
             delay = self._delay(attempt)
-            if self._jitter:
-                delay *= random.uniform(1.0 - self._jitter, 1.0 + self._jitter)
+            if self._jitter:  # [d(1-j), d(1+j)] as the shared jitter over the ceiling d(1+j)
+                j = self._jitter
+                delay = jittered(delay * (1.0 + j), 2.0 * j / (1.0 + j))
             if delay > 0:
                 await self._sleep(delay)
             attempt += 1

@@ -13,7 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["DEFAULT_DATABASE_URL", "TransactionManager", "configure", "get_manager"]
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "TransactionManager",
+    "configure",
+    "default_manager",
+    "get_manager",
+]
 
 #: The embedded database used when neither ``configure()`` nor ``RFS_DATABASE_URL`` says otherwise.
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///rfs.db"
@@ -211,3 +217,7 @@ def get_manager() -> TransactionManager:
                 _default = TransactionManager()
             manager = _default
     return manager
+
+
+default_manager = get_manager
+"""The canonical name of :func:`get_manager` (rfs spells default getters ``default_<noun>``)."""

@@ -26,7 +26,7 @@ class _Refused(Exception):
         self.error = error
 
 
-class SQLStateStore:
+class SqlStateStore:
     """Trigger state in table ``table_name``, created on first use.
 
     ``url`` is an async SQLAlchemy URL (``sqlite+aiosqlite:///path.db``,
@@ -152,3 +152,7 @@ class SQLStateStore:
 
     async def close(self) -> None:
         await self._engine.dispose()
+
+
+SQLStateStore = SqlStateStore
+"""The old spelling of :class:`SqlStateStore` (rfs spells SQL in class names ``Sql``)."""
