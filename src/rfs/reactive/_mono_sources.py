@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rfs._backoff import jittered
 from rfs.result import Failure, Result, Success
-
-if TYPE_CHECKING:
-    from rfs.reactive.mono_result import MonoResult
 
 __all__ = ["AwaitOnce", "Once", "OperationTimeoutError", "Retry", "Timeout"]
 
@@ -38,7 +35,7 @@ class Timeout:
 
     __slots__ = ("_inner", "_seconds")
 
-    def __init__(self, inner: MonoResult[Any, Any], seconds: float) -> None:
+    def __init__(self, inner: Awaitable[Result[Any, Any]], seconds: float) -> None:
         self._inner = inner
         self._seconds = seconds
 
@@ -63,7 +60,7 @@ class Retry:
 
     def __init__(
         self,
-        inner: MonoResult[Any, Any],
+        inner: Awaitable[Result[Any, Any]],
         times: int,
         delay: Callable[[int], float],
         jitter: float,
@@ -99,7 +96,7 @@ class Once:
 
     __slots__ = ("_inner", "_lock", "_result")
 
-    def __init__(self, inner: MonoResult[Any, Any]) -> None:
+    def __init__(self, inner: Awaitable[Result[Any, Any]]) -> None:
         self._inner = inner
         self._result: Result[Any, Any] | None = None
         self._lock: asyncio.Lock | None = None
