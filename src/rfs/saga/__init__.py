@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "default_registry": "rfs.saga.registry",
     "configure": "rfs.saga.config",
     "default_log": "rfs.saga.config",
+    "use_memory_log": "rfs.saga.config",
     "RecoveryReport": "rfs.saga.recovery",
     "recover": "rfs.saga.recovery",
 }
@@ -77,6 +78,7 @@ __all__ = [
     "default_registry",
     "get_saga_registry",
     "recover",
+    "use_memory_log",
 ]
 
 
@@ -85,7 +87,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 if TYPE_CHECKING:
     from rfs.saga.code import CodeSaga, TransactionScope, current_transaction
-    from rfs.saga.config import configure, default_log
+    from rfs.saga.config import configure, default_log, use_memory_log
     from rfs.saga.errors import (
         CompensationFailure,
         ContextNotSerializable,
