@@ -63,7 +63,25 @@ _EXPORTS: dict[str, str] = {
     "Saga": "rfs.saga",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+# RFS v4 spellings: still importable as ``rfs.<name>`` (and from their compat modules) but not
+# advertised: ``rfs.__all__`` lists only the canonical names (docs/conventions.md).
+_V4_NAMES = frozenset(
+    {
+        "ResultAsync",
+        "Flux",
+        "Mono",
+        "result_of",
+        "maybe_of",
+        "either_of",
+        "ServiceScope",
+        "AnnotationRegistry",
+        "StatelessRegistry",
+        "ServiceRegistry",
+        "get_annotation_registry",
+    }
+)
+
+__all__ = ["__version__", *(name for name in _EXPORTS if name not in _V4_NAMES)]
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -9,7 +9,9 @@ raised into the task.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
+
+from rfs.events.ports import Publisher
 
 if TYPE_CHECKING:
     from rfs.async_tasks.status import TaskInfo
@@ -35,10 +37,8 @@ CANCELLED = "tasks.cancelled"
 log = logging.getLogger("rfs.async_tasks")
 
 
-class EventPublisher(Protocol):
-    """Anything with ``async publish(topic, event)``, e.g. an :mod:`rfs.events` publisher."""
-
-    async def publish(self, topic: str, event: Any, /) -> Any: ...
+EventPublisher = Publisher
+"""The old name of :class:`rfs.events.ports.Publisher` here (the one publisher port)."""
 
 
 async def emit(publisher: EventPublisher, topic: str, info: TaskInfo) -> None:
@@ -52,4 +52,5 @@ async def emit(publisher: EventPublisher, topic: str, info: TaskInfo) -> None:
         log.warning("publishing %s for task %s failed", topic, info.id, exc_info=True)
         return
     if getattr(outcome, "is_failure", None) is not None and outcome.is_failure():
-        log.warning("publishing %s for task %s failed: %s", topic, info.id, outcome.error)
+        error = getattr(outcome, "error", outcome)
+        log.warning("publishing %s for task %s failed: %s", topic, info.id, error)

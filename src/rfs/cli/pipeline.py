@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from rfs.result import Result, Success
+
 if TYPE_CHECKING:
     from rfs.pipeline.planner import ExecutionPlan
     from rfs.pipeline.results import RunResult
@@ -117,7 +119,7 @@ class _Progress:
         finished = self.done + self.failed + self.skipped
         self.progress.update(self.bar, description=desc, completed=finished)
 
-    async def publish(self, topic: str, event: Any, /) -> None:
+    async def publish(self, topic: str, event: Any, /) -> Result[None, Any]:
         data = getattr(event, "data", {}) or {}
         task = data.get("task")
         kind = topic.rsplit(".", 1)[-1]
@@ -146,6 +148,7 @@ class _Progress:
         elif kind == "skipped" and task:
             self.skipped += 1
         self._refresh()
+        return Success(None)
 
 
 def print_summary(console: Console, result: RunResult) -> None:

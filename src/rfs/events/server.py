@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
+from rfs._backoff import retry_delay
 from rfs.events.errors import BrokerClosedError, DecodeError, InvalidTopicError, PublishError
 from rfs.events.event import Event
 from rfs.events.subscription import BaseSubscription, Delivery, make_dead_letter
@@ -187,7 +188,7 @@ class ServerSubscription(BaseSubscription, Generic[B]):
 
     # --- BaseSubscription hooks ----------------------------------------------------------
     async def _receive(self) -> Delivery | None:
-        backoff = 0.05
+        failures = 0
         while not self.closed:
             while self._buffer:
                 delivery = await self._admit(self._unpack(self._buffer.popleft()))
@@ -196,7 +197,7 @@ class ServerSubscription(BaseSubscription, Generic[B]):
             self._fetching = asyncio.ensure_future(self._fetch())
             try:
                 self._buffer.extend(await self._fetching)
-                backoff = 0.05
+                failures = 0
             except asyncio.CancelledError:
                 if self.closed:
                     return None
@@ -207,8 +208,8 @@ class ServerSubscription(BaseSubscription, Generic[B]):
                 if not isinstance(exc, self._transient):
                     raise
                 self.reconnects += 1
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 2.0)
+                failures += 1
+                await asyncio.sleep(retry_delay(failures, 0.05, 2.0))
             finally:
                 self._fetching = None
         return None

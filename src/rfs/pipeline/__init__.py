@@ -12,6 +12,7 @@ from rfs._lazy import lazy_exports
 _EXPORTS: dict[str, str] = {
     "task": "rfs.pipeline.registry",
     "get_registry": "rfs.pipeline.registry",
+    "default_registry": "rfs.pipeline.registry",
     "TaskRegistry": "rfs.pipeline.registry",
     "TaskInfo": "rfs.pipeline.registry",
     "TaskKind": "rfs.pipeline.registry",
@@ -86,6 +87,7 @@ __all__ = [
     "UnknownDependencyError",
     "UnsafeNameError",
     "current_task",
+    "default_registry",
     "get_executor",
     "get_planner",
     "get_registry",
@@ -134,6 +136,7 @@ if TYPE_CHECKING:
         TaskInfo,
         TaskKind,
         TaskRegistry,
+        default_registry,
         get_registry,
         task,
     )

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import rfs.pipeline.events as ev
+from rfs._backoff import retry_delay
 from rfs.pipeline.executors.attempt import (
     OUTPUT_ID,
     AttemptOutcome,
@@ -211,7 +212,7 @@ class RunDriver:
                 break
             error = _short_error(outcome)
             if outcome.retryable and tries <= info.max_retries:
-                delay = min(_MAX_BACKOFF, info.retry_backoff * 2 ** (tries - 1))
+                delay = retry_delay(tries, info.retry_backoff, _MAX_BACKOFF)
                 record = TaskRecord(
                     self.run_id,
                     name,

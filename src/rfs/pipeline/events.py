@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
+
+from rfs.events.ports import Publisher
 
 __all__ = [
     "RUN_FINISHED",
@@ -28,10 +30,8 @@ TASK_SKIPPED = "pipeline.task.skipped"
 TASK_RETRYING = "pipeline.task.retrying"
 
 
-class EventPublisher(Protocol):
-    """Anything with ``async publish(topic, event)``, e.g. an :mod:`rfs.events` publisher."""
-
-    async def publish(self, topic: str, event: Any, /) -> Any: ...
+EventPublisher = Publisher
+"""The old name of :class:`rfs.events.ports.Publisher` here (the one publisher port)."""
 
 
 @dataclass(frozen=True)

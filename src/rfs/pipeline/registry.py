@@ -18,6 +18,7 @@ __all__ = [
     "TaskInfo",
     "TaskKind",
     "TaskRegistry",
+    "default_registry",
     "get_registry",
     "task",
 ]
@@ -319,9 +320,13 @@ class TaskRegistry:
 _default_registry = TaskRegistry()
 
 
-def get_registry() -> TaskRegistry:
+def default_registry() -> TaskRegistry:
     """The process-wide default registry that the bare :func:`task` decorator fills."""
     return _default_registry
+
+
+get_registry = default_registry
+"""Old name of :func:`default_registry`."""
 
 
 class _TaskOptionsIn(TaskOptions, total=False):

@@ -7,14 +7,11 @@ Each is a callable returning an awaitable Result, used as the source of a new Mo
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from rfs._backoff import jittered
 from rfs.result import Failure, Result, Success
-
-if TYPE_CHECKING:
-    from rfs.reactive.mono_result import MonoResult
 
 __all__ = ["AwaitOnce", "Once", "OperationTimeoutError", "Retry", "Timeout"]
 
@@ -38,7 +35,7 @@ class Timeout:
 
     __slots__ = ("_inner", "_seconds")
 
-    def __init__(self, inner: MonoResult[Any, Any], seconds: float) -> None:
+    def __init__(self, inner: Awaitable[Result[Any, Any]], seconds: float) -> None:
         self._inner = inner
         self._seconds = seconds
 
@@ -63,7 +60,7 @@ class Retry:
 
     def __init__(
         self,
-        inner: MonoResult[Any, Any],
+        inner: Awaitable[Result[Any, Any]],
         times: int,
         delay: Callable[[int], float],
         jitter: float,
@@ -86,8 +83,9 @@ class Retry:
             if self._when is not None and not self._when(result.unwrap_error()):
                 return result
             delay = self._delay(attempt)
-            if self._jitter:
-                delay *= random.uniform(1.0 - self._jitter, 1.0 + self._jitter)
+            if self._jitter:  # [d(1-j), d(1+j)]: the shared jitter over the ceiling d(1+j)
+                j = self._jitter
+                delay = jittered(delay * (1.0 + j), 2.0 * j / (1.0 + j))
             if delay > 0:
                 await self._sleep(delay)
             attempt += 1
@@ -98,7 +96,7 @@ class Once:
 
     __slots__ = ("_inner", "_lock", "_result")
 
-    def __init__(self, inner: MonoResult[Any, Any]) -> None:
+    def __init__(self, inner: Awaitable[Result[Any, Any]]) -> None:
         self._inner = inner
         self._result: Result[Any, Any] | None = None
         self._lock: asyncio.Lock | None = None

@@ -20,6 +20,7 @@ from types import CoroutineType
 from typing import Any, Generic, Never, TypeVar, overload
 
 from rfs._aliases import accepts
+from rfs._backoff import ceiling
 from rfs.reactive._mono_sources import AwaitOnce as _AwaitOnce
 from rfs.reactive._mono_sources import Once as _Once
 from rfs.reactive._mono_sources import OperationTimeoutError
@@ -254,7 +255,7 @@ class MonoResult(Generic[T_co, E_co]):
             base = float(backoff)
 
             def delay(attempt: int) -> float:
-                return min(max_backoff, base * factor**attempt)
+                return ceiling(attempt + 1, base, max_backoff, factor)
 
         retrying = _Retry(self, times, delay, jitter, when, sleep or asyncio.sleep)
         return _source(_CALL, retrying)

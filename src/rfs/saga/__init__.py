@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "SagaLog": "rfs.saga.log",
     "SagaRegistry": "rfs.saga.registry",
     "get_saga_registry": "rfs.saga.registry",
+    "default_registry": "rfs.saga.registry",
     "configure": "rfs.saga.config",
     "default_log": "rfs.saga.config",
     "use_memory_log": "rfs.saga.config",
@@ -74,6 +75,7 @@ __all__ = [
     "current_step",
     "current_transaction",
     "default_log",
+    "default_registry",
     "get_saga_registry",
     "recover",
     "use_memory_log",
@@ -100,7 +102,7 @@ if TYPE_CHECKING:
     from rfs.saga.log import SagaLog
     from rfs.saga.records import EventKind, ExecutionRecord, LogEvent, SagaStatus
     from rfs.saga.recovery import RecoveryReport, recover
-    from rfs.saga.registry import SagaRegistry, get_saga_registry
+    from rfs.saga.registry import SagaRegistry, default_registry, get_saga_registry
     from rfs.saga.saga import Saga
     from rfs.saga.step import SagaStep, StepContext, current_step
     from rfs.saga.store import MemorySagaLog, SagaStore

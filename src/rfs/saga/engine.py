@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from rfs._backoff import retry_delay
 from rfs.result import Failure, Result
 from rfs.saga.errors import (
     CompensationFailure,
@@ -33,8 +34,8 @@ _WRITE_ATTEMPTS = 3
 
 
 def backoff(base: float, attempt: int) -> float:
-    """Seconds to wait before retry ``attempt`` (1-based): ``base`` doubling, capped."""
-    return float(min(base * (2 ** (attempt - 1)), _MAX_BACKOFF))
+    """Seconds to wait before retry ``attempt`` (1-based): ``base`` doubling, capped, jittered."""
+    return retry_delay(attempt, base, _MAX_BACKOFF)
 
 
 def describe(error: object) -> str:

@@ -39,7 +39,12 @@ class SagaRegistry:
     def unregister(self, name: str) -> None:
         self._sagas.pop(name, None)
 
+    def find(self, name: str) -> Recoverable | None:
+        """The saga registered under ``name``, or ``None`` (``find`` is rfs's lookup verb)."""
+        return self._sagas.get(name)
+
     def get(self, name: str) -> Recoverable | None:
+        """Old name of :meth:`find`."""
         return self._sagas.get(name)
 
     def names(self) -> list[str]:
@@ -52,6 +57,10 @@ class SagaRegistry:
 _default = SagaRegistry()
 
 
-def get_saga_registry() -> SagaRegistry:
+def default_registry() -> SagaRegistry:
     """The process-wide registry every saga joins unless given ``registry=``."""
     return _default
+
+
+get_saga_registry = default_registry
+"""Old name of :func:`default_registry`."""

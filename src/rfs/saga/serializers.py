@@ -1,5 +1,9 @@
 """How a durable saga log turns a saga context into bytes and back (JSON or pickle).
 
+Naming: a *codec* turns a value into bytes and back (``JsonCodec``, ``PickleCodec``); a
+*serializer* in rfs writes a value to a file (``rfs.pipeline.JsonSerializer``). The old names
+``JsonSerializer``/``PickleSerializer`` here stay as aliases of the codecs.
+
 Pickle runs code while it loads: only read pickled logs nobody else can write, or sign
 them. With a signing key (``signing_key=`` or ``RFS_SIGNING_KEY``) each pickled context is
 stored behind an HMAC-SHA256 of its bytes, checked before anything is unpickled.
@@ -29,7 +33,7 @@ class Serializer(Protocol):
     def loads(self, data: bytes) -> Any: ...
 
 
-class JsonSerializer:
+class JsonCodec:
     """JSON (the default): readable in ``rfs saga show``; tuples come back as lists."""
 
     name = "json"
@@ -47,7 +51,7 @@ class JsonSerializer:
         return json.loads(data)
 
 
-class PickleSerializer:
+class PickleCodec:
     """Pickle: any picklable context. Signed and checked on load when given a ``key``."""
 
     name = "pickle"
@@ -100,7 +104,13 @@ def get_serializer(spec: str | Serializer, *, key: bytes | None = None) -> Seria
     if not isinstance(spec, str):
         return spec
     if spec == "json":
-        return JsonSerializer()
+        return JsonCodec()
     if spec == "pickle":
-        return PickleSerializer(key)
+        return PickleCodec(key)
     raise ValueError(f"unknown saga serializer {spec!r}; use 'json', 'pickle' or an object")
+
+
+JsonSerializer = JsonCodec
+"""Old name of :class:`JsonCodec`."""
+PickleSerializer = PickleCodec
+"""Old name of :class:`PickleCodec`."""

@@ -44,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     "MemoryStateStore": "rfs.scheduler.store",
     "StaleFence": "rfs.scheduler.store",
     "SQLStateStore": "rfs.scheduler.backends.sql_store",
+    "SqlStateStore": "rfs.scheduler.backends.sql_store",
     "LeaderLock": "rfs.scheduler.leader",
     "RedisLeaderLock": "rfs.scheduler.backends.redis_leader",
     "PostgresLeaderLock": "rfs.scheduler.backends.postgres_leader",
@@ -73,6 +74,7 @@ __all__ = [
     "ScheduleTrigger",
     "Scheduler",
     "SchedulerError",
+    "SqlStateStore",
     "StaleFence",
     "StateStore",
     "SystemClock",
@@ -95,7 +97,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 if TYPE_CHECKING:
     from rfs.scheduler.backends.postgres_leader import PostgresLeaderLock
     from rfs.scheduler.backends.redis_leader import RedisLeaderLock
-    from rfs.scheduler.backends.sql_store import SQLStateStore
+    from rfs.scheduler.backends.sql_store import SQLStateStore, SqlStateStore
     from rfs.scheduler.clock import Clock, FakeClock, SystemClock
     from rfs.scheduler.cron import CronExpression
     from rfs.scheduler.cron_syntax import CronError

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+from rfs.events.ports import Publisher as Publisher  # the one port; old path kept
+
 FIRE_ID_HEADER = "rfs-fire-id"
-
-
-@runtime_checkable
-class Publisher(Protocol):
-    """``rfs.events.Publisher``: ``await publish(topic, event)`` (a Result or None)."""
-
-    def publish(self, topic: str, event: Any) -> Awaitable[Any]: ...
 
 
 @dataclass(frozen=True)

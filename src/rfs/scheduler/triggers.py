@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, ClassVar, Protocol
 
+from rfs.events.ports import Consumer as Consumer  # the one port; old path kept
 from rfs.scheduler.cron import CronExpression
 from rfs.scheduler.misfire import FirePlan, MisfirePolicy, parse_policy, plan_fires
 from rfs.scheduler.targets import FireContext
@@ -22,12 +23,6 @@ PayloadFactory = Callable[[], Any] | Callable[[Any], Any]
 """API and manual triggers call ``factory()`` or ``factory(payload)``."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class Consumer(Protocol):
-    """What an event trigger reads from: ``consume(pattern)`` is an async iterator of events."""
-
-    def consume(self, pattern: str, *, group: str | None = None) -> Any: ...
 
 
 def _seconds(value: timedelta | float | None, what: str) -> timedelta | None:

@@ -21,6 +21,7 @@ _EXPORTS: dict[str, str] = {
     "TransactionManager": "rfs.tx.manager",
     "configure": "rfs.tx.manager",
     "get_manager": "rfs.tx.manager",
+    "default_manager": "rfs.tx.manager",
     "DEFAULT_DATABASE_URL": "rfs.tx.manager",
     "current_session": "rfs.tx.context",
     "current_session_or_none": "rfs.tx.context",
@@ -77,6 +78,7 @@ __all__ = [
     "current_session_or_none",
     "current_sync_session",
     "current_transaction",
+    "default_manager",
     "distributed_transaction",
     "get_manager",
     "in_transaction",
@@ -113,7 +115,13 @@ if TYPE_CHECKING:
         UnexpectedRollbackError,
         WatchConflictError,
     )
-    from rfs.tx.manager import DEFAULT_DATABASE_URL, TransactionManager, configure, get_manager
+    from rfs.tx.manager import (
+        DEFAULT_DATABASE_URL,
+        TransactionManager,
+        configure,
+        default_manager,
+        get_manager,
+    )
     from rfs.tx.options import Isolation, IsolationLevel, Propagation, PropagationLevel
     from rfs.tx.redis import (
         RedisTransaction,

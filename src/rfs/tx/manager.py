@@ -26,6 +26,7 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "TransactionManager",
     "configure",
+    "default_manager",
     "get_manager",
     "manager_for",
 ]
@@ -226,3 +227,7 @@ def manager_for(explicit: TransactionManager | None) -> TransactionManager:
         if bound is not None:
             return bound
     return get_manager()
+
+
+default_manager = get_manager
+"""The canonical name of :func:`get_manager` (rfs spells default getters ``default_<noun>``)."""

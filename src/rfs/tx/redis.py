@@ -13,7 +13,6 @@ import asyncio
 import functools
 import inspect
 import os
-import random
 import typing
 import weakref
 from collections.abc import Callable, Iterable
@@ -21,6 +20,7 @@ from contextvars import ContextVar
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from rfs._backoff import retry_delay
 from rfs.di.registry import current_registry
 from rfs.result import Failure
 from rfs.tx.decorator import returns_result
@@ -35,6 +35,8 @@ from rfs.tx.errors import (
 if TYPE_CHECKING:
     from redis.asyncio import Redis
     from redis.asyncio.client import Pipeline
+
+_MAX_BACKOFF = 2.0  # seconds; the longest pause between WATCH retries
 
 __all__ = ["RedisTransaction", "RedisTx", "configure_redis", "current_redis", "redis_transaction"]
 
@@ -289,7 +291,7 @@ class _Spec:
                         attempts=attempt,
                     )
                     return report(conflict, exc, self.wants_result)
-                await asyncio.sleep(self.backoff * 2.0 ** (attempt - 1) * random.random())
+                await asyncio.sleep(retry_delay(attempt, self.backoff, _MAX_BACKOFF))
                 attempt += 1
             except TimeoutError as exc:  # the deadline passed while the function ran
                 if limit is None or not limit.expired():

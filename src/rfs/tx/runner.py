@@ -10,12 +10,12 @@ drives it with the sync driver, whose operations never suspend, so it completes 
 from __future__ import annotations
 
 import contextlib
-import random
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Literal
 
 from sqlalchemy import TextClause, text
 
+from rfs._backoff import retry_delay
 from rfs.result import Failure
 from rfs.tx.context import CURRENT, Frame
 from rfs.tx.drivers import ASYNC, SYNC, Driver
@@ -354,8 +354,7 @@ def backoff_delay(opts: TxOptions, attempt: int) -> float:
     The ceiling doubles from ``opts.backoff`` up to ``opts.max_backoff``; the delay is drawn
     uniformly from its upper half (0.5-1x), so retries spread out but never come back at once.
     """
-    ceiling = min(opts.max_backoff, opts.backoff * 2.0 ** (attempt - 1))
-    return ceiling * (0.5 + random.random() / 2)
+    return retry_delay(attempt, opts.backoff, opts.max_backoff)
 
 
 def _short(exc: BaseException) -> str:

@@ -33,7 +33,7 @@ class _Refused(Exception):
         self.error = error
 
 
-class SQLStateStore:
+class SqlStateStore:
     """Trigger state in table ``table_name``, created on first use.
 
     ``url`` is a SQLAlchemy URL (``sqlite:///path.db``, ``postgresql://user@host/db``; the
@@ -168,3 +168,7 @@ class SQLStateStore:
 
     async def close(self) -> None:
         await self._engine.dispose()
+
+
+SQLStateStore = SqlStateStore
+"""The old spelling of :class:`SqlStateStore` (rfs spells SQL in class names ``Sql``)."""
