@@ -22,6 +22,11 @@ URLS: dict[str, str] = {}
 SERVERS = ("redis", "nats", "rabbitmq", "kafka")
 KAFKA_TEST_OPTIONS = {"session_timeout": 2.0, "heartbeat_interval": 0.2, "fetch_timeout": 0.2}
 """Fast group joins and failover on the test broker (Tansu joins a group in about a second)."""
+PATIENT_OPTIONS: dict[str, dict[str, float]] = {
+    "redis": {"claim_idle": 30.0},
+    "nats": {"ack_wait": 30.0},
+}
+"""For tests that count deliveries: no redelivery of a slow ack on a loaded machine."""
 
 
 async def make_broker(kind: str, **options: Any) -> Any:

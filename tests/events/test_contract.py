@@ -8,6 +8,8 @@ from typing import Any
 
 from rfs.events import HEADER_DELIVERIES, HEADER_ERROR, Event, EventBase
 
+from .conftest import PATIENT_OPTIONS
+
 
 class OrderPlaced(EventBase):
     def __init__(self, topic: str, data: dict[str, int], **kwargs: Any) -> None:
@@ -81,7 +83,7 @@ async def test_independent_subscriptions_each_get_everything(
 
 async def test_group_members_share_the_work(broker_factory: Callable[..., Any]) -> None:
     """Members of one group process every event once between them."""
-    broker = await broker_factory()
+    broker = await broker_factory(**PATIENT_OPTIONS.get(broker_factory.kind, {}))
     members = [broker.consume("work.*", group="workers") for _ in range(2)]
     seen: list[int] = []
     done = asyncio.Event()
