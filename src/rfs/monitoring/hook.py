@@ -12,6 +12,7 @@ A subsystem reports with::
 
 from __future__ import annotations
 
+from types import TracebackType
 from typing import Protocol
 
 
@@ -87,7 +88,12 @@ class SpanScope(Protocol):
 
     def __enter__(self) -> SpanHandle: ...
 
-    def __exit__(self, *exc: object) -> None: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
 
 
 class SpanHandle(Protocol):

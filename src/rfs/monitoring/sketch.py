@@ -16,6 +16,7 @@ class LogSketch:
     __slots__ = (
         "_gamma",
         "_inv_log_gamma",
+        "accuracy",
         "buckets",
         "count",
         "max",
@@ -30,6 +31,7 @@ class LogSketch:
     ) -> None:
         if not 0.0 < accuracy < 1.0:
             raise ValueError(f"accuracy is a fraction in (0, 1), got {accuracy!r}")
+        self.accuracy = accuracy
         self._gamma = (1.0 + accuracy) / (1.0 - accuracy)
         self._inv_log_gamma = 1.0 / math.log(self._gamma)
         self.max_buckets = max_buckets
