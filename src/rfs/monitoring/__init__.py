@@ -52,6 +52,13 @@ _EXPORTS = {
     "disable_monitoring": "rfs.monitoring.metrics",
     "enable_monitoring": "rfs.monitoring.metrics",
     "get_metrics_summary": "rfs.monitoring.metrics",
+    "AlertConfigError": "rfs.monitoring.alerts",
+    "AlertManager": "rfs.monitoring.alerts",
+    "AlertRule": "rfs.monitoring.alerts",
+    "get_alert_manager": "rfs.monitoring.alerts",
+    "parse_rule": "rfs.monitoring.alerts",
+    "setup_default_alerts": "rfs.monitoring.alerts",
+    "Deliverer": "rfs.monitoring.delivery",
 }
 
 __all__ = sorted(_EXPORTS)
