@@ -14,6 +14,7 @@ import rfs
 
 # Modules under rfs.cli that add commands; order is the order in ``rfs --help``.
 SUBSYSTEM_MODULES: tuple[str, ...] = ("info", "pipeline", "worker", "saga", "scheduler", "di")
+SUBSYSTEM_MODULES += ("coldstart",)
 
 
 def _version(value: bool) -> None:
