@@ -8,6 +8,7 @@ window}``. ``metrics_text()`` renders a registry in the text format served at ``
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -106,6 +107,23 @@ class PrometheusExporter(Collector):
                     latency.add_metric([name, window, q], v / 1000.0)
                 rate.add_metric([name, window], m.success_rate)
         yield from (hist, failures, latency, rate)
+        yield from _cache_families()
+
+
+def _cache_families() -> Iterator[Any]:
+    """Cache hits/misses per cached function, read from ``rfs.cache`` at scrape time (costs the
+    cache nothing; skipped when rfs.cache was never imported)."""
+    stats_module = sys.modules.get("rfs.cache.stats")
+    if stats_module is None:
+        return
+    functions = stats_module.cache_stats()["functions"]
+    for field in ("hits", "misses", "stale_hits", "loader_errors"):
+        family = CounterMetricFamily(
+            f"rfs_cache_{field}", f"Cache {field.replace('_', ' ')}", labels=["function"]
+        )
+        for name, counters in functions.items():
+            family.add_metric([name], float(counters[field]))
+        yield family
 
 
 def metrics_text(registry: CollectorRegistry) -> bytes:
