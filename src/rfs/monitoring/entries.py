@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -37,7 +37,9 @@ class ResultLogEntry:
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as JSON-ready fields (timestamp in ISO 8601; None fields left out)."""
-        out = {k: v for k, v in asdict(self).items() if v is not None and v != {}}
+        out = {k: v for k, v in self.__dict__.items() if v is not None}
+        if not self.metadata:
+            del out["metadata"]
         out["timestamp"] = self.timestamp.isoformat()
         return out
 

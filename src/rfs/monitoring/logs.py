@@ -56,13 +56,20 @@ def log_debug(message: str, *, logger: str | None = None, **fields: Any) -> None
     log_event(logging.DEBUG, message, fields, logger)
 
 
+_FREE_TEXT = ("error_message", "metadata", "user_id", "request_id")
+
+
 def emit_entry(entry: ResultLogEntry, lg: logging.Logger, level: int | None = None) -> None:
     """Log a ``ResultLogEntry`` (ERROR for an error result unless ``level`` says otherwise)."""
     if level is None:
         level = logging.ERROR if entry.result_type == "error" else logging.INFO
     if not lg.isEnabledFor(level):
         return
-    fields = get_masker().mask_fields(entry.to_dict())
+    fields = entry.to_dict()
+    masker = get_masker()
+    for key in _FREE_TEXT:  # the other fields are names, numbers and ids rfs made
+        if key in fields:
+            fields[key] = masker.mask(fields[key], key)
     name = entry.operation_name if entry.step_name is None else entry.step_name
     extra = {
         "rfs_fields": fields,

@@ -80,6 +80,7 @@ class Masker:
         with self._lock:
             self._keys = lowered
             self._inline = inline
+            self._secret_cache: dict[str, bool] = {}
 
     def add_keys(self, *keys: str) -> None:
         """Also mask fields whose name contains any of ``keys`` (case-insensitive)."""
@@ -92,13 +93,21 @@ class Masker:
 
     def is_secret_key(self, key: str) -> bool:
         """True when a field named ``key`` is masked whatever its value."""
-        lowered = key.lower()
-        return any(k in lowered for k in self._keys)
+        cache = self._secret_cache
+        hit = cache.get(key)
+        if hit is None:
+            lowered = key.lower()
+            hit = any(k in lowered for k in self._keys)
+            if len(cache) < 4096:  # field names are few; never grow without bound
+                cache[key] = hit
+        return hit
 
     def mask_text(self, text: str) -> str:
         """``text`` with inline ``password=...`` style secrets and card numbers masked."""
         try:
-            return _mask_cards(self._inline.sub(lambda m: m.group(1) + MASK, text))
+            if "=" in text or ":" in text:
+                text = self._inline.sub(lambda m: m.group(1) + MASK, text)
+            return _mask_cards(text) if len(text) >= 13 else text
         except Exception:  # a pathological input: render nothing of it
             return MASK
 
