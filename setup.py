@@ -4,6 +4,10 @@ from setuptools import Extension, setup
 
 setup(
     ext_modules=[
-        Extension("rfs._speedups", ["src/rfs/_speedups.c"], optional=True),
+        Extension(
+            "rfs._speedups",
+            ["src/rfs/_speedups.c", "src/rfs/_keyword_aliases.c"],
+            optional=True,
+        ),
     ]
 )
