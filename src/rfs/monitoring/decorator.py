@@ -99,64 +99,55 @@ def log_result_operation(
                 return None
             return {"function_name": func.__name__, "args": list(args), "kwargs": kwargs}
 
-        def enter() -> tuple[Any, Any, str | None]:
+        def begin() -> _Call:
             cid = _correlation.get()
             cid_token = None
             if cid is None and (hook.monitor is not None or lg.isEnabledFor(logging.INFO)):
                 cid = new_correlation_id()
                 cid_token = _correlation.set(cid)
-            return cid_token, _operation.set(operation_name), cid
+            call = _Call(cid, cid_token, _operation.set(operation_name))
+            spans = hook.spans
+            if spans is not None:
+                call.scope = spans(operation_name)
+                call.span = call.scope.__enter__()
+            call.start = perf_counter()
+            return call
 
-        def leave(tokens: tuple[Any, Any, str | None]) -> None:
-            _operation.reset(tokens[1])
-            if tokens[0] is not None:
-                _correlation.reset(tokens[0])
+        def end(call: _Call, result: object, args: tuple[Any, ...], kw: dict[str, Any]) -> None:
+            if call.scope is not None and call.span is not None:
+                call.span.finish(not isinstance(result, Failure | BaseException), _error(result))
+                exc = result if isinstance(result, BaseException) else None
+                call.scope.__exit__(type(exc) if exc else None, exc, None)
+            _finish(operation_name, result, call.start, call.cid, lg, metadata(args, kw))
+            _operation.reset(call.op_token)
+            if call.cid_token is not None:
+                _correlation.reset(call.cid_token)
 
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                tokens = enter()
-                start = perf_counter()
-                result: object = None
+                call = begin()
                 try:
-                    spans = hook.spans
-                    if spans is None:
-                        result = await func(*args, **kwargs)
-                    else:
-                        with spans(operation_name) as span:
-                            result = await func(*args, **kwargs)
-                            span.finish(not isinstance(result, Failure), _error(result))
-                    return result
+                    result = await func(*args, **kwargs)
                 except Exception as exc:
-                    result = exc
+                    end(call, exc, args, kwargs)
                     raise
-                finally:
-                    _finish(operation_name, result, start, tokens[2], lg, metadata(args, kwargs))
-                    leave(tokens)
+                end(call, result, args, kwargs)
+                return result
 
             return cast(F, async_wrapper)
 
         @functools.wraps(func)
         def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-            tokens = enter()
-            start = perf_counter()
-            result: object = None
+            call = begin()
             try:
-                spans = hook.spans
-                if spans is None:
-                    result = func(*args, **kwargs)
-                else:
-                    with spans(operation_name) as span:
-                        result = func(*args, **kwargs)
-                        span.finish(not isinstance(result, Failure), _error(result))
-                return result
+                result = func(*args, **kwargs)
             except Exception as exc:
-                result = exc
+                end(call, exc, args, kwargs)
                 raise
-            finally:
-                _finish(operation_name, result, start, tokens[2], lg, metadata(args, kwargs))
-                leave(tokens)
+            end(call, result, args, kwargs)
+            return result
 
         return cast(F, sync_wrapper)
 
@@ -164,4 +155,21 @@ def log_result_operation(
 
 
 def _error(result: object) -> object | None:
-    return result.error if isinstance(result, Failure) else None
+    if isinstance(result, Failure):
+        error: object = result.error
+        return error
+    return result if isinstance(result, BaseException) else None
+
+
+class _Call:
+    """The state of one decorated call between ``begin`` and ``end``."""
+
+    __slots__ = ("cid", "cid_token", "op_token", "scope", "span", "start")
+
+    def __init__(self, cid: str | None, cid_token: Any, op_token: Any) -> None:
+        self.cid = cid
+        self.cid_token = cid_token
+        self.op_token = op_token
+        self.scope: hook.SpanScope | None = None
+        self.span: hook.SpanHandle | None = None
+        self.start = 0.0
