@@ -107,3 +107,21 @@ def test_cache_hits_and_misses_in_prometheus_text() -> None:
     }
     name = next(k for k in hits if k.endswith("square"))
     assert hits[name] >= 1
+
+
+async def test_scheduler_fire_carries_its_id_into_the_event(
+    collector: ResultMetricsCollector,
+) -> None:
+    """A fire runs under its fire id: the published event carries it; the fire is observed."""
+    from rfs.scheduler import Scheduler, create_manual_trigger
+
+    broker = InMemoryBroker()
+    seen = InMemoryConsumer(broker).consume("mon.fire")
+    scheduler = Scheduler(InMemoryPublisher(broker))
+    trigger = create_manual_trigger(event_factory=lambda payload: Event("mon.fire", {"p": payload}))
+    await scheduler.register_trigger("mon_manual", trigger, "mon.fire")
+    context = (await scheduler.fire("mon_manual", 1)).unwrap()
+    event = await asyncio.wait_for(seen.__anext__(), 5)
+    await seen.close()
+    assert event.correlation_id == context.fire_id
+    assert collector.snapshot("scheduler.fire.mon_manual").unwrap().successful_requests == 1
