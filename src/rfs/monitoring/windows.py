@@ -74,6 +74,7 @@ class OperationWindows:
         self.rings: dict[str, list[Slice]] = {
             name: [Slice(accuracy) for _ in range(n)] for name, (_w, n) in WINDOWS.items()
         }
+        self._flat = tuple((w, n, self.rings[name]) for name, (w, n) in WINDOWS.items())
         self.total = LogSketch(accuracy)  # since start, for Prometheus' cumulative histogram
         self.total_failures = 0
 
@@ -93,9 +94,9 @@ class OperationWindows:
             self.total.add(duration_ms, key)
             if not ok:
                 self.total_failures += 1
-            for name, (width, n) in WINDOWS.items():
+            for width, n, ring in self._flat:
                 index = int(now // width)
-                sl = self.rings[name][index % n]
+                sl = ring[index % n]
                 if sl.index != index:
                     sl.reset(index, index * width)
                 sl.sketch.add(duration_ms, key)
