@@ -2,7 +2,7 @@
 throughput vs pyee/bubus, Redis/NATS overhead against raw client loops, and peak memory of a fast
 producer against a slow consumer.
 
-Run: ``python -m benchmarks events``. ``RFS_BENCH_SERVERS=0`` skips the Redis and NATS cases.
+Run: ``python -m benchmarks events``. ``RFS_BENCH_SERVERS=0`` skips the Redis, NATS and Kafka cases.
 """
 
 from __future__ import annotations
@@ -237,23 +237,34 @@ async def memory_peak(seconds: float = 3.0, total: int = 1_000_000) -> tuple[flo
     return peak / 1024, pushed, unbounded / 1024
 
 
-async def ours_per_event(broker: Any, n: int) -> float:
-    """Nanoseconds per event for ``n`` events published to ``broker`` and handled by a group;
-    deletes what the broker made on the server and closes it."""
+async def ours_per_event(broker: Any, n: int, *, chunk: int = 1, warm: bool = False) -> float:
+    """Nanoseconds per event for ``n`` events published to ``broker`` (``chunk`` in flight at a
+    time) and handled by a group; ``warm`` waits for a first event before timing (a Kafka
+    group joins slowly). Deletes what the broker made on the server and closes it."""
     sub = broker.consume("bench.*", group="g")
-    done = asyncio.Event()
+    first, done = asyncio.Event(), asyncio.Event()
     count = 0
 
     def handle(event: Event) -> None:
         nonlocal count
+        if event.data is None:
+            first.set()
+            return
         count += 1
         if count == n:
             done.set()
 
-    start = time.perf_counter()
     run = asyncio.create_task(sub.run(handle))
-    for i in range(n):
-        await broker.publish("bench.x", Event("bench.x", {"i": i}))
+    if warm:
+        await broker.publish("bench.x", Event("bench.x"))
+        await first.wait()
+    start = time.perf_counter()
+    if chunk == 1:
+        for i in range(n):
+            await broker.publish("bench.x", Event("bench.x", {"i": i}))
+    for low in range(0, n if chunk > 1 else 0, chunk):
+        events = (Event("bench.x", {"i": i}) for i in range(low, min(low + chunk, n)))
+        await asyncio.gather(*(broker.publish("bench.x", e) for e in events))
     await done.wait()
     ours = (time.perf_counter() - start) / n * 1e9
     await sub.close()
@@ -343,6 +354,85 @@ async def nats_case(url: str, n: int) -> Row:
     return Row("nats jetstream publish→handler (per event)", ours, {"raw nats-py": raw}, "ns")
 
 
+async def _kafka_ours(url: str, n: int, chunk: int) -> float:
+    from rfs.events import KafkaBroker
+
+    broker = await KafkaBroker(url, prefix=f"rfs-bench-{uuid.uuid4().hex[:8]}").connect()
+    return await ours_per_event(broker, n, chunk=chunk, warm=True)
+
+
+async def _kafka_raw(url: str, n: int, chunk: int) -> float:
+    """The same with plain aiokafka: JSON bodies, a consumer group, commit after handling."""
+    import json
+
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    topic = f"rfs-bench-raw-{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=url)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, 1, 1)])
+    producer = AIOKafkaProducer(bootstrap_servers=url, acks="all")
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=url,
+        group_id=f"{topic}.g",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=50,  # as KafkaBroker's fetch_wait default
+    )
+    await producer.start()
+    await consumer.start()
+
+    def body(i: int | None) -> bytes:
+        return json.dumps({"topic": "bench.x", "data": i, "id": uuid.uuid4().hex}).encode()
+
+    async def consume(total: int) -> None:
+        seen = 0
+        while seen < total:
+            for records in (await consumer.getmany(timeout_ms=1000, max_records=100)).values():
+                for record in records:
+                    json.loads(record.value)
+                    seen += 1
+            await consumer.commit()
+
+    await producer.send_and_wait(topic, body(None), key=b"bench.x")
+    await consume(1)
+    start = time.perf_counter()
+    task = asyncio.create_task(consume(n))
+    for first in range(0, n, chunk):
+        await asyncio.gather(
+            *(
+                producer.send_and_wait(topic, body(i), key=b"bench.x")
+                for i in range(first, first + chunk)
+            )
+        )
+    await task
+    raw = (time.perf_counter() - start) / n * 1e9
+    await consumer.stop()
+    await producer.stop()
+    await admin.delete_topics([topic])
+    await admin.close()
+    return raw
+
+
+async def kafka_case(url: str, n: int, batch_n: int) -> list[Row]:
+    """Per event (one publish awaited at a time) and batched (500 publishes in flight)."""
+    per_event = Row(
+        "kafka publish→handler (per event)",
+        await _kafka_ours(url, n, 1),
+        {"raw aiokafka": await _kafka_raw(url, n, 1)},
+        "ns",
+    )
+    batched = Row(
+        "kafka batch throughput, 500 in flight (per event)",
+        await _kafka_ours(url, batch_n, 500),
+        {"raw aiokafka": await _kafka_raw(url, batch_n, 500)},
+        "ns",
+    )
+    return [per_event, batched]
+
+
 def _server_up(port: int) -> bool:
     import socket
 
@@ -389,6 +479,8 @@ def main() -> None:
             rows.append(asyncio.run(redis_case("redis://127.0.0.1:6379/0", 5_000)))
         if _server_up(4222) and available("nats"):
             rows.append(asyncio.run(nats_case("nats://127.0.0.1:4222", 3_000)))
+        if _server_up(9092) and available("aiokafka"):
+            rows.extend(asyncio.run(kafka_case("127.0.0.1:9092", 1_000, 5_000)))
 
     peak_kib, pushed, unbounded_kib = asyncio.run(memory_peak())
     report(

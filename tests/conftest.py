@@ -19,6 +19,7 @@ SERVICE_PORTS = {
     "rabbitmq": ("127.0.0.1", 5672),
     "nats": ("127.0.0.1", 4222),
     "mosquitto": ("127.0.0.1", 1883),
+    "kafka": ("127.0.0.1", 9092),
 }
 
 SERVICE_URLS = {
@@ -28,6 +29,7 @@ SERVICE_URLS = {
     "redis": os.environ.get("RFS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
     "rabbitmq": os.environ.get("RFS_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//"),
     "nats": os.environ.get("RFS_TEST_NATS_URL", "nats://127.0.0.1:4222"),
+    "kafka": os.environ.get("RFS_TEST_KAFKA_URL", "127.0.0.1:9092"),
 }
 
 
@@ -79,3 +81,14 @@ def rabbitmq_url() -> str:
 @pytest.fixture
 def nats_url() -> str:
     return SERVICE_URLS["nats"]
+
+
+@pytest.fixture
+def kafka_url() -> str:
+    """Bootstrap servers of the test Kafka-protocol broker (Tansu in CI)."""
+    return SERVICE_URLS["kafka"]
+
+
+@pytest.fixture(autouse=True)
+def _saga_memory_default(saga_memory_log: object) -> None:
+    """Sagas without ``log=`` write to a fresh memory log in tests, not to ``.rfs/sagas.db``."""

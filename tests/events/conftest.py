@@ -14,10 +14,14 @@ BACKENDS = [
     pytest.param("nats", id="nats", marks=pytest.mark.service("nats")),
     pytest.param("rabbitmq", id="rabbitmq", marks=pytest.mark.service("rabbitmq")),
     pytest.param("multiprocess", id="multiprocess"),
+    pytest.param("kafka", id="kafka", marks=pytest.mark.service("kafka")),
 ]
 
 
 URLS: dict[str, str] = {}
+SERVERS = ("redis", "nats", "rabbitmq", "kafka")
+KAFKA_TEST_OPTIONS = {"session_timeout": 2.0, "heartbeat_interval": 0.2, "fetch_timeout": 0.2}
+"""Fast group joins and failover on the test broker (Tansu joins a group in about a second)."""
 
 
 async def make_broker(kind: str, **options: Any) -> Any:
@@ -46,6 +50,12 @@ async def make_broker(kind: str, **options: Any) -> Any:
         broker = RabbitMQBroker(URLS["rabbitmq"], exchange=f"rfs-test-{name}", **options)
         await broker.connect()
         return broker
+    if kind == "kafka":
+        from rfs.events import KafkaBroker
+
+        for option, value in KAFKA_TEST_OPTIONS.items():
+            options.setdefault(option, value)
+        return await KafkaBroker(URLS["kafka"], prefix=f"rfs-test-{name}", **options).connect()
     if kind == "multiprocess":
         from rfs.events import MultiprocessBroker
 
@@ -67,7 +77,7 @@ async def dispose(broker: Any) -> None:
 async def broker_factory(request: pytest.FixtureRequest) -> AsyncIterator[Callable[..., Any]]:
     """Build brokers of the parametrized backend; all are closed and cleaned up after the test."""
     made: list[Any] = []
-    if request.param in ("redis", "nats", "rabbitmq"):
+    if request.param in SERVERS:
         URLS[request.param] = request.getfixturevalue(f"{request.param}_url")
 
     async def factory(**options: Any) -> Any:
@@ -87,7 +97,7 @@ async def broker_of(request: pytest.FixtureRequest) -> AsyncIterator[Callable[..
     made: list[Any] = []
 
     async def factory(kind: str, **options: Any) -> Any:
-        if kind in ("redis", "nats", "rabbitmq"):
+        if kind in SERVERS:
             URLS[kind] = request.getfixturevalue(f"{kind}_url")
         broker = await make_broker(kind, **options)
         made.append(broker)

@@ -14,7 +14,7 @@ from rfs.events import Broker, InvalidTopicError, Subscription, compile_pattern
 
 
 def test_in_memory_use_imports_no_server_client() -> None:
-    """Using the in-memory broker loads none of redis, nats or aio_pika."""
+    """Using the in-memory broker loads none of redis, nats, aio_pika or aiokafka."""
     code = (
         "import sys, asyncio\n"
         "from rfs.events import InMemoryBroker, Event, BatchingConsumer\n"
@@ -22,7 +22,7 @@ def test_in_memory_use_imports_no_server_client() -> None:
         "    b = InMemoryBroker(); s = b.consume('a.*')\n"
         "    await b.publish('a.b', Event()); await b.close()\n"
         "asyncio.run(main())\n"
-        "print(sorted(m for m in ('redis', 'nats', 'aio_pika') if m in sys.modules))\n"
+        "print(sorted(m for m in ('redis', 'nats', 'aio_pika', 'aiokafka') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -84,6 +84,15 @@ async def inject(kind: str, broker: Any) -> tuple[list[str], list[str]]:
             await broker.js.publish(f"{broker.prefix}.jobs.run", body)
         await broker.js.publish(f"{broker.prefix}.jobs.r\u00fcn", b"\x00")  # not a topic of ours
         return reasons, []
+    if kind == "kafka":
+        from rfs.events.backends.kafka import kafka_topic
+
+        name, send = kafka_topic("jobs", broker.prefix), broker.producer.send_and_wait
+        for body in bodies:
+            await send(name, body, headers=[("rfs-topic", b"jobs.run")])
+        await send(name, b"\x00")  # no rfs-topic header: dead_letter.unknown
+        await send(name, None, key=b"k", headers=[("rfs-topic", b"\xff\xfe")])  # no body
+        return [*reasons, "entry has no event body"], []
     import aio_pika
 
     for body in bodies:

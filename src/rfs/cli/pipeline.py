@@ -182,7 +182,7 @@ def run_file(
     resume: str | None = None,
     max_concurrency: int | None = None,
     store_url: str | None = None,
-    outputs: str = ".rfs/outputs",
+    outputs: str | None = None,
     console: Console | None = None,
 ) -> int:
     """Load, plan and run a pipeline with progress and a summary; return the exit code."""
@@ -284,7 +284,7 @@ def register(app: typer.Typer) -> None:
         resume: str = typer.Option(None, "--resume", help="Finish the run with this id."),
         max_concurrency: int = typer.Option(None, "--max-concurrency", min=1),
         store: str = store_opt,
-        outputs: str = typer.Option(".rfs/outputs", "--outputs", help="Output directory."),
+        outputs: str | None = typer.Option(None, "--outputs", help="Output dir (.rfs/outputs)."),
     ) -> None:
         """Plan and run a pipeline with live progress; exit 1 if the run fails."""
         code = run_file(

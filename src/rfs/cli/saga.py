@@ -26,7 +26,7 @@ _STYLE = {
     "failed": "red",
 }
 
-URL_HELP = "Saga log database URL (default: $RFS_SAGA_LOG_URL, else sqlite:///rfs_sagas.db)."
+URL_HELP = "Saga log database URL (default: $RFS_SAGA_LOG_URL, else .rfs/sagas.db)."
 PREFIX_HELP = "Table prefix of the saga log."
 
 

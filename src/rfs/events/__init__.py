@@ -1,8 +1,8 @@
 """Event system: ``Event``, topic patterns, ports, and backends loaded only when used.
 
 ``from rfs.events import InMemoryBroker, Event`` is cheap; a server backend
-(``RedisStreamsBroker``, ``JetStreamBroker``, ``RabbitMQBroker``) imports its client library
-the first time its name is looked up.
+(``RedisStreamsBroker``, ``JetStreamBroker``, ``RabbitMQBroker``, ``KafkaBroker``) imports its
+client library the first time its name is looked up.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ _EXPORTS: dict[str, str] = {
     "RedisStreamsBroker": "rfs.events.backends.redis_streams",
     "JetStreamBroker": "rfs.events.backends.nats_jetstream",
     "RabbitMQBroker": "rfs.events.backends.rabbitmq",
+    "KafkaBroker": "rfs.events.backends.kafka",
 }
 
 __all__ = [
@@ -86,6 +87,7 @@ __all__ = [
     "InMemorySubscription",
     "InvalidTopicError",
     "JetStreamBroker",
+    "KafkaBroker",
     "MultiprocessBroker",
     "MultiprocessQueue",
     "Pattern",
@@ -106,6 +108,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 if TYPE_CHECKING:
+    from rfs.events.backends.kafka import KafkaBroker
     from rfs.events.backends.memory import (
         InMemoryBroker,
         InMemoryConsumer,

@@ -1,4 +1,4 @@
-"""Shared base of the server brokers (Redis Streams, NATS JetStream, RabbitMQ) and subscriptions.
+"""Shared base of the server brokers (Redis, NATS, RabbitMQ, Kafka) and their subscriptions.
 
 Each backend module subclasses these and imports its own client library; this module imports none.
 """
@@ -56,6 +56,17 @@ class ServerBroker(ABC, Generic[S]):
         ``Failure`` when the broker is closed, the server cannot be reached or the data is not
         JSON; a malformed topic raises.
         """
+        encoded = self._encode(topic, event)
+        if isinstance(encoded, Failure):
+            return encoded
+        try:
+            await self._send(topic, *encoded.value)
+        except self._transient as exc:
+            return Failure(PublishError(f"{self._name} publish failed: {exc!r}"))
+        return _OK
+
+    def _encode(self, topic: str, event: Event | Any) -> Result[tuple[Event, str], PublishError]:
+        """``event`` on ``topic`` and its JSON body, or why it cannot be published."""
         if self.closed:
             return Failure(BrokerClosedError("the broker is closed"))
         validate_topic(topic)
@@ -64,14 +75,9 @@ class ServerBroker(ABC, Generic[S]):
         elif event.topic != topic:
             event = event.with_topic(topic)
         try:
-            body = event.to_json()
+            return Success((event, event.to_json()))
         except (TypeError, ValueError, RecursionError) as exc:  # not JSON, circular, too deep
             return Failure(PublishError(f"event is not JSON-serialisable: {exc}"))
-        try:
-            await self._send(topic, event, body)
-        except self._transient as exc:
-            return Failure(PublishError(f"{self._name} publish failed: {exc!r}"))
-        return _OK
 
     def _check_open(self) -> None:
         if self.closed:

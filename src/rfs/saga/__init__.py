@@ -41,6 +41,7 @@ _EXPORTS: dict[str, str] = {
     "get_saga_registry": "rfs.saga.registry",
     "configure": "rfs.saga.config",
     "default_log": "rfs.saga.config",
+    "use_memory_log": "rfs.saga.config",
     "RecoveryReport": "rfs.saga.recovery",
     "recover": "rfs.saga.recovery",
 }
@@ -75,6 +76,7 @@ __all__ = [
     "default_log",
     "get_saga_registry",
     "recover",
+    "use_memory_log",
 ]
 
 
@@ -83,7 +85,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 if TYPE_CHECKING:
     from rfs.saga.code import CodeSaga, TransactionScope, current_transaction
-    from rfs.saga.config import configure, default_log
+    from rfs.saga.config import configure, default_log, use_memory_log
     from rfs.saga.errors import (
         CompensationFailure,
         ContextNotSerializable,

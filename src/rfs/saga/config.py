@@ -1,13 +1,15 @@
-"""The default saga log: set by ``configure()``, else ``RFS_SAGA_LOG_URL``, else in memory."""
+"""The default saga log: set by ``configure()``, else ``RFS_SAGA_LOG_URL``, else ``.rfs/sagas.db``.
+
+The default is durable (SPEC §4): an execution a crash interrupts is in the log for
+``rfs saga recover`` instead of lost with the process. Tests switch to a memory log with one
+call, :func:`use_memory_log` (the ``saga_memory_log`` pytest fixture does it per test).
+"""
 
 from __future__ import annotations
-
-import os
 
 from rfs.saga.store import MemorySagaLog, SagaStore
 
 _configured: SagaStore | None = None
-_memory: MemorySagaLog | None = None
 
 
 def configure(log: SagaStore | str | None) -> SagaStore | None:
@@ -24,19 +26,22 @@ def configure(log: SagaStore | str | None) -> SagaStore | None:
     return log
 
 
+def use_memory_log() -> MemorySagaLog:
+    """Make a fresh process-local log the default (tests); returns it."""
+    log = MemorySagaLog()
+    configure(log)
+    return log
+
+
 def default_log() -> SagaStore:
-    """The configured log; a ``SagaLog`` on ``RFS_SAGA_LOG_URL``; else a process-local one."""
-    global _memory
+    """The configured log, else a durable ``SagaLog`` (``RFS_SAGA_LOG_URL`` or ``.rfs/sagas.db``).
+
+    Created on first use and kept: later sagas share it.
+    """
     if _configured is not None:
         return _configured
-    url = os.environ.get("RFS_SAGA_LOG_URL")
-    if url:
-        return configure(url) or _memory_log()
-    return _memory_log()
+    from rfs.saga.log import SagaLog
 
-
-def _memory_log() -> MemorySagaLog:
-    global _memory
-    if _memory is None:
-        _memory = MemorySagaLog()
-    return _memory
+    log = SagaLog()
+    configure(log)
+    return log

@@ -2,22 +2,22 @@
 
 SQLAlchemy's async layer costs about a millisecond per transaction; a saga writes one
 transaction per step. These writers run the same statements straight on the driver: SQLite
-in one worker thread (one hop per write), PostgreSQL as a single statement (one round trip).
+through the shared group-committing writer (``rfs._database``: one thread, concurrent
+executions share commits), PostgreSQL as a single statement (one round trip).
 Both are :class:`rfs.saga.writers.LogWriter` s, picked by ``writers.writer_for``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import URL
 
+from rfs._database import SqliteGroupWriter
 from rfs.saga.errors import ExecutionExists, OwnershipLost, SagaLogError
 from rfs.saga.records import LogEvent
 
@@ -33,66 +33,39 @@ _SET_ORDER = ("lease_until", "updated_at", "status", "context", "error")
 
 
 class SqliteWriter:
-    """Writes through one stdlib ``sqlite3`` connection in one worker thread."""
+    """Writes through the shared group-committing SQLite writer (one thread, one connection)."""
 
     def __init__(self, database: str, executions: str, events: str) -> None:
-        self._database = database
+        self._writer = SqliteGroupWriter(database, name="rfs-saga-log")
         self._executions = executions
         self._events = events
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rfs-saga-log")
-        self._con: sqlite3.Connection | None = None
-        self._pid = os.getpid()
 
-    def _executor(self) -> ThreadPoolExecutor:
-        """The writer thread; a forked child gets its own thread and connection."""
-        if self._pid != os.getpid():
-            self._pid = os.getpid()
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rfs-saga-log")
-            self._con = None  # the parent's connection is not ours to use
-        return self._pool
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._con is None:
-            con = sqlite3.connect(self._database, isolation_level=None, check_same_thread=False)
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA synchronous=NORMAL")
-            con.execute("PRAGMA busy_timeout=30000")
-            self._con = con
-        return self._con
-
-    def _start(self, row: dict[str, Any], events: list[tuple[Any, ...]]) -> None:
+    def _start(
+        self, row: dict[str, Any], events: list[tuple[Any, ...]], con: sqlite3.Connection
+    ) -> None:
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
-        with self._transaction() as con:
-            con.execute(
-                f"INSERT INTO {self._executions} ({columns}) VALUES ({marks})", tuple(row.values())
-            )
-            self._insert_events(con, events)
+        con.execute(
+            f"INSERT INTO {self._executions} ({columns}) VALUES ({marks})", tuple(row.values())
+        )
+        self._insert_events(con, events)
 
     def _append(
-        self, execution_id: str, owner: str, values: dict[str, Any], events: list[tuple[Any, ...]]
+        self,
+        execution_id: str,
+        owner: str,
+        values: dict[str, Any],
+        events: list[tuple[Any, ...]],
+        con: sqlite3.Connection,
     ) -> None:
         sets = ", ".join(f"{k} = ?" for k in values)
-        with self._transaction() as con:
-            cursor = con.execute(
-                f"UPDATE {self._executions} SET {sets} WHERE id = ? AND owner = ?",
-                (*values.values(), execution_id, owner),
-            )
-            if cursor.rowcount != 1:
-                raise OwnershipLost.of(execution_id, owner)  # rolls back
-            self._insert_events(con, events)
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back if the block raises."""
-        con = self._connection()
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            yield con
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
+        cursor = con.execute(
+            f"UPDATE {self._executions} SET {sets} WHERE id = ? AND owner = ?",
+            (*values.values(), execution_id, owner),
+        )
+        if cursor.rowcount != 1:
+            raise OwnershipLost.of(execution_id, owner)  # its savepoint is rolled back
+        self._insert_events(con, events)
 
     def _insert_events(self, con: sqlite3.Connection, events: list[tuple[Any, ...]]) -> None:
         if events:
@@ -102,11 +75,8 @@ class SqliteWriter:
             )
 
     async def start(self, row: dict[str, Any], events: Sequence[LogEvent]) -> None:
-        loop = asyncio.get_running_loop()
         try:
-            await loop.run_in_executor(
-                self._executor(), self._start, row, _event_tuples(row["id"], events)
-            )
+            await self._writer.write(partial(self._start, row, _event_tuples(row["id"], events)))
         except sqlite3.IntegrityError as exc:
             raise ExecutionExists.of(row["id"]) from exc
         except sqlite3.Error as exc:
@@ -119,24 +89,14 @@ class SqliteWriter:
         values: dict[str, Any],
         events: Sequence[LogEvent],
     ) -> None:
-        loop = asyncio.get_running_loop()
         rows = _event_tuples(execution_id, events)
         try:
-            await loop.run_in_executor(
-                self._executor(), self._append, execution_id, owner, values, rows
-            )
+            await self._writer.write(partial(self._append, execution_id, owner, values, rows))
         except sqlite3.Error as exc:
             raise SagaLogError.cannot("log", execution_id, exc) from exc
 
     async def close(self) -> None:
-        def shut() -> None:
-            if self._con is not None:
-                self._con.close()
-                self._con = None
-
-        pool = self._executor()
-        await asyncio.get_running_loop().run_in_executor(pool, shut)
-        pool.shutdown(wait=False)
+        await self._writer.close()
 
 
 async def _keep_session(connection: Any) -> None:

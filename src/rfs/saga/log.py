@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -19,12 +18,12 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
-    event,
     select,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from rfs._database import async_url, default_url, ensure_sqlite_parent, install_sqlite_pragmas
 from rfs.result import Result
 from rfs.saga import recovery
 from rfs.saga.decode import decode_events, decode_record, salvage
@@ -36,37 +35,25 @@ from rfs.saga.store import UNSET, _statuses
 from rfs.saga.writers import DB_ERRORS as _DB_ERRORS
 from rfs.saga.writers import writer_for
 
-DEFAULT_URL = "sqlite+aiosqlite:///rfs_sagas.db"
+#: The log's file in the data directory (``.rfs/``, or ``$RFS_DATA_DIR``).
+DEFAULT_FILE = "sagas.db"
+normalize_url = async_url  # the name this module has always exported
 
 
-def normalize_url(url: str) -> str:
-    """Pick the async driver for plain URLs (``sqlite:///x.db``, ``postgresql://...``)."""
-    for plain, driver in (
-        ("sqlite://", "sqlite+aiosqlite://"),
-        ("postgresql://", "postgresql+asyncpg://"),
-        ("postgres://", "postgresql+asyncpg://"),
-    ):
-        if url.startswith(plain):
-            return driver + url[len(plain) :]
-    return url
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+def default_log_url() -> str:
+    """``$RFS_SAGA_LOG_URL``, else SQLite ``sagas.db`` in the data directory."""
+    return default_url(DEFAULT_FILE, "RFS_SAGA_LOG_URL")
 
 
 class SagaLog:
     """Executions and their transitions in two tables: ``<prefix>executions``, ``<prefix>events``.
 
     ``url_or_engine``: a SQLAlchemy async URL or engine (default ``RFS_SAGA_LOG_URL``, else
-    ``sqlite+aiosqlite:///rfs_sagas.db``). Each transition is one transaction, committed before
-    the engine acts on it. SQLite runs in WAL mode with ``synchronous=NORMAL``: a committed
-    transition survives a killed process (not a power cut; pass ``engine=`` with
-    ``synchronous=FULL`` for that). ``table_prefix``/``schema`` let several logs share a database.
+    ``sagas.db`` in the data directory ``.rfs/``, moved by ``RFS_DATA_DIR``). Each transition
+    is one transaction, committed before the engine acts on it. SQLite runs in WAL mode with
+    ``synchronous=NORMAL``: a committed transition survives a killed process (not a power cut;
+    pass ``engine=`` with ``synchronous=FULL`` for that). ``table_prefix``/``schema`` let
+    several logs share a database.
     With ``fast_path`` (default) the per-step writes on SQLite files and asyncpg go straight
     through the driver in one round trip; schema, reads and claims always use SQLAlchemy.
     ``synchronous_commit=False`` (PostgreSQL, fast path) stops waiting for the WAL flush: a
@@ -91,8 +78,9 @@ class SagaLog:
         signing_key: bytes | str | None = None,
     ) -> None:
         if url_or_engine is None:
-            url_or_engine = os.environ.get("RFS_SAGA_LOG_URL") or DEFAULT_URL
+            url_or_engine = default_log_url()
         if isinstance(url_or_engine, str):
+            ensure_sqlite_parent(url_or_engine)
             # pre-ping: a connection the server dropped is replaced, not handed out
             self.engine = create_async_engine(normalize_url(url_or_engine), pool_pre_ping=True)
             self._owns_engine = True
@@ -100,7 +88,7 @@ class SagaLog:
             self.engine = url_or_engine
             self._owns_engine = False
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            install_sqlite_pragmas(self.engine.sync_engine)
         self.serializer = get_serializer(serializer, key=resolve_key(signing_key))
         self.metadata = MetaData(schema=schema)
         self.executions = Table(

@@ -103,3 +103,13 @@ def run_store() -> Any:
     from rfs.pipeline import MemoryRunStore
 
     return MemoryRunStore()
+
+
+@pytest.fixture
+def saga_memory_log() -> Iterator[Any]:
+    """A fresh ``MemorySagaLog`` as the default saga log for this test (the durable default
+    ``.rfs/sagas.db`` is restored afterwards)."""
+    from rfs.saga import configure, use_memory_log
+
+    yield use_memory_log()
+    configure(None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -13,6 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from rfs._database import (
+    ASYNC_DRIVERS,
+    SYNC_DRIVERS,
+    apply_sqlite_pragmas,
+    default_url,
+    ensure_sqlite_parent,
+    with_driver,
+)
 from rfs.di.registry import current_registry
 
 __all__ = [
@@ -23,13 +30,9 @@ __all__ = [
     "manager_for",
 ]
 
-#: The embedded database used when neither ``configure()`` nor ``RFS_DATABASE_URL`` says otherwise.
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///rfs.db"
-
-# driver swaps between the async and the sync engine of one database
-_ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
-_SYNC_DRIVERS = {"sqlite": "pysqlite", "postgresql": "psycopg"}
-_DUAL_DRIVERS = {"psycopg"}  # one name for both (SQLAlchemy picks the async variant itself)
+#: The embedded database used when neither ``configure()`` nor ``RFS_DATABASE_URL`` says
+#: otherwise: ``rfs.db`` in the data directory (``.rfs/``, or ``$RFS_DATA_DIR`` when set).
+DEFAULT_DATABASE_URL = default_url("rfs.db")
 
 
 class TransactionManager:
@@ -59,7 +62,8 @@ class TransactionManager:
         self._sync_engine: Engine | None = None
         self._given: AsyncEngine | Engine | None = None
         if bind is None:
-            bind = os.environ.get("RFS_DATABASE_URL") or DEFAULT_DATABASE_URL
+            bind = default_url("rfs.db", "RFS_DATABASE_URL")
+            ensure_sqlite_parent(bind)
         if isinstance(bind, AsyncEngine):
             self._engine = self._given = bind
             self.url = bind.url
@@ -100,7 +104,7 @@ class TransactionManager:
             with self._lock:
                 if self._engine is None:
                     engine = _create_async_engine(
-                        _with_driver(self.url, _ASYNC_DRIVERS), **self._engine_options
+                        with_driver(self.url, ASYNC_DRIVERS), **self._engine_options
                     )
                     if self._sqlite_hooks:
                         _install_sqlite_hooks(engine.sync_engine, self.url)
@@ -114,7 +118,7 @@ class TransactionManager:
             with self._lock:
                 if self._sync_engine is None:
                     engine = create_engine(
-                        _with_driver(self.url, _SYNC_DRIVERS), **self._engine_options
+                        with_driver(self.url, SYNC_DRIVERS), **self._engine_options
                     )
                     if self._sqlite_hooks:
                         _install_sqlite_hooks(engine, self.url)
@@ -147,18 +151,6 @@ class TransactionManager:
             self._sync_engine.dispose()
 
 
-def _with_driver(url: URL, drivers: Mapping[str, str]) -> URL:
-    """``url`` with the driver this engine kind needs (a dual driver such as psycopg stays)."""
-    backend = url.get_backend_name()
-    wanted = drivers.get(backend)
-    explicit = url.drivername.partition("+")[2]
-    if wanted is None or explicit == wanted or explicit in _DUAL_DRIVERS:
-        return url
-    if wanted == "pysqlite":
-        return url.set(drivername=backend)
-    return url.set(drivername=f"{backend}+{wanted}")
-
-
 def _install_sqlite_hooks(engine: Engine, url: URL) -> None:
     """Let SQLAlchemy emit BEGIN (see SQLAlchemy's "SQLite transactions" notes); once per engine."""
     if getattr(engine, "_rfs_sqlite_hooks", False):
@@ -170,10 +162,7 @@ def _install_sqlite_hooks(engine: Engine, url: URL) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # the driver emits no BEGIN of its own
-        if file_backed:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
+        apply_sqlite_pragmas(dbapi_connection, wal=file_backed)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:

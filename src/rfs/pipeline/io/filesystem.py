@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from rfs._database import data_dir
 from rfs.pipeline.io.base import check_name, result_ids
 from rfs.pipeline.io.serializers import PickleSerializer, Serializer
 
@@ -18,18 +19,25 @@ class FilesystemIOManager:
     """Stores each output in its own file, written atomically (temporary file, then rename).
 
     ``serializer`` defaults to pickle; pass :class:`~rfs.pipeline.io.JsonSerializer` for JSON.
-    ``fsync=True`` also flushes each file to disk (survives power loss, slower).
+    Durability: a killed process never leaves a partial output (the rename is atomic), and
+    the driver records a task succeeded only after ``save`` returned, so nothing reported
+    succeeded is lost with the process. By default (``fsync=False``) the file is left in the
+    OS page cache: a power loss or kernel crash may lose the last seconds of outputs, as the
+    SQLite run store's WAL (``synchronous=NORMAL``) may lose its last commits.
+    ``fsync=True`` flushes each file and then its directory before ``save`` returns: outputs
+    survive a power loss, at the cost of two disk syncs per output.
+    ``base_path`` defaults to ``outputs`` in the data directory (``.rfs/``, or ``$RFS_DATA_DIR``).
     Run ids, task names and result ids with path separators or ``..`` are refused.
     """
 
     def __init__(
         self,
-        base_path: str | os.PathLike[str] = ".rfs/outputs",
+        base_path: str | os.PathLike[str] | None = None,
         *,
         serializer: Serializer | None = None,
         fsync: bool = False,
     ) -> None:
-        self.base_path = Path(base_path)
+        self.base_path = Path(base_path) if base_path is not None else data_dir() / "outputs"
         self.serializer: Serializer = serializer or PickleSerializer()
         self.fsync = fsync
         self._made: set[Path] = set()  # folders known to exist (saves a mkdir per item)
@@ -59,6 +67,8 @@ class FilesystemIOManager:
                     file.flush()
                     os.fsync(file.fileno())
             os.replace(tmp, path)
+            if self.fsync:
+                _fsync_dir(path.parent)  # the rename itself survives a power loss
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -108,3 +118,12 @@ class FilesystemIOManager:
 
     def __repr__(self) -> str:
         return f"FilesystemIOManager({str(self.base_path)!r})"
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Flush a directory's entries (a rename is durable only once its directory is)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from rfs._database import (
+    async_url,
+    default_url,
+    ensure_sqlite_parent,
+    install_sqlite_pragmas,
+    sqlite_file,
+)
 from rfs.pipeline.store.base import AttemptRecord, RunRecord, RunState, TaskRecord, TaskState
+from rfs.pipeline.store.fast import FastWrites, PgWrites
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -16,23 +22,14 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_RUN_STORE_URL", "SqlRunStore", "default_run_store_url"]
 
+#: The store's default when neither an argument nor ``RFS_RUN_STORE_URL`` names one (and
+#: ``RFS_DATA_DIR`` does not move the data directory).
 DEFAULT_RUN_STORE_URL = "sqlite+aiosqlite:///.rfs/runs.db"
 
 
 def default_run_store_url() -> str:
-    """``RFS_RUN_STORE_URL`` if set, else a SQLite file ``.rfs/runs.db`` in the working dir."""
-    return os.environ.get("RFS_RUN_STORE_URL") or DEFAULT_RUN_STORE_URL
-
-
-def _async_url(url: str) -> str:
-    """Pick an async driver for plain URLs (``sqlite://`` → aiosqlite, ``postgresql://`` →
-    asyncpg); URLs naming a driver are kept."""
-    scheme, sep, rest = url.partition("://")
-    if "+" in scheme or not sep:
-        return url
-    drivers = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
-    drivers["postgres"] = drivers["postgresql"]
-    return f"{drivers.get(scheme, scheme)}://{rest}"
+    """``RFS_RUN_STORE_URL`` if set, else SQLite ``runs.db`` in the data directory (``.rfs/``)."""
+    return default_url("runs.db", "RFS_RUN_STORE_URL")
 
 
 _R = TypeVar("_R", TaskRecord, AttemptRecord)
@@ -47,15 +44,20 @@ class SqlRunStore:
     """Runs, tasks and attempts in three tables (``{prefix}runs``, ``..._tasks``, ``..._attempts``).
 
     Tables are created on first use. SQLite runs in WAL mode so ``rfs runs list`` can read while
-    a run writes. ``table_prefix`` lets several stores share one database.
+    a run writes; on a SQLite file, writes go through the shared group-committing writer (one
+    row per attempt state change, finishing tasks share commits), reads through SQLAlchemy.
+    Each write is committed when its call returns. ``table_prefix`` lets several stores share
+    one database.
     """
 
     def __init__(self, url: str | None = None, *, table_prefix: str = "rfs_pipeline_") -> None:
-        self.url = _async_url(url or default_run_store_url())
+        self.url = async_url(url or default_run_store_url())
         self.table_prefix = table_prefix
         self._engine: AsyncEngine | None = None
         self._lock = asyncio.Lock()
         self._tables: dict[str, Table] = {}
+        self._fast: FastWrites | None = None  # SQLite files: writes through the group writer
+        self._pg: PgWrites | None = None  # asyncpg: attempts and tasks group-committed
 
     # -- setup ---------------------------------------------------------------------------------
     async def _ready(self) -> AsyncEngine:
@@ -67,32 +69,32 @@ class SqlRunStore:
         return self._engine
 
     async def _connect(self) -> AsyncEngine:
-        from sqlalchemy import event
         from sqlalchemy.ext.asyncio import create_async_engine
 
         kwargs: dict[str, Any] = {}
-        if self.url.startswith("sqlite"):
-            path = self.url.split(":///", 1)[-1].split("?", 1)[0]
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        sqlite = self.url.startswith("sqlite")
+        if sqlite:
+            ensure_sqlite_parent(self.url)
             kwargs["connect_args"] = {"timeout": 30}
         engine = create_async_engine(self.url, **kwargs)
-        if self.url.startswith("sqlite"):
-
-            @event.listens_for(engine.sync_engine, "connect")
-            def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-                cursor = dbapi_conn.cursor()
-                cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute("PRAGMA synchronous=NORMAL")
-                cursor.close()
+        if sqlite:
+            install_sqlite_pragmas(engine.sync_engine)
 
         metadata = self._define()
         async with engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
+        path = sqlite_file(self.url)
+        quote = engine.dialect.identifier_preparer.format_table
+        names = {key: quote(table) for key, table in self._tables.items()}
+        if path is not None:
+            self._fast = FastWrites(path, names)
+        elif engine.url.get_driver_name() == "asyncpg":
+            dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._pg = PgWrites(dsn, names)
         return engine
 
     def _define(self) -> Any:
-        from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text
+        from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text
 
         p = self.table_prefix
         md = MetaData()
@@ -106,6 +108,8 @@ class SqlRunStore:
             Column("finished_at", Float),
             Column("error", Text),
             Column("spec", Text, nullable=False, default="{}"),
+            Index(f"{p}runs_started", "started_at"),  # `rfs runs`, the dashboard: latest first
+            Index(f"{p}runs_state", "state", "started_at"),  # runs in a state (resume, dashboard)
         )
         self._tables["tasks"] = Table(
             f"{p}tasks",
@@ -135,6 +139,8 @@ class SqlRunStore:
     # -- writes --------------------------------------------------------------------------------
     async def create_run(self, run: RunRecord, task_names: list[str]) -> None:
         engine = await self._ready()
+        if self._fast is not None:
+            return await self._fast.create_run(run, task_names)
         runs, tasks = self._tables["runs"], self._tables["tasks"]
         async with engine.begin() as conn:
             await conn.execute(
@@ -166,6 +172,8 @@ class SqlRunStore:
         self, run_id: str, state: RunState, *, finished_at: float | None, error: str | None
     ) -> None:
         engine = await self._ready()
+        if self._fast is not None:
+            return await self._fast.update_run(run_id, state, finished_at, error)
         runs = self._tables["runs"]
         async with engine.begin() as conn:
             await conn.execute(
@@ -185,7 +193,11 @@ class SqlRunStore:
         }
 
     async def save_attempt(self, attempt: AttemptRecord, task: TaskRecord) -> None:
-        engine = await self._ready()
+        engine = self._engine or await self._ready()
+        if self._fast is not None:
+            return await self._fast.save_attempt(attempt, task)
+        if self._pg is not None:
+            return await self._pg.save_attempt(attempt, task)
         attempts, tasks = self._tables["attempts"], self._tables["tasks"]
         key = (
             (attempts.c.run_id == attempt.run_id)
@@ -223,6 +235,10 @@ class SqlRunStore:
 
     async def save_task(self, task: TaskRecord) -> None:
         engine = await self._ready()
+        if self._fast is not None:
+            return await self._fast.save_task(task)
+        if self._pg is not None:
+            return await self._pg.save_task(task)
         async with engine.begin() as conn:
             await self._write_task(conn, self._tables["tasks"], task)
 
@@ -281,6 +297,10 @@ class SqlRunStore:
             await conn.run_sync(md.drop_all)
 
     async def close(self) -> None:
+        for fast in (self._fast, self._pg):
+            if fast is not None:
+                await fast.close()
+        self._fast = self._pg = None
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None

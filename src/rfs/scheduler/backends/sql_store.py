@@ -8,10 +8,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from rfs._database import (
+    async_url,
+    default_url,
+    ensure_sqlite_parent,
+    install_sqlite_pragmas,
+)
 from rfs.result import Failure, Result, Success
 from rfs.scheduler.store import StaleFence, TriggerState
 
-DEFAULT_URL = "sqlite+aiosqlite:///rfs_scheduler.db"
+#: Where ``SQLStateStore()`` keeps state by default: ``scheduler.db`` in the data directory.
+DEFAULT_FILE = "scheduler.db"
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -29,21 +36,30 @@ class _Refused(Exception):
 class SQLStateStore:
     """Trigger state in table ``table_name``, created on first use.
 
-    ``url`` is an async SQLAlchemy URL (``sqlite+aiosqlite:///path.db``,
-    ``postgresql+asyncpg://user@host/db``); several scheduler processes may share it.
+    ``url`` is a SQLAlchemy URL (``sqlite:///path.db``, ``postgresql://user@host/db``; the
+    async driver is picked when none is named); several scheduler processes may share it.
+    Without one: ``$RFS_SCHEDULER_STORE_URL``, else ``scheduler.db`` in the data directory
+    (``.rfs/``, or ``$RFS_DATA_DIR``).
     A write carries the leader's fencing token and is refused when the row holds a newer one.
     """
 
     def __init__(
         self,
-        url: str = DEFAULT_URL,
+        url: str | None = None,
         *,
         table_name: str = "rfs_scheduler_triggers",
         engine: AsyncEngine | None = None,
     ) -> None:
+        url = async_url(url or default_url(DEFAULT_FILE, "RFS_SCHEDULER_STORE_URL"))
         self.url = url
-        connect_args: dict[str, Any] = {"timeout": 30} if url.startswith("sqlite") else {}
-        self._engine = engine or create_async_engine(url, connect_args=connect_args)
+        sqlite = url.startswith("sqlite")
+        if engine is None:
+            ensure_sqlite_parent(url)
+            connect_args: dict[str, Any] = {"timeout": 30} if sqlite else {}
+            engine = create_async_engine(url, connect_args=connect_args)
+            if sqlite:
+                install_sqlite_pragmas(engine.sync_engine)
+        self._engine = engine
         self._dialect = self._engine.dialect.name
         metadata = sa.MetaData()
         self.table = sa.Table(

@@ -1,0 +1,132 @@
+"""The shared database plumbing: data directory, URLs, pragmas and the group-committing writer."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rfs._database import SqliteGroupWriter, async_url, data_dir, default_url, sqlite_file
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_data_dir_defaults_to_dot_rfs_and_follows_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Default state goes to ``.rfs``; ``RFS_DATA_DIR`` moves it; a subsystem URL still wins."""
+    monkeypatch.delenv("RFS_DATA_DIR", raising=False)
+    monkeypatch.delenv("RFS_RUN_STORE_URL", raising=False)
+    assert data_dir() == Path(".rfs")
+    assert default_url("runs.db", "RFS_RUN_STORE_URL") == "sqlite+aiosqlite:///.rfs/runs.db"
+    monkeypatch.setenv("RFS_DATA_DIR", str(tmp_path))
+    assert default_url("x.db") == f"sqlite+aiosqlite:///{tmp_path}/x.db"
+    monkeypatch.setenv("RFS_RUN_STORE_URL", "postgresql://u@h/db")
+    assert default_url("runs.db", "RFS_RUN_STORE_URL") == "postgresql://u@h/db"
+
+
+def test_plain_urls_get_async_drivers() -> None:
+    """``sqlite://`` and ``postgres(ql)://`` get aiosqlite/asyncpg; named drivers are kept."""
+    assert async_url("sqlite:///x.db") == "sqlite+aiosqlite:///x.db"
+    assert async_url("postgres://u@h/d") == "postgresql+asyncpg://u@h/d"
+    assert async_url("postgresql+psycopg://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert async_url("mysql://u@h/d") == "mysql://u@h/d"
+
+
+@given(st.text(max_size=60))
+def test_sqlite_file_never_crashes(url: str) -> None:
+    """Any text gives a path or ``None``; only SQLite file URLs give a path."""
+    path = sqlite_file(url)
+    assert path is None or url.partition("://")[0].startswith("sqlite")
+
+
+def test_sqlite_file_paths() -> None:
+    """Relative and absolute files are found; memory databases are not files."""
+    assert sqlite_file("sqlite+aiosqlite:///.rfs/runs.db") == ".rfs/runs.db"
+    assert sqlite_file("sqlite:////tmp/a.db?timeout=3") == "/tmp/a.db"
+    assert sqlite_file("sqlite+aiosqlite:///:memory:") is None
+    assert sqlite_file("postgresql://h/db") is None
+
+
+async def test_group_writer_commits_a_burst_in_order_and_isolates_a_failure(
+    tmp_path: Path,
+) -> None:
+    """Concurrent writes all commit in queue order; one that raises is undone alone."""
+    writer = SqliteGroupWriter(str(tmp_path / "sub" / "w.db"))
+    await writer.write(lambda con: con.execute("CREATE TABLE t (n INTEGER PRIMARY KEY)"))
+
+    def insert(n: int) -> object:
+        return lambda con: con.execute("INSERT INTO t VALUES (?)", (n,)).rowcount
+
+    results = await asyncio.gather(
+        *(writer.write(insert(n)) for n in range(200)),
+        writer.write(insert(5)),  # duplicate key: fails, the others stay
+        return_exceptions=True,
+    )
+    assert results[:200] == [1] * 200
+    assert isinstance(results[200], sqlite3.IntegrityError)
+    await writer.close()
+    with sqlite3.connect(tmp_path / "sub" / "w.db") as con:
+        assert [n for (n,) in con.execute("SELECT n FROM t ORDER BY rowid")] == list(range(200))
+        assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+@pytest.mark.slow
+def test_defaults_write_only_under_the_data_dir(tmp_path: Path) -> None:
+    """The saga default is durable; it, the scheduler store, tx and ``rfs run`` use the data dir."""
+    script = """
+import asyncio
+from rfs.saga.log import SagaLog
+from rfs.scheduler import SQLStateStore
+from rfs.tx import get_manager
+from sqlalchemy import text
+
+async def main():
+    from rfs.saga import Saga, default_log
+    saga = Saga("default-is-durable")
+    saga.add_step("a", lambda ctx: None)
+    assert (await saga.execute({}, execution_id="d1")).is_success()
+    assert await default_log().load("d1") is not None
+    await default_log().close()
+    async with SagaLog() as log:
+        assert await log.load("d1") is not None
+    store = SQLStateStore()
+    await store.load_all()
+    await store.close()
+    async with get_manager().engine.begin() as conn:
+        await conn.execute(text("SELECT 1"))
+    await get_manager().dispose()
+
+asyncio.run(main())
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RFS_")}
+    work = tmp_path / "work"
+    work.mkdir()
+    subprocess.run([sys.executable, "-c", script], cwd=work, env=env, check=True, timeout=120)
+    subprocess.run(
+        [str(Path(sys.executable).with_name("rfs")), "run", str(ROOT / "examples/etl/pipeline.py")],
+        cwd=work,
+        env=env,
+        check=True,
+        timeout=180,
+        capture_output=True,
+    )
+    assert sorted(p.name for p in work.iterdir()) == [".rfs"]
+    names = {p.name for p in (work / ".rfs").iterdir()}
+    assert {"sagas.db", "scheduler.db", "rfs.db", "runs.db", "outputs"} <= names
+    elsewhere = tmp_path / "data"
+    subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=work,
+        env={**env, "RFS_DATA_DIR": str(elsewhere)},
+        check=True,
+        timeout=120,
+    )
+    assert {"sagas.db", "scheduler.db", "rfs.db"} <= {p.name for p in elsewhere.iterdir()}
