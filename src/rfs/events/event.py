@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from rfs.events.errors import DecodeError, InvalidTopicError
 from rfs.events.topics import validate_topic
+from rfs.monitoring.context import current_correlation_id as _current_cid
 from rfs.result import Failure, Result, Success
 
 __all__ = [
@@ -83,7 +84,7 @@ class Event:
         else:
             self.timestamp = float(timestamp)
         self.headers = {} if headers is None else dict(headers)
-        self.correlation_id = correlation_id
+        self.correlation_id = correlation_id if correlation_id is not None else _current_cid()
 
     def __init_subclass__(cls, *, type_name: str | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

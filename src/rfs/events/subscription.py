@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,6 +14,8 @@ from rfs.events.errors import HandlerError, InvalidTopicError
 from rfs.events.event import Event
 from rfs.events.ports import Handler
 from rfs.events.topics import MAX_TOPIC_LENGTH, validate_topic
+from rfs.monitoring import context as _ctx
+from rfs.monitoring import hook
 from rfs.result import Failure
 
 __all__ = [
@@ -200,6 +203,7 @@ class BaseSubscription(AsyncClosing):
     async def fail(self, delivery: Delivery, error: BaseException) -> None:
         """Retry ``delivery`` later, or dead-letter it after ``max_deliveries`` attempts."""
         if delivery.attempt >= self.max_deliveries:
+            hook.report("events.dead_letter", False, 0.0, error, "events")
             await self._dead_letter(delivery, error)
         else:
             await self._retry(delivery, error)
@@ -213,6 +217,9 @@ class BaseSubscription(AsyncClosing):
         done = 0
         while (delivery := await self._receive()) is not None:
             error: BaseException | None = None
+            cid = delivery.event.correlation_id  # the handler runs under the event's id
+            token = _ctx.set_correlation_id(cid) if cid else None
+            started = time.perf_counter()
             try:
                 out = handler(delivery.event)
                 if inspect.isawaitable(out):
@@ -222,6 +229,12 @@ class BaseSubscription(AsyncClosing):
                     error = error or HandlerError(out.error)
             except Exception as exc:
                 error = exc
+            finally:
+                if token is not None:
+                    _ctx.reset_correlation_id(token)
+            if (mon := hook.monitor) is not None:
+                ms = (time.perf_counter() - started) * 1000.0
+                mon.observe("events.consume", error is None, ms, error, "events")
             if error is None:
                 await self._ack(delivery)
                 done += 1

@@ -13,6 +13,7 @@ from typing import Any
 
 import rfs.pipeline.events as ev
 from rfs._backoff import retry_delay
+from rfs.monitoring import hook
 from rfs.pipeline.executors.attempt import (
     OUTPUT_ID,
     AttemptOutcome,
@@ -291,6 +292,10 @@ class RunDriver:
             error,
         )
         await self.store.save_attempt(attempt, record)
+        if (mon := hook.monitor) is not None:
+            ms = (outcome.finished_at - outcome.started_at) * 1000.0
+            ok = outcome.status is AttemptStatus.SUCCEEDED
+            mon.observe(f"pipeline.task.{record.task_name}", ok, ms, outcome.error, "pipeline")
 
     # -- result --------------------------------------------------------------------------------
     def result(self, started_at: float, finished_at: float, state: RunState) -> RunResult:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import rfs.pipeline.events as ev
+from rfs.monitoring import hook
 from rfs.pipeline.driver import RunDriver, outputs_present
 from rfs.pipeline.executors.base import Executor
 from rfs.pipeline.io.base import IOManager, check_name
@@ -188,6 +189,7 @@ async def _run(
         failed=len(result.failed),
         skipped=len(result.skipped),
     )
+    hook.report("pipeline.run", not failed, (finished - started) * 1000.0, message, "pipeline")
     if failed:
         return Failure(RunError(rid, message or "failed", failed, result))
     return Success(result)

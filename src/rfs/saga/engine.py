@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rfs._backoff import retry_delay
+from rfs.monitoring import hook
 from rfs.result import Failure, Result
 from rfs.saga.errors import (
     CompensationFailure,
@@ -203,7 +204,12 @@ class Execution:
                 arg = self.context
             else:
                 arg = self.values.get(index) if compensating else ctx
+            t0 = time.perf_counter()
             result = await callee.call(arg, ctx, limit)
+            if (mon := hook.monitor) is not None:  # saga.<saga>.<step>[.compensate]
+                op = f"saga.{self.name}.{step.name}" + (".compensate" if compensating else "")
+                err = result.error if isinstance(result, Failure) else None
+                mon.observe(op, err is None, (time.perf_counter() - t0) * 1000.0, err, "saga")
             if not isinstance(result, Failure):
                 return result, attempt
             if compensating:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import time
 from typing import Any
 
+from rfs.monitoring import hook
+from rfs.monitoring.context import correlation_scope
 from rfs.scheduler.entry import Entry
 from rfs.scheduler.targets import FIRE_ID_HEADER, FireContext, Publisher
 
@@ -21,6 +24,18 @@ class Firing:
         self.inflight: set[asyncio.Task[None]] = set()
 
     async def execute(
+        self, entry: Entry, context: FireContext, argument: Any, *, mark_fired: bool
+    ) -> str | None:
+        """``_execute`` under the fire's correlation id (the source event's, else the fire id)."""
+        cid = getattr(context.source_event, "correlation_id", None) or context.fire_id
+        started = time.perf_counter()
+        with correlation_scope(cid):
+            error = await self._execute(entry, context, argument, mark_fired=mark_fired)
+        ms = (time.perf_counter() - started) * 1000.0
+        hook.report(f"scheduler.fire.{entry.name}", error is None, ms, error, "scheduler")
+        return error
+
+    async def _execute(
         self, entry: Entry, context: FireContext, argument: Any, *, mark_fired: bool
     ) -> str | None:
         """Build the event and run the target; an exception is logged and returned as text.
