@@ -68,17 +68,29 @@ def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
     return hints
 
 
-def _signature(fn: Callable[..., Any]) -> inspect.Signature:
+def _request_param(fn: Callable[..., Any]) -> str | None:
+    """The name of ``fn``'s own ``Request`` parameter (FastAPI fills only one), if any."""
+    hints = _hints(fn)
+    for name in inspect.signature(fn).parameters:
+        hint = hints.get(name)
+        if isinstance(hint, type) and issubclass(hint, Request):
+            return name
+    return None
+
+
+def _signature(fn: Callable[..., Any], own_request: str | None) -> inspect.Signature:
     sig = inspect.signature(fn)
     hints = _hints(fn)
     params = [
         p.replace(annotation=hints.get(p.name, p.annotation)) for p in sig.parameters.values()
     ]
-    hidden = inspect.Parameter(_REQUEST, inspect.Parameter.KEYWORD_ONLY, annotation=Request)
-    rest = [p for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD]
-    varkw = [p for p in params if p.kind is inspect.Parameter.VAR_KEYWORD]
+    if own_request is None:
+        hidden = inspect.Parameter(_REQUEST, inspect.Parameter.KEYWORD_ONLY, annotation=Request)
+        rest = [p for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        varkw = [p for p in params if p.kind is inspect.Parameter.VAR_KEYWORD]
+        params = [*rest, hidden, *varkw]
     return sig.replace(
-        parameters=[*rest, hidden, *varkw],
+        parameters=params,
         return_annotation=success_type(hints.get("return", sig.return_annotation)),
     )
 
@@ -101,20 +113,21 @@ def handle_result(fn: F) -> F:
     if getattr(fn, MARKER, False):
         return fn
     is_async = inspect.iscoroutinefunction(fn)
+    own_request = _request_param(fn)
 
     @functools.wraps(fn)
     async def route(*args: Any, **kwargs: Any) -> Any:
-        request = kwargs.pop(_REQUEST, None)
+        request = kwargs.pop(_REQUEST, None) if own_request is None else kwargs.get(own_request)
         if is_async:
             result = await fn(*args, **kwargs)
         else:
             result = await run_in_threadpool(fn, *args, **kwargs)
             if inspect.isawaitable(result):
                 result = await result
-        if request is None:  # a direct call, not through FastAPI
+        if not isinstance(request, Request):  # a direct call, not through FastAPI
             return result
         return to_response(result, request)
 
-    route.__signature__ = _signature(fn)  # type: ignore[attr-defined]
+    route.__signature__ = _signature(fn, own_request)  # type: ignore[attr-defined]
     setattr(route, MARKER, True)
     return typing.cast(F, route)
