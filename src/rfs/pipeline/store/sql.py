@@ -92,7 +92,7 @@ class SqlRunStore:
         return engine
 
     def _define(self) -> Any:
-        from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text
+        from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text
 
         p = self.table_prefix
         md = MetaData()
@@ -106,6 +106,7 @@ class SqlRunStore:
             Column("finished_at", Float),
             Column("error", Text),
             Column("spec", Text, nullable=False, default="{}"),
+            Index(f"{p}runs_started", "started_at"),  # list_runs: newest first, paginated
         )
         self._tables["tasks"] = Table(
             f"{p}tasks",
