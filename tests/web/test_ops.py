@@ -8,10 +8,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from tests.web._data import TOKEN, World, build_world
 
 from rfs.web import install
 from rfs.web.ops import ops_router
+
+from ._data import TOKEN, World, build_world
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
