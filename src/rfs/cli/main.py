@@ -13,7 +13,9 @@ import typer
 import rfs
 
 # Modules under rfs.cli that add commands; order is the order in ``rfs --help``.
-SUBSYSTEM_MODULES: tuple[str, ...] = ("info", "pipeline", "worker", "saga", "scheduler", "di", "ui")
+SUBSYSTEM_MODULES: tuple[str, ...] = ("info", "pipeline", "worker", "saga", "scheduler", "di")
+SUBSYSTEM_MODULES += ("coldstart",)
+SUBSYSTEM_MODULES += ("ui",)
 
 
 def _version(value: bool) -> None:

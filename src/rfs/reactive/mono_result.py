@@ -253,11 +253,11 @@ class MonoResult(Generic[T_co, E_co]):
     # Logging.
 
     def log_step(self, name: str) -> MonoResult[T_co, E_co]:
-        """Log the Result so far (INFO on the ``rfs.reactive`` logger) with elapsed time."""
+        """Log the Result so far (INFO), with elapsed time, operation and correlation id."""
         return _new(self._source, self._initial, (*self._steps, (_LOG, (name, False))))
 
     def log_error(self, name: str) -> MonoResult[T_co, E_co]:
-        """Log a Failure so far (ERROR on the ``rfs.reactive`` logger) with elapsed time."""
+        """Log a Failure so far (ERROR), with elapsed time, operation and correlation id."""
         return _new(self._source, self._initial, (*self._steps, (_LOG, (name, True))))
 
     # Terminals.
@@ -370,21 +370,10 @@ def _check_result(step: str, fn: object, value: object) -> None:
 
 
 def _log(name: str, result: Result[Any, Any], start: float, errors_only: bool) -> None:
-    failed = isinstance(result, Failure)
-    if errors_only and not failed:
-        return
-    level = logging.ERROR if errors_only else logging.INFO
-    if not logger.isEnabledFor(level):
-        return
-    elapsed_ms = (_perf_counter() - start) * 1000.0
-    outcome = "failure" if failed else "success"
-    extra = {"rfs_step": name, "rfs_result": outcome, "rfs_elapsed_ms": elapsed_ms}
-    if failed:
-        error = result.error  # type: ignore[union-attr]
-        extra["rfs_error_type"] = type(error).__name__
-        logger.log(level, "step %s: failure %r after %.2f ms", name, error, elapsed_ms, extra=extra)
-    else:
-        logger.log(level, "step %s: success after %.2f ms", name, elapsed_ms, extra=extra)
+    # rfs.monitoring adds the operation and correlation id (it imports nothing from reactive).
+    from rfs.monitoring.steps import log_mono_step
+
+    log_mono_step(name, result, start, errors_only)
 
 
 class _Timeout:

@@ -1,0 +1,265 @@
+"""Alert rules over ``ResultMetricsCollector`` windows: error rate, latency percentile or request
+count, with hysteresis (fire above ``threshold``, resolve only past ``resolve_threshold``) and
+de-duplication (one notification per state change). Rules can be added, replaced and removed at
+run time, also from JSON-like config (malformed config is refused with a clear error)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from rfs.monitoring.delivery import Callback, Deliverer
+from rfs.monitoring.metrics import OperationMetrics, ResultMetricsCollector
+from rfs.monitoring.windows import WINDOWS
+from rfs.result import Failure, Result, Success
+
+Metric = Literal["error_rate", "p50", "p90", "p99", "max", "count"]
+METRICS: tuple[str, ...] = ("error_rate", "p50", "p90", "p99", "max", "count")
+Condition = Literal["gt", "lt"]
+
+
+@dataclass(frozen=True)
+class AlertConfigError:
+    """A rule configuration that was refused, with what to change."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """Fire when ``metric`` of ``operation`` over ``window`` crosses ``threshold``."""
+
+    name: str
+    operation: str
+    metric: Metric
+    threshold: float
+    window: str = "5m"
+    condition: Condition = "gt"
+    resolve_threshold: float | None = None  # default: the threshold itself
+    min_requests: int = 1
+    webhooks: tuple[str, ...] = ()
+
+    def value(self, m: OperationMetrics) -> float:
+        """The rule's metric in ``m``."""
+        return {
+            "error_rate": 1.0 - m.success_rate,
+            "p50": m.p50_response_time_ms,
+            "p90": m.p90_response_time_ms,
+            "p99": m.p99_response_time_ms,
+            "max": m.max_response_time_ms,
+            "count": float(m.total_requests),
+        }[self.metric]
+
+    def breached(self, value: float, firing: bool) -> bool:
+        """Whether the rule is (still) firing at ``value`` given its current state."""
+        limit = self.threshold
+        if firing and self.resolve_threshold is not None:
+            limit = self.resolve_threshold
+        return value > limit if self.condition == "gt" else value < limit
+
+
+_FIELDS = {
+    "name",
+    "operation",
+    "metric",
+    "threshold",
+    "window",
+    "condition",
+    "resolve_threshold",
+    "min_requests",
+    "webhooks",
+}
+
+
+def parse_rule(config: Mapping[str, Any]) -> Result[AlertRule, AlertConfigError]:
+    """An ``AlertRule`` from a mapping, or the first thing wrong with it."""
+    if not isinstance(config, Mapping):
+        return Failure(AlertConfigError(f"an alert rule is an object, got {type(config).__name__}"))
+    unknown = set(config) - _FIELDS
+    if unknown:
+        return Failure(AlertConfigError(f"unknown alert rule fields: {', '.join(sorted(unknown))}"))
+    for key in ("name", "operation", "metric", "threshold"):
+        if key not in config:
+            return Failure(AlertConfigError(f"alert rule needs {key!r}"))
+    name, op = config["name"], config["operation"]
+    if not isinstance(name, str) or not name or not isinstance(op, str) or not op:
+        return Failure(AlertConfigError("alert rule 'name' and 'operation' are non-empty strings"))
+    if config["metric"] not in METRICS:
+        return Failure(
+            AlertConfigError(
+                f"alert rule {name!r}: metric {config['metric']!r} is not one of "
+                f"{', '.join(METRICS)}"
+            )
+        )
+    window = config.get("window", "5m")
+    if window not in WINDOWS:
+        return Failure(
+            AlertConfigError(
+                f"alert rule {name!r}: window {window!r} is not one of {', '.join(WINDOWS)}"
+            )
+        )
+    condition = config.get("condition", "gt")
+    if condition not in ("gt", "lt"):
+        return Failure(AlertConfigError(f"alert rule {name!r}: condition is 'gt' or 'lt'"))
+    numbers: dict[str, float | None] = {}
+    for key in ("threshold", "resolve_threshold"):
+        v = config.get(key)
+        if v is None and key == "resolve_threshold":
+            numbers[key] = None
+            continue
+        if isinstance(v, bool) or not isinstance(v, int | float) or v != v:
+            return Failure(AlertConfigError(f"alert rule {name!r}: {key} must be a number"))
+        numbers[key] = float(v)
+    min_requests = config.get("min_requests", 1)
+    if isinstance(min_requests, bool) or not isinstance(min_requests, int) or min_requests < 0:
+        return Failure(AlertConfigError(f"alert rule {name!r}: min_requests is an int >= 0"))
+    hooks = config.get("webhooks", ())
+    if not isinstance(hooks, list | tuple) or not all(
+        isinstance(u, str) and u.startswith(("http://", "https://")) for u in hooks
+    ):
+        return Failure(AlertConfigError(f"alert rule {name!r}: webhooks is a list of http(s) URLs"))
+    return Success(
+        AlertRule(
+            name,
+            op,
+            config["metric"],
+            float(config["threshold"]),
+            window,
+            condition,
+            numbers["resolve_threshold"],
+            min_requests,
+            tuple(hooks),
+        )
+    )
+
+
+class AlertManager:
+    """Holds rules, evaluates them against a collector and notifies on fire/resolve."""
+
+    def __init__(
+        self,
+        collector: ResultMetricsCollector | None = None,
+        deliverer: Deliverer | None = None,
+    ) -> None:
+        self.collector = collector or ResultMetricsCollector.instance()
+        self.deliverer = deliverer or Deliverer()
+        self._rules: dict[str, AlertRule] = {}
+        self._firing: dict[str, dict[str, Any]] = {}
+        self._callbacks: list[Callback] = []
+        self._lock = threading.Lock()
+        self._stop: threading.Event | None = None
+
+    def add_rule(self, rule: AlertRule) -> None:
+        """Add or replace a rule (a replaced rule keeps its firing state)."""
+        with self._lock:
+            self._rules[rule.name] = rule
+
+    def configure(self, config: Mapping[str, Any]) -> Result[AlertRule, AlertConfigError]:
+        """Add a rule from config; a Failure leaves the rules unchanged."""
+        parsed = parse_rule(config)
+        if isinstance(parsed, Success):
+            self.add_rule(parsed.value)
+        return parsed
+
+    def remove_rule(self, name: str) -> bool:
+        """Remove a rule (and its firing state); False when there was none."""
+        with self._lock:
+            self._firing.pop(name, None)
+            return self._rules.pop(name, None) is not None
+
+    def rules(self) -> list[AlertRule]:
+        """The rules, by name."""
+        return [self._rules[k] for k in sorted(self._rules)]
+
+    def on_alert(self, callback: Callback) -> None:
+        """Call ``callback(notification)`` (from the delivery thread) on every state change."""
+        self._callbacks.append(callback)
+
+    def active_alerts(self) -> list[dict[str, Any]]:
+        """The notifications of rules firing now."""
+        with self._lock:
+            return list(self._firing.values())
+
+    def evaluate(self) -> list[dict[str, Any]]:
+        """Check every rule now; returns the notifications sent (one per state change)."""
+        sent = []
+        for rule in self.rules():
+            snap = self.collector.snapshot(rule.operation, rule.window)
+            if not isinstance(snap, Success) or snap.value.total_requests < rule.min_requests:
+                continue
+            value = rule.value(snap.value)
+            with self._lock:
+                firing = rule.name in self._firing
+                now_firing = rule.breached(value, firing)
+                if now_firing == firing:
+                    continue  # de-duplicated: no change, no notification
+                note = {
+                    **asdict(rule),
+                    "state": "firing" if now_firing else "resolved",
+                    "value": value,
+                    "at": datetime.now(UTC).isoformat(),
+                }
+                note["webhooks"] = list(rule.webhooks)
+                if now_firing:
+                    self._firing[rule.name] = note
+                else:
+                    del self._firing[rule.name]
+            for cb in self._callbacks:
+                self.deliverer.submit(cb, note)
+            for url in rule.webhooks:
+                self.deliverer.submit(url, note)
+            sent.append(note)
+        return sent
+
+    def start(self, interval: float = 10.0) -> None:
+        """Evaluate every ``interval`` seconds in a daemon thread until ``stop()``."""
+        if self._stop is not None:
+            return
+        stop = self._stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(interval):
+                self.evaluate()
+
+        threading.Thread(target=loop, name="rfs-alert-evaluator", daemon=True).start()
+
+    def stop(self) -> None:
+        """Stop the evaluation thread started by ``start()``."""
+        if self._stop is not None:
+            self._stop.set()
+            self._stop = None
+
+
+_manager: AlertManager | None = None
+
+
+def get_alert_manager() -> AlertManager:
+    """The process-wide manager over ``ResultMetricsCollector.instance()``."""
+    global _manager
+    if _manager is None:
+        _manager = AlertManager()
+    return _manager
+
+
+def setup_default_alerts(
+    operation: str = "*", manager: AlertManager | None = None
+) -> list[AlertRule]:
+    """Add v4's default rules (high failure rate, slow responses) for ``operation``; with ``"*"``
+    for every operation the collector has seen so far."""
+    manager = manager or get_alert_manager()
+    ops = manager.collector.operations() if operation == "*" else [operation]
+    added = []
+    for op in ops:
+        for rule in (
+            AlertRule(f"high_failure_rate:{op}", op, "error_rate", 0.1, "5m", "gt", 0.05, 10),
+            AlertRule(f"slow_response_time:{op}", op, "p99", 5000.0, "5m", "gt", 4000.0, 10),
+        ):
+            manager.add_rule(rule)
+            added.append(rule)
+    return added

@@ -1,0 +1,114 @@
+"""The one slot every subsystem reports through: ``monitor`` is None while monitoring is off, so an
+instrumented hot path pays one global lookup and a comparison. Standard library only.
+
+A subsystem reports with::
+
+    from rfs.monitoring import hook
+    ...
+    m = hook.monitor
+    if m is not None:
+        m.observe("pipeline.task", ok, duration_ms, error, subsystem="pipeline")
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol
+
+
+class Monitor(Protocol):
+    """What the hook calls: one observation per finished unit of work."""
+
+    def observe(
+        self,
+        operation: str,
+        ok: bool,
+        duration_ms: float,
+        error: object | None = None,
+        subsystem: str = "app",
+    ) -> None:
+        """Record one outcome of ``operation`` (``error`` is the Failure's error, or None)."""
+        ...
+
+
+class MonitorHub:
+    """Fans one observation out to several monitors (metrics collector, OTel, ...)."""
+
+    __slots__ = ("sinks",)
+
+    def __init__(self, sinks: list[Monitor]) -> None:
+        self.sinks = sinks
+
+    def observe(
+        self,
+        operation: str,
+        ok: bool,
+        duration_ms: float,
+        error: object | None = None,
+        subsystem: str = "app",
+    ) -> None:
+        """Pass the observation to every sink."""
+        for sink in self.sinks:
+            sink.observe(operation, ok, duration_ms, error, subsystem)
+
+
+#: None while monitoring is off; ``rfs.monitoring.enable_monitoring()`` installs a MonitorHub.
+monitor: MonitorHub | None = None
+
+
+def install(hub: MonitorHub | None) -> None:
+    """Set (or, with None, clear) the monitor every subsystem reports to."""
+    global monitor
+    monitor = hub
+
+
+def report(
+    operation: str,
+    ok: bool,
+    duration_ms: float,
+    error: object | None = None,
+    subsystem: str = "app",
+) -> None:
+    """Report one observation when monitoring is on (a no-op otherwise)."""
+    m = monitor
+    if m is not None:
+        m.observe(operation, ok, duration_ms, error, subsystem)
+
+
+class SpanFactory(Protocol):
+    """Opens a span named after an operation (installed by ``rfs.monitoring.otel``)."""
+
+    def __call__(self, name: str) -> SpanScope:
+        """A context manager around one operation; its value is told the outcome."""
+        ...
+
+
+class SpanScope(Protocol):
+    """A context manager yielding a span handle with ``finish(ok, error)``."""
+
+    def __enter__(self) -> SpanHandle: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class SpanHandle(Protocol):
+    """The open span of one operation."""
+
+    def finish(self, ok: bool, error: object | None) -> None:
+        """Record the operation's outcome on the span."""
+        ...
+
+
+#: None unless ``rfs.monitoring.otel.instrument()`` installed OpenTelemetry spans.
+spans: SpanFactory | None = None
+
+
+def install_spans(factory: SpanFactory | None) -> None:
+    """Set (or clear) the span factory used by ``@log_result_operation``."""
+    global spans
+    spans = factory

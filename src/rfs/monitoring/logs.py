@@ -1,0 +1,82 @@
+"""Structured log calls through stdlib ``logging``: ``log_info``, ``log_warning``, ``log_error``
+(seed 001) and ``emit_entry`` for ``ResultLogEntry``. Fields are masked before the record is made,
+so no handler ever sees a raw secret. Nothing here configures handlers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rfs.monitoring.context import current_correlation_id, current_operation
+from rfs.monitoring.entries import ResultLogEntry
+from rfs.monitoring.masking import get_masker
+
+#: The default logger of rfs.monitoring's entries.
+LOGGER_NAME = "rfs.monitoring"
+_default_logger = logging.getLogger(LOGGER_NAME)
+
+
+def _logger(name: str | None) -> logging.Logger:
+    return _default_logger if name is None else logging.getLogger(name)
+
+
+def log_event(
+    level: int, message: str, fields: dict[str, Any], logger: str | logging.Logger | None = None
+) -> None:
+    """Log ``message`` with structured ``fields`` (masked), the correlation id and operation."""
+    lg = logger if isinstance(logger, logging.Logger) else _logger(logger)
+    if not lg.isEnabledFor(level):
+        return
+    masker = get_masker()
+    extra = {
+        "rfs_fields": masker.mask_fields(fields) if fields else {},
+        "correlation_id": current_correlation_id(),
+        "operation": current_operation(),
+    }
+    lg.log(level, "%s", masker.mask_text(message), extra=extra, stacklevel=3)
+
+
+def log_info(message: str, *, logger: str | None = None, **fields: Any) -> None:
+    """Log ``message`` at INFO with ``fields`` as structured data."""
+    log_event(logging.INFO, message, fields, logger)
+
+
+def log_warning(message: str, *, logger: str | None = None, **fields: Any) -> None:
+    """Log ``message`` at WARNING with ``fields`` as structured data."""
+    log_event(logging.WARNING, message, fields, logger)
+
+
+def log_error(message: str, *, logger: str | None = None, **fields: Any) -> None:
+    """Log ``message`` at ERROR with ``fields`` as structured data."""
+    log_event(logging.ERROR, message, fields, logger)
+
+
+def log_debug(message: str, *, logger: str | None = None, **fields: Any) -> None:
+    """Log ``message`` at DEBUG with ``fields`` as structured data."""
+    log_event(logging.DEBUG, message, fields, logger)
+
+
+def emit_entry(entry: ResultLogEntry, lg: logging.Logger, level: int | None = None) -> None:
+    """Log a ``ResultLogEntry`` (ERROR for an error result unless ``level`` says otherwise)."""
+    if level is None:
+        level = logging.ERROR if entry.result_type == "error" else logging.INFO
+    if not lg.isEnabledFor(level):
+        return
+    fields = get_masker().mask_fields(entry.to_dict())
+    name = entry.operation_name if entry.step_name is None else entry.step_name
+    extra = {
+        "rfs_fields": fields,
+        "correlation_id": entry.correlation_id,
+        "operation": entry.operation_name,
+    }
+    if entry.result_type == "error":
+        lg.log(
+            level,
+            "%s: error %s after %.2f ms",
+            name,
+            fields.get("error_type"),
+            entry.processing_time_ms,
+            extra=extra,
+        )
+    else:
+        lg.log(level, "%s: success after %.2f ms", name, entry.processing_time_ms, extra=extra)

@@ -1,0 +1,282 @@
+"""``ResultMetricsCollector``: per-operation counts, success rate, latency percentiles and error
+statistics over sliding windows, fed by ``@log_result_operation`` and every subsystem's hook."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from rfs.monitoring import hook
+from rfs.monitoring.entries import error_code_of
+from rfs.monitoring.sketch import LogSketch
+from rfs.monitoring.windows import WINDOWS, OperationWindows
+from rfs.reactive.mono_result import MonoResult
+from rfs.result import Failure, Result, Success
+
+TIME_RANGES = tuple(WINDOWS)
+
+
+@dataclass
+class OperationMetrics:
+    """Metrics of one operation over one window (seed 004's fields)."""
+
+    operation_name: str
+    time_window: str
+    total_requests: int
+    successful_requests: int
+    failed_requests: int
+    success_rate: float
+    avg_response_time_ms: float
+    p50_response_time_ms: float
+    p90_response_time_ms: float
+    p99_response_time_ms: float
+    max_response_time_ms: float
+    error_breakdown: dict[str, int]
+    top_errors: list[tuple[str, int]]
+    avg_memory_usage_mb: float
+    avg_cpu_usage_percent: float
+    hourly_distribution: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def requests_per_second(self) -> float:
+        """Throughput over the window."""
+        width, n = WINDOWS[self.time_window]
+        return self.total_requests / (width * n)
+
+
+@dataclass(frozen=True)
+class MetricsError:
+    """Why no metrics: ``kind`` is ``unknown_time_range`` or ``unknown_operation``."""
+
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ResultMetricsCollector:
+    """Collects Result outcomes per operation; ``instance()`` is the process-wide one."""
+
+    _instance: ClassVar[ResultMetricsCollector | None] = None
+    _instance_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, clock: Callable[[], float] = time.time, max_operations: int = 1000) -> None:
+        self._clock = clock
+        self._ops: dict[str, OperationWindows] = {}
+        self._subsystems: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self.max_operations = max_operations
+        self.dropped_operations = 0
+
+    @classmethod
+    def instance(cls) -> ResultMetricsCollector:
+        """The process-wide collector (created on first use)."""
+        inst = cls._instance
+        if inst is None:
+            with cls._instance_lock:
+                if cls._instance is None:
+                    cls._instance = cls()
+                inst = cls._instance
+        return inst
+
+    def _windows(self, operation: str) -> OperationWindows | None:
+        ops = self._ops.get(operation)
+        if ops is None:
+            with self._lock:
+                ops = self._ops.get(operation)
+                if ops is None:
+                    if len(self._ops) >= self.max_operations:
+                        self.dropped_operations += 1
+                        return None
+                    ops = self._ops[operation] = OperationWindows()
+        return ops
+
+    def observe(
+        self,
+        operation: str,
+        ok: bool,
+        duration_ms: float,
+        error: object | None = None,
+        subsystem: str = "app",
+    ) -> None:
+        """Record one outcome (the ``hook.Monitor`` interface)."""
+        ops = self._windows(operation)
+        if ops is None:
+            return
+        if subsystem != "app":
+            self._subsystems.setdefault(operation, subsystem)
+        code = message = None
+        if not ok:
+            code = error_code_of(error) or type(error).__name__
+            message = str(error)
+        ops.observe(self._clock(), duration_ms, ok, code, message)
+
+    def record(
+        self,
+        operation: str,
+        result: Result[Any, Any],
+        duration_ms: float,
+        memory_mb: float | None = None,
+        cpu_percent: float | None = None,
+    ) -> None:
+        """Record ``result`` of ``operation`` with its duration (and optional resource use)."""
+        ops = self._windows(operation)
+        if ops is None:
+            return
+        code = message = None
+        ok = isinstance(result, Success)
+        if not ok:
+            error = result.error  # type: ignore[union-attr]
+            code = error_code_of(error) or type(error).__name__
+            message = str(error)
+        ops.observe(self._clock(), duration_ms, ok, code, message, memory_mb, cpu_percent)
+
+    def operations(self) -> list[str]:
+        """Names of the operations seen so far."""
+        return sorted(self._ops)
+
+    def snapshot(
+        self, operation: str, time_range: str = "1h"
+    ) -> Result[OperationMetrics, MetricsError]:
+        """The metrics of ``operation`` over ``time_range`` now, synchronously."""
+        if time_range not in WINDOWS:
+            return Failure(
+                MetricsError(
+                    "unknown_time_range",
+                    f"unknown time_range {time_range!r}; use one of {', '.join(TIME_RANGES)}",
+                )
+            )
+        ops = self._ops.get(operation)
+        if ops is None:
+            return Failure(
+                MetricsError("unknown_operation", f"no metrics for operation {operation!r}")
+            )
+        now = self._clock()
+        sketch = LogSketch(ops.accuracy)
+        failures = 0
+        errors: Counter[str] = Counter()
+        messages: Counter[str] = Counter()
+        memory = cpu = 0.0
+        resources = 0
+        with ops.lock:
+            for sl in ops.live_slices(time_range, now):
+                sketch.merge(sl.sketch)
+                failures += sl.failures
+                errors.update(sl.errors)
+                messages.update(sl.messages)
+                memory += sl.memory
+                cpu += sl.cpu
+                resources += sl.resources
+            hourly: dict[int, int] = {}
+            for sl in ops.live_slices("1d", now):
+                hour = datetime.fromtimestamp(sl.start, UTC).hour
+                hourly[hour] = hourly.get(hour, 0) + sl.sketch.count
+        total = sketch.count
+        p50, p90, p99 = sketch.quantiles((0.5, 0.9, 0.99))
+        return Success(
+            OperationMetrics(
+                operation_name=operation,
+                time_window=time_range,
+                total_requests=total,
+                successful_requests=total - failures,
+                failed_requests=failures,
+                success_rate=(total - failures) / total if total else 1.0,
+                avg_response_time_ms=sketch.sum / total if total else 0.0,
+                p50_response_time_ms=p50,
+                p90_response_time_ms=p90,
+                p99_response_time_ms=p99,
+                max_response_time_ms=sketch.max,
+                error_breakdown=dict(errors),
+                top_errors=messages.most_common(10),
+                avg_memory_usage_mb=memory / resources if resources else 0.0,
+                avg_cpu_usage_percent=cpu / resources if resources else 0.0,
+                hourly_distribution=hourly,
+            )
+        )
+
+    def get_operation_metrics(
+        self, operation_name: str, time_range: str = "1h"
+    ) -> MonoResult[OperationMetrics, MetricsError]:
+        """The metrics as an awaitable ``MonoResult`` (``await``, or chain ``.bind_result``)."""
+        return MonoResult.from_async_result(lambda: self.snapshot(operation_name, time_range))
+
+    def totals(self, operation: str) -> tuple[LogSketch, int] | None:
+        """A copy of the since-start latency sketch of ``operation`` and its failure count."""
+        ops = self._ops.get(operation)
+        if ops is None:
+            return None
+        copy = LogSketch(ops.accuracy)
+        with ops.lock:
+            copy.merge(ops.total)
+            return copy, ops.total_failures
+
+    def subsystem_of(self, operation: str) -> str:
+        """The subsystem that reported ``operation`` (``app`` for decorated functions)."""
+        return self._subsystems.get(operation, "app")
+
+    def clear(self) -> None:
+        """Forget every operation (tests, or a reset from an admin endpoint)."""
+        with self._lock:
+            self._ops.clear()
+            self._subsystems.clear()
+
+
+def enable_monitoring(collector: ResultMetricsCollector | None = None) -> ResultMetricsCollector:
+    """Turn monitoring on: every subsystem and decorated function reports into ``collector``
+    (the process-wide one by default). Idempotent; returns the collector."""
+    collector = collector or ResultMetricsCollector.instance()
+    current = hook.monitor
+    if current is None:
+        hook.install(hook.MonitorHub([collector]))
+    elif collector not in current.sinks:
+        current.sinks.append(collector)
+    return collector
+
+
+def disable_monitoring() -> None:
+    """Turn monitoring off: subsystems stop reporting (collected data is kept)."""
+    hook.install(None)
+
+
+class MetricType(StrEnum):
+    """Kinds of metric accepted by ``collect_metric`` (v4)."""
+
+    COUNTER = "counter"
+    GAUGE = "gauge"
+    HISTOGRAM = "histogram"
+    TIMER = "timer"
+
+
+def collect_result_metric(
+    operation_name: str, result: Result[Any, Any], duration_ms: float
+) -> None:
+    """Record one Result of ``operation_name`` in the process-wide collector (v4)."""
+    ResultMetricsCollector.instance().record(operation_name, result, duration_ms)
+
+
+def collect_flux_result_metric(operation_name: str, flux_result: Any, duration_ms: float) -> None:
+    """Record each item of a FluxResult as one outcome of ``operation_name`` (v4); the batch's
+    duration is spread evenly over its items."""
+    collector = ResultMetricsCollector.instance()
+    results = list(flux_result.to_list()) if hasattr(flux_result, "to_list") else list(flux_result)
+    per_item = duration_ms / len(results) if results else 0.0
+    for item in results:
+        collector.record(operation_name, item, per_item)
+
+
+def get_metrics_summary(time_range: str = "1h") -> dict[str, Any]:
+    """Every operation's metrics over ``time_range`` as plain dicts (a dashboard's data)."""
+    collector = ResultMetricsCollector.instance()
+    summary: dict[str, Any] = {}
+    for name in collector.operations():
+        snap = collector.snapshot(name, time_range)
+        if isinstance(snap, Success):
+            summary[name] = snap.value.__dict__
+    return summary

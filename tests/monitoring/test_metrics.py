@@ -1,0 +1,150 @@
+"""Metrics: sketch accuracy, sliding windows, bounded memory and the seed's awaitable API."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rfs.monitoring import (
+    LogSketch,
+    MetricsError,
+    OperationMetrics,
+    ResultMetricsCollector,
+    collect_flux_result_metric,
+    collect_result_metric,
+    disable_monitoring,
+    enable_monitoring,
+    log_result_operation,
+)
+from rfs.reactive import FluxResult
+from rfs.result import Failure, Result, Success
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.floats(min_value=1e-3, max_value=1e7, allow_nan=False), min_size=1, max_size=500),
+    st.sampled_from([0.0, 0.5, 0.9, 0.99, 1.0]),
+)
+def test_sketch_quantiles_within_one_percent(values: list[float], q: float) -> None:
+    """Any quantile is within 1% relative error of the exact value at the same rank."""
+    sketch = LogSketch()
+    for v in values:
+        sketch.add(v)
+    exact = sorted(values)[math.floor(q * (len(values) - 1))]
+    assert abs(sketch.quantile(q) - exact) <= 0.01 * exact
+
+
+@given(
+    st.lists(st.floats(min_value=1e-3, max_value=1e5), max_size=100),
+    st.lists(st.floats(min_value=1e-3, max_value=1e5), max_size=100),
+)
+def test_sketch_merge_equals_one_sketch(a: list[float], b: list[float]) -> None:
+    """Merging two sketches gives the buckets of one sketch fed both lists."""
+    sa, sb, both = LogSketch(), LogSketch(), LogSketch()
+    for v in a:
+        sa.add(v)
+        both.add(v)
+    for v in b:
+        sb.add(v)
+        both.add(v)
+    sa.merge(sb)
+    assert sa.buckets == both.buckets and sa.count == both.count
+
+
+def test_sketch_memory_is_bounded_whatever_the_count() -> None:
+    """Values over 15 decades keep the bucket count at its cap; high quantiles stay exact to 1%."""
+    sketch = LogSketch(max_buckets=512)
+    values = [10 ** ((i % 1500) / 100 - 6) for i in range(100_000)]
+    for v in values:
+        sketch.add(v)
+    assert len(sketch.buckets) <= 512 and sketch.count == 100_000
+    exact = sorted(values)[math.floor(0.99 * (len(values) - 1))]
+    assert abs(sketch.quantile(0.99) - exact) <= 0.01 * exact
+
+
+async def test_operation_metrics_counts_rates_and_errors() -> None:
+    """Counts, success rate, percentiles and error breakdown come out of one window."""
+    clock = Clock()
+    c = ResultMetricsCollector(clock=clock)
+    for i in range(1, 101):
+        c.record("op", Success(i), float(i))
+    for _ in range(5):
+        c.record("op", Failure(KeyError("k")), 200.0)
+    metrics = (await c.get_operation_metrics("op", time_range="1m")).unwrap()
+    assert isinstance(metrics, OperationMetrics)
+    assert (metrics.total_requests, metrics.failed_requests) == (105, 5)
+    assert abs(metrics.success_rate - 100 / 105) < 1e-9
+    assert abs(metrics.p50_response_time_ms - 53) <= 0.53
+    assert metrics.max_response_time_ms == 200.0
+    assert metrics.error_breakdown == {"KeyError": 5}
+    assert metrics.top_errors == [("'k'", 5)]
+
+
+async def test_windows_slide() -> None:
+    """An observation leaves the 1m window after a minute but stays in the 1h window."""
+    clock = Clock()
+    c = ResultMetricsCollector(clock=clock)
+    c.record("op", Success(1), 5.0)
+    clock.now += 70
+    assert (await c.get_operation_metrics("op", "1m")).unwrap().total_requests == 0
+    assert (await c.get_operation_metrics("op", "1h")).unwrap().total_requests == 1
+    clock.now += 2 * 86400
+    assert (await c.get_operation_metrics("op", "1d")).unwrap().total_requests == 0
+
+
+async def test_bad_range_and_unknown_operation_are_failures() -> None:
+    """An unknown time range or operation is a MetricsError Failure, not an exception."""
+    c = ResultMetricsCollector()
+    c.record("op", Success(1), 1.0)
+    bad = await c.get_operation_metrics("op", "2w")
+    assert isinstance(bad, Failure) and bad.error.kind == "unknown_time_range"
+    missing = await c.get_operation_metrics("nope")
+    assert isinstance(missing, Failure) and isinstance(missing.error, MetricsError)
+
+
+async def test_seed_usage_awaits_and_binds() -> None:
+    """Seed 004: instance().get_operation_metrics(...).bind_result(...) awaited gives a Result."""
+    enable_monitoring()
+    try:
+
+        @log_result_operation("seed_metrics_op")
+        async def op() -> Result[int, str]:
+            return Success(1)
+
+        await op()
+        report = await (
+            ResultMetricsCollector.instance()
+            .get_operation_metrics("seed_metrics_op", time_range="1h")
+            .bind_result(lambda m: Success({"total": m.total_requests}))
+        )
+    finally:
+        disable_monitoring()
+    assert report.unwrap()["total"] >= 1
+
+
+def test_v4_collect_helpers_feed_the_collector() -> None:
+    """collect_result_metric and collect_flux_result_metric record into the global collector."""
+    collect_result_metric("v4_op", Failure("x"), 3.0)
+    collect_flux_result_metric("v4_flux", FluxResult.from_results([Success(1), Failure("e")]), 4.0)
+    inst = ResultMetricsCollector.instance()
+    assert inst.snapshot("v4_op").unwrap().failed_requests == 1
+    flux = inst.snapshot("v4_flux").unwrap()
+    assert (flux.total_requests, flux.failed_requests) == (2, 1)
+
+
+def test_operation_count_is_capped() -> None:
+    """Past max_operations new names are dropped and counted, keeping memory bounded."""
+    c = ResultMetricsCollector(max_operations=2)
+    for name in "abc":
+        c.record(name, Success(1), 1.0)
+    assert c.operations() == ["a", "b"] and c.dropped_operations == 1
