@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,17 @@ async def test_every_page_renders(site: tuple[str, World, Any]) -> None:
     await page.get_by_role("link", name="Triggers", exact=True).click()
     await page.wait_for_selector("body[data-ready='1'] main p")
     await shot(page, "triggers")
+    from rfs.monitoring.metrics import ResultMetricsCollector
+    from rfs.result import Failure, Success
+
+    op = f"browser_check_{uuid.uuid4().hex[:6]}"
+    for ms in (12.0, 15.0, 40.0):
+        ResultMetricsCollector.instance().record(op, Success(1), ms)
+    ResultMetricsCollector.instance().record(op, Failure(TimeoutError()), 80.0)
+    await page.get_by_role("link", name="Metrics", exact=True).click()
+    await page.get_by_role("cell", name=op, exact=True).wait_for()
+    assert await page.locator("svg.chart rect.bar").count() >= 24
+    await shot(page, "metrics")
     phone = await open_page(browser, url, 390, 844)
     width = await phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390  # no horizontal scrolling of the page at phone width

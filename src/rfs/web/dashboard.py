@@ -67,7 +67,11 @@ def mount_dashboard(
 
 
 def create_app(*, token: str | None, **ops: Any) -> FastAPI:
-    """A FastAPI app serving only the dashboard (``/`` redirects to ``/ui/``)."""
+    """A FastAPI app serving only the dashboard (``/`` redirects to ``/ui/``).
+
+    The monitoring endpoints are on unless ``monitoring=False``.
+    """
+    ops.setdefault("monitoring", True)
     app = FastAPI(title="RFS operations", docs_url="/ops/docs", openapi_url="/ops/openapi.json")
 
     @app.get("/", include_in_schema=False)

@@ -44,6 +44,7 @@ def ops_router(
     open_reads: bool = False,
     state: OpsState | None = None,
     max_body_size: int = 16_384,
+    monitoring: bool = False,
 ) -> APIRouter:
     """The ops API, to include with a prefix (``app.include_router(router, prefix="/ops")``).
 
@@ -51,6 +52,8 @@ def ops_router(
     guards mutations; ``start_run(run, resume)`` re-runs/resumes a run (default: from the
     task registry, in this process); ``dead_letters()`` lists dead letters. A request body
     (an acknowledgement's ``{"note": ...}``) over ``max_body_size`` bytes answers 413.
+    ``monitoring=True`` adds :func:`rfs.web.monitoring_api.monitoring_router` (alerts from
+    ``state.alerts``, else the process-wide alert manager, on the attention screen).
     """
     if token is not None and len(token) < 8:
         raise ValueError("the ops token must be at least 8 characters")
@@ -58,6 +61,11 @@ def ops_router(
     write = Depends(bearer_guard(token))
     read = Depends(bearer_guard() if open_reads else bearer_guard(token, read_token))
     router = APIRouter(tags=["ops"])
+
+    def alert_manager() -> Any:
+        from rfs.monitoring.alerts import get_alert_manager
+
+        return st.alerts if st.alerts is not None else get_alert_manager()
 
     async def runs_of(limit: int) -> Result[list[Any], APIError]:
         if st.run_store is None:
@@ -242,6 +250,8 @@ def ops_router(
         if st.dead_letters is not None:
             letters = await guarded(st.dead_letters(), "dead-letter source")
             body["dead_letters"] = letters.unwrap_or([])
+        if monitoring:
+            body["alerts"] = alert_manager().active_alerts()
         if st.scheduler is not None:
             body["triggers"] = [
                 i.to_dict() for i in st.scheduler.list() if i.failures or i.last_error
@@ -253,8 +263,17 @@ def ops_router(
         body["unavailable"] = unavailable
         return Success(body)
 
-    if scheduler is not None:
+    if monitoring:
+        from rfs.web.monitoring_api import monitoring_router
+
+        router.include_router(
+            monitoring_router(
+                token=token, read_token=read_token, open_reads=open_reads, alerts=alert_manager(),
+                max_body_size=max_body_size,
+            )
+        )  # fmt: skip
+    if st.scheduler is not None:
         from rfs.scheduler.api import create_router
 
-        router.include_router(create_router(scheduler, token=token), prefix="/scheduler")
+        router.include_router(create_router(st.scheduler, token=token), prefix="/scheduler")
     return router

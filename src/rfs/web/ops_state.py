@@ -46,6 +46,7 @@ class OpsState:
     dead_letters: DeadLetterSource | None = None
     start_run: RunStarter | None = None
     registry: TaskRegistry = field(default_factory=get_registry)
+    alerts: Any = None  # rfs.monitoring AlertManager (default: the process-wide one)
     io_manager: Any = None  # rfs.pipeline IOManager used by the default re-run/resume
     acknowledged: set[str] = field(default_factory=set)
     background: set[asyncio.Task[Any]] = field(default_factory=set)

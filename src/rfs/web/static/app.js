@@ -123,6 +123,10 @@
         table("Triggers with failures or misfires", ["Trigger", "Failures", "Last error", "Next fire"],
           a.triggers.map((t) => [t.name, t.failures, t.last_error || "", when(Date.parse(t.next_fire_time) / 1000)]),
           "No failing triggers.")),
+      h("section", { "aria-labelledby": "h-al" }, h("h3", { id: "h-al" }, "Alerts firing"),
+        table("Alerts firing", ["Rule", "Operation", "Value", "Threshold"],
+          a.alerts.map((x) => [x.rule || x.name || "", x.operation || "", x.value !== undefined ? String(x.value) : "", x.threshold !== undefined ? String(x.threshold) : ""]),
+          "No alerts firing.")),
     ];
   }
 
@@ -220,6 +224,34 @@
             : action("Pause trigger " + t.name, "/scheduler/triggers/" + encodeURIComponent(t.name) + "/pause", "tpause-" + t.name)]), "No triggers.")];
   }
 
+  function hourly(m) {
+    const counts = Array.from({ length: 24 }, (_, hr) => m.hourly_distribution[hr] || 0);
+    const top = Math.max(1, ...counts);
+    const W = 240, H = 48, bw = W / 24;
+    return svg("svg", { viewBox: `0 0 ${W} ${H + 12}`, width: W, height: H + 12, role: "img", class: "chart" },
+      svg("title", {}, m.operation_name + " requests per hour (UTC): " + counts.join(", ")),
+      ...counts.map((c, hr) => svg("rect", { x: hr * bw + 1, y: H - (c / top) * H, width: bw - 2, height: (c / top) * H, class: "bar" })),
+      svg("text", { x: 0, y: H + 11, class: "axis" }, "0h"), svg("text", { x: W - 22, y: H + 11, class: "axis" }, "23h"));
+  }
+
+  async function metrics(params) {
+    const range = params.get("range") || "1h";
+    let list;
+    try {
+      list = await api("/monitoring/summary?time_range=" + range);
+    } catch (e) {
+      if (e.status === 404) return [h("h2", {}, "Metrics"), h("p", { class: "empty" }, "Monitoring is not enabled on this server.")];
+      throw e;
+    }
+    const select = h("select", { id: "range", onchange: (e) => { location.hash = "#/metrics?range=" + e.target.value; } },
+      ["1m", "5m", "1h", "1d"].map((r) => h("option", { value: r, selected: r === range }, r)));
+    return [h("h2", {}, "Operation metrics"), h("p", {}, h("label", { for: "range" }, "Window "), select),
+      table("Operations over " + range, ["Operation", "Requests", "Success", "p50", "p99", "Max", "Per hour (last day)"],
+        list.map((m) => [m.operation_name, m.total_requests, (m.success_rate * 100).toFixed(1) + "%",
+          m.p50_response_time_ms.toFixed(1) + " ms", m.p99_response_time_ms.toFixed(1) + " ms", m.max_response_time_ms.toFixed(1) + " ms", hourly(m)]),
+        "No operations recorded.")];
+  }
+
   // -- routing and polling -----------------------------------------------------------------
   function route() {
     const [path, query] = location.hash.replace(/^#/, "").split("?");
@@ -230,6 +262,7 @@
     if (parts[0] === "sagas") return sagas;
     if (parts[0] === "saga" && parts[1]) return () => saga(parts[1]);
     if (parts[0] === "triggers") return triggers;
+    if (parts[0] === "metrics") return () => metrics(params);
     return attention;
   }
 
