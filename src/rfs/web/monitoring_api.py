@@ -17,6 +17,7 @@ from rfs.monitoring.alerts import AlertManager, get_alert_manager
 from rfs.monitoring.metrics import MetricsError, ResultMetricsCollector
 from rfs.result import Failure, Result, Success
 from rfs.web.auth import bearer_guard
+from rfs.web.body import read_body
 from rfs.web.errors import APIError, ErrorCode
 from rfs.web.handle import handle_result
 
@@ -126,13 +127,9 @@ def monitoring_router(
     @handle_result
     async def configure_alert_thresholds(request: Request) -> Result[str, APIError]:
         """Add or replace an alert rule from a JSON body; answers the rule's name."""
-        from rfs.scheduler.api import read_json
-
-        body = await read_json(request, max_body_size)
+        body = await read_body(request, max_body_size)
         if isinstance(body, Failure):
-            if body.error.code == "body_too_large":
-                return Failure(APIError.payload_too_large(max_body_size))
-            return Failure(APIError.validation(body.error.message))
+            return body
         if not isinstance(body.value, dict):
             return Failure(APIError.validation("the body must be a JSON object"))
         rule = manager().configure(body.value)

@@ -17,6 +17,7 @@ from rfs.result import Failure, Result, Success
 from rfs.saga.records import ACTIVE_STATUSES, SagaStatus
 from rfs.saga.recovery import is_interrupted
 from rfs.web.auth import bearer_guard
+from rfs.web.body import read_body
 from rfs.web.errors import APIError, ErrorCode
 from rfs.web.handle import handle_result
 from rfs.web.ops_state import DeadLetterSource, OpsState, RunStarter, guarded
@@ -121,13 +122,9 @@ def ops_router(
     @handle_result
     async def acknowledge(run_id: str, request: Request) -> Result[Json, APIError]:
         """Mark a failed run as dealt with: it leaves the "needs attention" list."""
-        from rfs.scheduler.api import read_json
-
-        body = await read_json(request, max_body_size)
+        body = await read_body(request, max_body_size)
         if isinstance(body, Failure):
-            if body.error.code == "body_too_large":
-                return Failure(APIError.payload_too_large(max_body_size))
-            return Failure(APIError.validation(body.error.message))
+            return body
         note = body.value.get("note") if isinstance(body.value, dict) else None
         found = await run_of(run_id)
         if isinstance(found, Success):
