@@ -22,6 +22,9 @@ SERVICE_PORTS = {
     "kafka": ("127.0.0.1", 9092),
 }
 
+# services that are a local program rather than a server: marker name -> executable
+SERVICE_PROGRAMS = {"chromium": "/usr/bin/chromium"}
+
 SERVICE_URLS = {
     "postgres": os.environ.get(
         "RFS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -51,6 +54,13 @@ def require_services() -> bool:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for marker in item.iter_markers("service"):
         for name in marker.args:
+            if name in SERVICE_PROGRAMS:
+                if os.access(SERVICE_PROGRAMS[name], os.X_OK):
+                    continue
+                reason = f"{name} is not installed at {SERVICE_PROGRAMS[name]}"
+                if require_services():
+                    pytest.fail(f"{reason} and RFS_REQUIRE_SERVICES=1", pytrace=False)
+                pytest.skip(reason)
             if name not in SERVICE_PORTS:
                 raise pytest.UsageError(f"unknown service {name!r}; known: {sorted(SERVICE_PORTS)}")
             if service_available(name):

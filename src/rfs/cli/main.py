@@ -15,6 +15,7 @@ import rfs
 # Modules under rfs.cli that add commands; order is the order in ``rfs --help``.
 SUBSYSTEM_MODULES: tuple[str, ...] = ("info", "pipeline", "worker", "saga", "scheduler", "di")
 SUBSYSTEM_MODULES += ("coldstart",)
+SUBSYSTEM_MODULES += ("ui",)
 
 
 def _version(value: bool) -> None:

@@ -71,16 +71,25 @@ def register(app: typer.Typer) -> None:
         max_body_size: int = typer.Option(
             1024 * 1024, min=0, help="Largest fire request body accepted, in bytes (else 413)."
         ),
+        ui: bool = typer.Option(False, "--ui", help="Also serve the dashboard (/ui/, /ops)."),
     ) -> None:
         """Run a scheduler with its trigger API and /health endpoints on uvicorn."""
         import uvicorn
 
         from rfs.scheduler.api import create_app
 
+        if ui and token is None:
+            raise typer.BadParameter("--ui needs --token (or RFS_SCHEDULER_TOKEN)")
+
         async def run() -> None:
             scheduler = await load_scheduler(target)
+            served = create_app(scheduler, token=token, max_body_size=max_body_size)
+            if ui:
+                from rfs.web.dashboard import mount_dashboard
+
+                mount_dashboard(served, token=token, scheduler=scheduler, monitoring=True)
             config = uvicorn.Config(
-                create_app(scheduler, token=token, max_body_size=max_body_size),
+                served,
                 host=host,
                 port=port,
                 log_level="info",
