@@ -17,8 +17,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from rfs.result import Failure, Result, Success
-from rfs.web.errors import APIError
-from rfs.web.mapping import map_error
+from rfs.web.errors import APIError, map_error
 from rfs.web.problem import problem_response
 
 __all__ = ["FastAPIResult", "handle_result", "is_result_route", "success_type"]
