@@ -16,12 +16,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, Body, FastAPI, HTTPException, Request, status
-from fastapi.responses import JSONResponse
-
+from rfs._require import require
 from rfs.result import Failure, Result
 from rfs.scheduler.scheduler import Scheduler, SchedulerError, TriggerInfo
 from rfs.scheduler.triggers import APITrigger
+
+require("web", "fastapi", "rfs.scheduler.api")
+from fastapi import APIRouter, Body, FastAPI, HTTPException, Request, status  # noqa: E402
+from fastapi.responses import JSONResponse  # noqa: E402
 
 _STATUS = {"not_found": 404, "paused": 409, "not_api_trigger": 409, "fire_failed": 500}
 

@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from rfs.result import Failure
+from rfs._require import require
 from rfs.tx.decorator import returns_result
 from rfs.tx.errors import (
     ConnectionLostError,
@@ -349,11 +350,7 @@ def _client(url: str | None) -> Redis:
     per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
     client = per_loop.get(url)
     if client is None:
-        try:
-            from redis.asyncio import Redis
-        except ImportError:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "@RedisTransaction needs redis-py: pip install 'rfs[redis]'"
-            ) from None
+        require("redis", "redis.asyncio", "@RedisTransaction")
+        from redis.asyncio import Redis
         client = per_loop[url] = Redis.from_url(url)
     return client

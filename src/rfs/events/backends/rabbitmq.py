@@ -20,12 +20,12 @@ from rfs.events.server import Incoming, ServerBroker, ServerSubscription
 from rfs.events.subscription import Delivery, dead_letter_topic
 from rfs.events.topics import compile_pattern
 
-try:
-    import aio_pika
-    import aio_pika.abc
-    import aio_pika.exceptions
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError("the RabbitMQ backend needs aio-pika: pip install 'rfs[rabbitmq]'") from exc
+from rfs._require import require
+
+require("rabbitmq", "aio_pika", "the RabbitMQ backend")
+import aio_pika  # noqa: E402
+import aio_pika.abc  # noqa: E402
+import aio_pika.exceptions  # noqa: E402
 
 __all__ = ["RabbitMQBroker", "RabbitMQSubscription", "amqp_bindings"]
 

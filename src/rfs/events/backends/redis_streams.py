@@ -22,15 +22,15 @@ from rfs.events.server import Incoming, ServerBroker, ServerSubscription
 from rfs.events.subscription import Delivery, dead_letter_topic
 from rfs.result import Failure, Result
 
-try:
-    import redis.asyncio as aioredis
-    from redis.asyncio.retry import Retry
-    from redis.backoff import ExponentialBackoff
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import ResponseError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError("the Redis Streams backend needs redis-py: pip install 'rfs[redis]'") from exc
+from rfs._require import require
+
+require("redis", "redis.asyncio", "the Redis Streams backend")
+import redis.asyncio as aioredis  # noqa: E402
+from redis.asyncio.retry import Retry  # noqa: E402
+from redis.backoff import ExponentialBackoff  # noqa: E402
+from redis.exceptions import ConnectionError as RedisConnectionError  # noqa: E402
+from redis.exceptions import ResponseError  # noqa: E402
+from redis.exceptions import TimeoutError as RedisTimeoutError  # noqa: E402
 
 __all__ = ["RedisStreamsBroker", "RedisStreamsSubscription"]
 

@@ -10,6 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from rfs._require import require
+
+require("postgres", "asyncpg", "PostgresLeaderLock")
+
 
 def _lock_key(name: str) -> int:
     """A stable signed 64-bit advisory-lock key for ``name``."""
