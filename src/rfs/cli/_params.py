@@ -73,7 +73,9 @@ def _read_file(path: str) -> Any:
             return tomllib.loads(file.read_text())
         return json.loads(file.read_text())
     except (ValueError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read {path}: {exc}", "write JSON, or TOML in a .toml file") from None
+        raise UserError(
+            f"cannot read {path}: {exc}", "write JSON, or TOML in a .toml file"
+        ) from None
 
 
 def _check_task(plan: ExecutionPlan, task: str, param: str, source: str) -> None:
