@@ -13,8 +13,9 @@ from rich.console import Console
 from rfs.cli._common import JSON_HELP, UserError, echo_json, print_table
 from rfs.cli.pipeline import STORE_HELP, _secs, _styled, _when
 
+from rfs.pipeline.store.base import AttemptRecord, RunRecord, TaskRecord
+
 if TYPE_CHECKING:
-    from rfs.pipeline.store.base import AttemptRecord, RunRecord, TaskRecord
     from rfs.pipeline.store.sql import SqlRunStore
 
 __all__ = ["read_run", "register"]
@@ -88,7 +89,7 @@ def _task_json(t: TaskRecord | AttemptRecord) -> dict[str, Any]:
         "duration": t.duration,
         "error": t.error,
     }
-    if hasattr(t, "attempts"):
+    if isinstance(t, TaskRecord):
         data["attempts"] = t.attempts
         data["stream_count"] = t.stream_count
     else:

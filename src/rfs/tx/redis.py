@@ -21,8 +21,8 @@ from contextvars import ContextVar
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from rfs.result import Failure
 from rfs._require import require
+from rfs.result import Failure
 from rfs.tx.decorator import returns_result
 from rfs.tx.errors import (
     ConnectionLostError,
@@ -352,5 +352,6 @@ def _client(url: str | None) -> Redis:
     if client is None:
         require("redis", "redis.asyncio", "@RedisTransaction")
         from redis.asyncio import Redis
+
         client = per_loop[url] = Redis.from_url(url)
     return client

@@ -18,12 +18,11 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from rfs._require import require
 from rfs.cache.errors import CacheBackendError
 from rfs.cache.ports import Entry
 from rfs.cache.serializers import JsonSerializer, Serializer
 from rfs.cache.stats import register_backend
-
-from rfs._require import require
 
 require("redis", "redis.asyncio", "the Redis cache backend")
 import redis.asyncio as aioredis  # noqa: E402

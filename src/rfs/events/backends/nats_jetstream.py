@@ -17,12 +17,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from rfs._require import require
 from rfs.events.event import Event
 from rfs.events.server import Incoming, ServerBroker, ServerSubscription
 from rfs.events.subscription import Delivery, dead_letter_topic
 from rfs.events.topics import compile_pattern, validate_topic
-
-from rfs._require import require
 
 require("nats", "nats.js", "the NATS JetStream backend")
 import nats  # noqa: E402

@@ -15,12 +15,11 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
+from rfs._require import require
 from rfs.events.event import Event
 from rfs.events.server import Incoming, ServerBroker, ServerSubscription
 from rfs.events.subscription import Delivery, dead_letter_topic
 from rfs.events.topics import compile_pattern
-
-from rfs._require import require
 
 require("rabbitmq", "aio_pika", "the RabbitMQ backend")
 import aio_pika  # noqa: E402

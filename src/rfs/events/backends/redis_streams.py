@@ -16,13 +16,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from rfs._require import require
 from rfs.events.errors import DecodeError
 from rfs.events.event import Event
 from rfs.events.server import Incoming, ServerBroker, ServerSubscription
 from rfs.events.subscription import Delivery, dead_letter_topic
 from rfs.result import Failure, Result
-
-from rfs._require import require
 
 require("redis", "redis.asyncio", "the Redis Streams backend")
 import redis.asyncio as aioredis  # noqa: E402
