@@ -12,7 +12,6 @@ from rich.console import Console
 
 from rfs.cli._common import JSON_HELP, UserError, echo_json, print_table
 from rfs.cli.pipeline import STORE_HELP, _secs, _styled, _when
-
 from rfs.pipeline.store.base import AttemptRecord, RunRecord, TaskRecord
 
 if TYPE_CHECKING:

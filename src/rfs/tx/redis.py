@@ -250,6 +250,7 @@ class _Spec:
         return keys
 
     async def run(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        require("redis", "redis.exceptions", "@RedisTransaction")
         from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import TimeoutError as RedisTimeoutError
         from redis.exceptions import WatchError
