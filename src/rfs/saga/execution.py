@@ -170,7 +170,7 @@ class SagaExecution:
                 await self._write([])
             except SagaLogError:
                 return
-            except Exception:  # a transient database error: try again next beat
+            except Exception:  # nosec B112 # transient error: the next heartbeat retries
                 continue
 
     async def _stop_heartbeat(self) -> None:

@@ -81,7 +81,7 @@ class SqliteWriter:
         marks = ", ".join("?" for _ in row)
         with self._transaction() as con:
             con.execute(
-                f"INSERT INTO {self._executions} ({columns}) VALUES ({marks})", tuple(row.values())
+                f"INSERT INTO {self._executions} ({columns}) VALUES ({marks})", tuple(row.values())  # nosec B608 # quoted table names from the app's prefix (values bound)
             )
             self._insert_events(con, events)
 
@@ -91,7 +91,7 @@ class SqliteWriter:
         sets = ", ".join(f"{k} = ?" for k in values)
         with self._transaction() as con:
             cursor = con.execute(
-                f"UPDATE {self._executions} SET {sets} WHERE id = ? AND owner = ?",
+                f"UPDATE {self._executions} SET {sets} WHERE id = ? AND owner = ?",  # nosec B608 # quoted table names from the app's prefix (values bound)
                 (*values.values(), execution_id, owner),
             )
             if cursor.rowcount != 1:
@@ -113,7 +113,7 @@ class SqliteWriter:
     def _insert_events(self, con: sqlite3.Connection, events: list[tuple[Any, ...]]) -> None:
         if events:
             con.executemany(
-                f"INSERT INTO {self._events} ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO {self._events} ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",  # nosec B608 # quoted table names from the app's prefix (values bound)
                 events,
             )
 
@@ -235,7 +235,7 @@ class AsyncpgWriter:
         columns = list(row)
         marks = ", ".join(f"${i}" for i in range(7, 7 + len(columns)))
         sql = (
-            f"WITH x AS (INSERT INTO {self._executions} ({', '.join(columns)})"
+            f"WITH x AS (INSERT INTO {self._executions} ({', '.join(columns)})"  # nosec B608 # quoted table names from the app's prefix (values bound)
             f" VALUES ({marks}) RETURNING id)"
             f" INSERT INTO {self._events} ({_EVENT_COLUMNS})"
             f" SELECT x.id, e.kind, e.step, e.step_index, e.attempt, e.detail, e.at"
@@ -259,7 +259,7 @@ class AsyncpgWriter:
         keys = [k for k in _SET_ORDER if k in values]
         sets = ", ".join(f"{k} = ${i}" for i, k in enumerate(keys, start=9))
         sql = (
-            f"WITH u AS (UPDATE {self._executions} SET {sets}"
+            f"WITH u AS (UPDATE {self._executions} SET {sets}"  # nosec B608 # quoted table names from the app's prefix (values bound)
             f" WHERE id = $7 AND owner = $8 RETURNING id),"
             f" i AS (INSERT INTO {self._events} ({_EVENT_COLUMNS})"
             f" SELECT u.id, e.kind, e.step, e.step_index, e.attempt, e.detail, e.at"

@@ -443,7 +443,7 @@ class Scheduler:
             return
         wake = entry.next_fire
         if trigger.jitter:
-            wake += timedelta(seconds=random.uniform(0, trigger.jitter.total_seconds()))
+            wake += timedelta(seconds=random.uniform(0, trigger.jitter.total_seconds()))  # nosec B311 # schedule jitter (not for security)
         heapq.heappush(self._heap, (wake, next(self._seq), entry.name, entry.version))
 
     def _live(self, item: tuple[datetime, int, str, int]) -> _Entry | None:

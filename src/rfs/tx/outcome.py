@@ -106,7 +106,7 @@ def _raise(error: TransactionError) -> NoReturn:
 def backoff_delay(opts: TxOptions, attempt: int) -> float:
     """Exponential backoff with full jitter before retry number ``attempt`` (1-based)."""
     ceiling = min(opts.max_backoff, opts.backoff * 2.0 ** (attempt - 1))
-    return ceiling * (0.5 + random.random() / 2)
+    return ceiling * (0.5 + random.random() / 2)  # nosec B311 # backoff jitter (not for security)
 
 
 def _short(exc: BaseException) -> str:

@@ -289,7 +289,7 @@ class _Spec:
                         attempts=attempt,
                     )
                     return report(conflict, exc, self.wants_result)
-                await asyncio.sleep(self.backoff * 2.0 ** (attempt - 1) * random.random())
+                await asyncio.sleep(self.backoff * 2.0 ** (attempt - 1) * random.random())  # nosec B311 # backoff jitter (not for security)
                 attempt += 1
             except TimeoutError as exc:  # the deadline passed while the function ran
                 if limit is None or not limit.expired():
