@@ -81,8 +81,8 @@ class SqliteWriter:
         marks = ", ".join("?" for _ in row)
         with self._transaction() as con:
             con.execute(
-                f"INSERT INTO {self._executions} ({columns}) VALUES ({marks})",
-                tuple(row.values()),  # nosec B608 # quoted table names from the app's prefix (values bound)
+                f"INSERT INTO {self._executions} ({columns}) VALUES ({marks})",  # nosec B608 # quoted table names from the app's prefix (values bound)
+                tuple(row.values()),
             )
             self._insert_events(con, events)
 
