@@ -32,6 +32,8 @@ class OptionalBuildExt(build_ext):
 
 
 setup(
-    ext_modules=[Extension("rfs._speedups", ["src/rfs/_speedups.c"])],
+    ext_modules=[
+        Extension("rfs._speedups", ["src/rfs/_speedups.c", "src/rfs/_keyword_aliases.c"]),
+    ],
     cmdclass={"build_ext": OptionalBuildExt},
 )

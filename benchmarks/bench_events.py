@@ -1,5 +1,6 @@
-"""Event system: topic matching, in-memory latency and throughput vs pyee/bubus, Redis/NATS overhead
-against raw client loops, and peak memory of a fast producer against a slow consumer.
+"""Event system: topic matching (and its worst case at the topic caps), in-memory latency and
+throughput vs pyee/bubus, Redis/NATS overhead against raw client loops, and peak memory of a fast
+producer against a slow consumer.
 
 Run: ``python -m benchmarks events``. ``RFS_BENCH_SERVERS=0`` skips the Redis and NATS cases.
 """
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks._harness import Row, available, report
-from rfs.events import Event, InMemoryBroker, compile_pattern
+from rfs.events import MAX_SEGMENTS, MAX_TOPIC_LENGTH, Event, InMemoryBroker, compile_pattern
 
 PATTERNS = ["orders.*.created", "orders.**", "billing.invoice|refund.*", "**.failed", "a.b.c"]
 TOPICS = [
@@ -75,6 +76,36 @@ def bench_matching() -> tuple[list[Row], float, float]:
         Row("topic match, every topic new", cold, {"naive split/recurse": naive}),
     ]
     return rows, 1e9 / hot, 1e9 / cold
+
+
+WORST_PATTERN = "**.x.**.x.**.x.y"
+
+
+def bench_worst_match(count: int = 2_000) -> tuple[Row, float, float]:
+    """``WORST_PATTERN`` against distinct near-miss topics at both caps (127 ``x`` segments and
+    a last one filling the length to ``MAX_TOPIC_LENGTH``): every call misses the result cache.
+    Returns the row, the mean and the slowest single match in µs."""
+    head = "x." * (MAX_SEGMENTS - 1)
+    width = MAX_TOPIC_LENGTH - len(head)
+    topics = [head + f"z{i}".rjust(width, "z") for i in range(count)]
+    assert all(len(t) == MAX_TOPIC_LENGTH and t.count(".") == MAX_SEGMENTS - 1 for t in topics)
+    match = compile_pattern(WORST_PATTERN).matches
+    times: list[float] = []
+    clock = time.process_time  # CPU time: a shared machine's scheduling is not the matcher's
+    gc.disable()
+    try:
+        for topic in topics:
+            start = clock()
+            match(topic)
+            times.append(clock() - start)
+    finally:
+        gc.enable()
+    mean = statistics.fmean(times) * 1e9
+    start = time.perf_counter()
+    naive_match(WORST_PATTERN, topics[0])  # one call: it backtracks through every split
+    naive = (time.perf_counter() - start) * 1e9
+    row = Row(f"worst-case match {WORST_PATTERN} at the caps", mean, {"naive split/recurse": naive})
+    return row, mean / 1000, max(times) * 1e6
 
 
 async def latency_samples(n: int = 5_000) -> list[float]:
@@ -330,6 +361,8 @@ def main() -> None:
     rows: list[Row] = []
     match_rows, rate, cold_rate = bench_matching()
     rows.extend(match_rows)
+    worst_row, worst_mean, worst_max = bench_worst_match()
+    rows.append(worst_row)
 
     samples = asyncio.run(latency_samples())
     p50, p99 = statistics.median(samples) / 1000, statistics.quantiles(samples, n=100)[98] / 1000
@@ -363,7 +396,9 @@ def main() -> None:
         rows,
         note=(
             f"topic matching {rate / 1e6:.2f}M matches/s recurring topics, "
-            f"{cold_rate / 1e6:.2f}M/s every topic new; in-memory latency p50 {p50:.1f} µs, "
+            f"{cold_rate / 1e6:.2f}M/s every topic new; worst case ({WORST_PATTERN} against "
+            f"{MAX_SEGMENTS}-segment, {MAX_TOPIC_LENGTH}-character topics) {worst_mean:.0f} µs "
+            f"mean, {worst_max:.0f} µs slowest of 2,000; in-memory latency p50 {p50:.1f} µs, "
             f"p99 {p99:.1f} µs (wildcard subscriber); in-memory throughput "
             f"{ours_tp / 1e3:.0f}K events/s (pyee {(peers['pyee (asyncio)'] or 0) / 1e3:.0f}K/s, "
             f"bubus {(peers['bubus'] or 0):.0f}/s measured on {bubus_n} events); "

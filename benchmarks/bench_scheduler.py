@@ -95,8 +95,8 @@ async def tick_ours(specs: list[tuple[str, str]]) -> tuple[float, float]:
     now = clock.now()
     start = time.perf_counter()
     for _ in range(1000):
-        scheduler._pop_due(now)
-        scheduler._next_wake()
+        scheduler._queue.pop_due(now)
+        scheduler._queue.next_wake()
     idle = (time.perf_counter() - start) / 1000 * 1e9
     start = time.perf_counter()
     await clock.advance_to(TICK)

@@ -25,9 +25,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import sessionmaker
 
-from benchmarks._harness import Row, per_call_ns_async, report
-from rfs.tx import Transactional, TransactionManager, current_session
+from benchmarks._harness import Row, per_call_ns, per_call_ns_async, report
+from rfs.tx import Transactional, TransactionManager, current_session, current_sync_session
 
 POSTGRES_URL = os.environ.get(
     "RFS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -52,10 +53,12 @@ class Figures:
         self.cpu: list[float] = []
 
 
-def _bookkeeping(url: str) -> tuple[float, float]:
-    """ns per empty transaction (no statement, so no I/O): (hand-written, @Transactional)."""
+def _bookkeeping(url: str) -> tuple[float, float, float, float]:
+    """ns per empty transaction (no statement, so no I/O), async then sync code:
+    (hand-written, @Transactional, hand-written sync, @Transactional sync)."""
     manager = TransactionManager(url)
     factory = async_sessionmaker(manager.engine, expire_on_commit=False)
+    sync_factory = sessionmaker(manager.sync_engine, expire_on_commit=False)
 
     async def hand_written() -> None:
         async with factory() as session, session.begin():
@@ -65,9 +68,22 @@ def _bookkeeping(url: str) -> tuple[float, float]:
     async def ours() -> None:
         current_session()
 
+    def hand_written_sync() -> None:
+        with sync_factory() as session, session.begin():
+            pass
+
+    @Transactional(manager=manager)
+    def ours_sync() -> None:
+        current_sync_session()
+
     try:
         timing = {"number": 2_000, "repeat": 5}
-        return per_call_ns_async(hand_written, **timing), per_call_ns_async(ours, **timing)
+        return (
+            per_call_ns_async(hand_written, **timing),
+            per_call_ns_async(ours, **timing),
+            per_call_ns(hand_written_sync, repeat=5),
+            per_call_ns(ours_sync, repeat=5),
+        )
     finally:
         asyncio.run(manager.dispose())
 
@@ -138,12 +154,21 @@ def main() -> None:
                 f" CPU {cpu_o:,.1f} vs {cpu_h:,.1f} µs ({cpu_o - cpu_h:+.1f} µs ="
                 f" {(cpu_o - cpu_h) / wall_h * 100:+.2f}% of the transaction's time); target < 3%"
             )
-        hand_ns, ours_ns = _bookkeeping(backends[0][1])
+        hand_ns, ours_ns, hand_sync_ns, ours_sync_ns = _bookkeeping(backends[0][1])
         rows.append(
             Row("empty tx, no I/O (bookkeeping)", ours_ns / 1000, {peer: hand_ns / 1000}, "µs")
         )
+        rows.append(
+            Row(
+                "empty sync tx, no I/O (bookkeeping)",
+                ours_sync_ns / 1000,
+                {peer: hand_sync_ns / 1000},
+                "µs",
+            )
+        )
         notes.append(
             f"bookkeeping alone: {ours_ns / 1000:.1f} vs {hand_ns / 1000:.1f} µs per transaction"
+            f" (sync: {ours_sync_ns / 1000:.1f} vs {hand_sync_ns / 1000:.1f} µs)"
         )
     report(
         f"@Transactional vs hand-written transaction (median of {ROUNDS} rounds x {CALLS} calls)",

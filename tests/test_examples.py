@@ -12,4 +12,4 @@ def test_results_basics_example_runs() -> None:
     assert "'12' -> refused: only 10 in stock, asked 12" in out
     assert "'three' -> refused: not a quantity: 'three'" in out
     assert "prices: Success([0.5, 0.75])" in out
-    assert "unknown sku: Failure(\"KeyError 'kiwi'\")" in out
+    assert "unknown sku: Failure(KeyError 'kiwi')" in out

@@ -25,9 +25,18 @@ def test_speedups_are_used_when_built() -> None:
 
 
 def test_pure_python_fallback_passes_the_same_tests() -> None:
-    """The Result test modules pass again with RFS_PURE_PYTHON=1 (no C extension)."""
+    """The Result and v4 test modules pass again with RFS_PURE_PYTHON=1 (no C extension)."""
     env = {**os.environ, "RFS_PURE_PYTHON": "1"}
-    modules = [str(HERE / "test_result.py"), str(HERE / "test_compat_v4.py")]
+    modules = [
+        str(HERE / name)
+        for name in (
+            "test_result.py",
+            "test_compat_v4.py",
+            "test_migration_v4.py",
+            "reactive/test_v4_compat.py",
+            "reactive/test_mono_result.py",
+        )
+    ]
     pytest_args = ["-q", "-p", "no:xdist", "-p", "no:cacheprovider", *modules]
     run = subprocess.run(
         [sys.executable, "-m", "pytest", *pytest_args],

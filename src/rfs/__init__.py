@@ -32,6 +32,13 @@ _EXPORTS: dict[str, str] = {
     "Either": "rfs.monads",
     "MonoResult": "rfs.reactive",
     "FluxResult": "rfs.reactive",
+    # results under RFS v4's top-level names
+    "ResultAsync": "rfs.reactive",
+    "Flux": "rfs.reactive",
+    "Mono": "rfs.reactive",
+    "result_of": "rfs.combinators",
+    "maybe_of": "rfs.monads",
+    "either_of": "rfs.monads",
     # dependency injection (the names RFS v4 exported from ``rfs``)
     "Port": "rfs.di",
     "Adapter": "rfs.di",
@@ -40,6 +47,8 @@ _EXPORTS: dict[str, str] = {
     "Controller": "rfs.di",
     "Service": "rfs.di",
     "Repository": "rfs.di",
+    "Registry": "rfs.di",
+    "Scope": "rfs.di",
     "ServiceScope": "rfs.di",
     "AnnotationRegistry": "rfs.di",
     "StatelessRegistry": "rfs.di",
@@ -63,13 +72,16 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 if TYPE_CHECKING:
     from rfs.combinators import combine as combine
     from rfs.combinators import first_success as first_success
+    from rfs.combinators import result_of as result_of
     from rfs.combinators import traverse as traverse
     from rfs.di import Adapter as Adapter
     from rfs.di import AnnotationRegistry as AnnotationRegistry
     from rfs.di import Component as Component
     from rfs.di import Controller as Controller
     from rfs.di import Port as Port
+    from rfs.di import Registry as Registry
     from rfs.di import Repository as Repository
+    from rfs.di import Scope as Scope
     from rfs.di import Service as Service
     from rfs.di import ServiceRegistry as ServiceRegistry
     from rfs.di import ServiceScope as ServiceScope
@@ -79,8 +91,13 @@ if TYPE_CHECKING:
     from rfs.di import stateless as stateless
     from rfs.monads import Either as Either
     from rfs.monads import Maybe as Maybe
+    from rfs.monads import either_of as either_of
+    from rfs.monads import maybe_of as maybe_of
+    from rfs.reactive import Flux as Flux
     from rfs.reactive import FluxResult as FluxResult
+    from rfs.reactive import Mono as Mono
     from rfs.reactive import MonoResult as MonoResult
+    from rfs.reactive import ResultAsync as ResultAsync
     from rfs.result import Failure as Failure
     from rfs.result import Result as Result
     from rfs.result import Success as Success

@@ -1,14 +1,18 @@
 /*
- * rfs._speedups: C versions of Result, Success and Failure for rfs.result.
+ * rfs._speedups: C versions of Result, Success and Failure for rfs.result (and, from
+ * _keyword_aliases.c, the KeywordAliases wrapper behind rfs._aliases).
  *
- * Only the hot path lives here: construction (vectorcall), the value/error slot, the
- * comparison/hash/repr/bool/pickle slots and the chaining methods (map, bind, ...).
- * Every other method is written once, in Python, in rfs/result.py, and copied onto these
- * types by accelerate(). Setting RFS_PURE_PYTHON=1 skips this module entirely.
+ * Only the hot path lives here: construction (vectorcall, with a small free list), the
+ * value/error slot, the comparison/hash/repr/str/bool/pickle slots and the chaining methods
+ * (map, bind, ...). Every other method is written once, in Python, in rfs/result.py, and
+ * copied onto these types by accelerate(). Setting RFS_PURE_PYTHON=1 skips this module.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
+
+/* In _keyword_aliases.c, compiled into this extension: adds KeywordAliases to the module. */
+int rfs_add_keyword_aliases(PyObject *module);
 
 typedef struct {
     PyObject_HEAD
@@ -21,15 +25,53 @@ static PyTypeObject FailureType;
 
 /* Construction ------------------------------------------------------------------------ */
 
+/* Freed Success and Failure objects are kept for reuse (exact types only): a chain
+ * allocates and frees one per step, and the allocator is most of a step's cost. */
+#define FREE_MAX 128
+#if PY_VERSION_HEX < 0x030D0000
+#define NEW_REFERENCE(op) _Py_NewReference(op)
+#else
+#define NEW_REFERENCE(op) (void)PyObject_Init((op), Py_TYPE(op))
+#endif
+static Variant *free_list[2][FREE_MAX];
+static int free_count[2];
+
+static inline int
+free_slot(PyTypeObject *type)
+{
+    return type == &SuccessType ? 0 : (type == &FailureType ? 1 : -1);
+}
+
 static PyObject *
 variant_make(PyTypeObject *type, PyObject *content)
 {
-    Variant *self = (Variant *)type->tp_alloc(type, 0);
-    if (self == NULL) {
-        return NULL;
+    int slot = free_slot(type);
+    Variant *self;
+    if (slot < 0) { /* a subclass: the generic path (tracked by the GC) */
+        self = (Variant *)type->tp_alloc(type, 0);
+        if (self == NULL) {
+            return NULL;
+        }
+        Py_INCREF(content);
+        self->content = content;
+        return (PyObject *)self;
+    }
+    if (free_count[slot] > 0) {
+        self = free_list[slot][--free_count[slot]];
+        NEW_REFERENCE((PyObject *)self); /* ob_type is still set: a static type */
+    }
+    else {
+        self = PyObject_GC_New(Variant, type);
+        if (self == NULL) {
+            return NULL;
+        }
     }
     Py_INCREF(content);
     self->content = content;
+    /* Only content that can take part in a reference cycle needs the GC to see us. */
+    if (PyObject_IS_GC(content)) {
+        PyObject_GC_Track(self);
+    }
     return (PyObject *)self;
 }
 
@@ -73,12 +115,35 @@ variant_clear(Variant *self)
     return 0;
 }
 
+static inline void
+variant_release(Variant *self)
+{
+    int slot = free_slot(Py_TYPE(self));
+    if (slot >= 0 && free_count[slot] < FREE_MAX) {
+        free_list[slot][free_count[slot]++] = self;
+    }
+    else {
+        Py_TYPE(self)->tp_free((PyObject *)self);
+    }
+}
+
 static void
 variant_dealloc(Variant *self)
 {
+    PyObject *content = self->content;
+    if (content == NULL || !PyObject_IS_GC(content)) {
+        /* Nothing nested can be freed through us: no trashcan needed. */
+        PyObject_GC_UnTrack(self);
+        self->content = NULL;
+        Py_XDECREF(content);
+        variant_release(self);
+        return;
+    }
     PyObject_GC_UnTrack(self);
+    Py_TRASHCAN_BEGIN(self, variant_dealloc)
     Py_CLEAR(self->content);
-    Py_TYPE(self)->tp_free((PyObject *)self);
+    variant_release(self);
+    Py_TRASHCAN_END
 }
 
 /* Value semantics --------------------------------------------------------------------- */
@@ -113,26 +178,31 @@ variant_repr(Variant *self)
     return PyUnicode_FromFormat("%s(%R)", _PyType_Name(Py_TYPE(self)), self->content);
 }
 
+/* str() as RFS v4 printed it: Success(x) for Success("x"); repr() stays unambiguous. */
+static PyObject *
+variant_str(Variant *self)
+{
+    return PyUnicode_FromFormat("%s(%S)", _PyType_Name(Py_TYPE(self)), self->content);
+}
+
 static PyObject *
 variant_reduce(Variant *self, PyObject *Py_UNUSED(ignored))
 {
     return Py_BuildValue("O(O)", (PyObject *)Py_TYPE(self), self->content);
 }
 
-static int
-success_bool(PyObject *self)
-{
-    return 1;
-}
+/* bool(result) raises: `if result:` is ambiguous (v4 always said True). The message is
+ * the one rfs.result's Python __bool__ gives, set by accelerate(). */
+static PyObject *bool_message = NULL;
 
 static int
-failure_bool(PyObject *self)
+variant_bool(PyObject *self)
 {
-    return 0;
+    PyErr_SetObject(PyExc_TypeError, bool_message);
+    return -1;
 }
 
-static PyNumberMethods success_as_number = {.nb_bool = success_bool};
-static PyNumberMethods failure_as_number = {.nb_bool = failure_bool};
+static PyNumberMethods variant_as_number = {.nb_bool = variant_bool};
 
 /* Chaining ---------------------------------------------------------------------------- */
 
@@ -168,10 +238,23 @@ return_content(Variant *self, PyObject *Py_UNUSED(ignored))
     return self->content;
 }
 
+/* fn(content): a Python function is called through its vectorcall directly (it always
+ * sets an exception with a NULL result, so CPython's result check can be skipped). */
+static inline PyObject *
+call_one(PyObject *fn, PyObject *arg)
+{
+    vectorcallfunc call = PyFunction_Check(fn) ? PyVectorcall_Function(fn) : NULL;
+    if (call == NULL) {
+        return PyObject_CallOneArg(fn, arg);
+    }
+    PyObject *stack[2] = {NULL, arg};
+    return call(fn, stack + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+}
+
 static PyObject *
 apply_and_wrap(Variant *self, PyObject *fn)
 {
-    PyObject *value = PyObject_CallOneArg(fn, self->content);
+    PyObject *value = call_one(fn, self->content);
     if (value == NULL) {
         return NULL;
     }
@@ -183,13 +266,13 @@ apply_and_wrap(Variant *self, PyObject *fn)
 static PyObject *
 apply(Variant *self, PyObject *fn)
 {
-    return PyObject_CallOneArg(fn, self->content);
+    return call_one(fn, self->content);
 }
 
 static PyObject *
 apply_and_return_self(Variant *self, PyObject *fn)
 {
-    PyObject *ignored = PyObject_CallOneArg(fn, self->content);
+    PyObject *ignored = call_one(fn, self->content);
     if (ignored == NULL) {
         return NULL;
     }
@@ -283,7 +366,9 @@ static PyTypeObject ResultType = {
     .tp_clear = (inquiry)variant_clear,                            \
     .tp_richcompare = (richcmpfunc)variant_richcompare,            \
     .tp_hash = (hashfunc)variant_hash,                             \
-    .tp_repr = (reprfunc)variant_repr
+    .tp_repr = (reprfunc)variant_repr,                             \
+    .tp_str = (reprfunc)variant_str,                               \
+    .tp_as_number = &variant_as_number
 
 static PyTypeObject SuccessType = {
     PyVarObject_HEAD_INIT(NULL, 0)
@@ -291,7 +376,6 @@ static PyTypeObject SuccessType = {
     .tp_doc = "The successful variant, holding ``value``.",
     .tp_methods = success_methods,
     .tp_members = success_members,
-    .tp_as_number = &success_as_number,
     VARIANT_SLOTS,
 };
 
@@ -301,7 +385,6 @@ static PyTypeObject FailureType = {
     .tp_doc = "The failed variant, holding ``error``.",
     .tp_methods = failure_methods,
     .tp_members = failure_members,
-    .tp_as_number = &failure_as_number,
     VARIANT_SLOTS,
 };
 
@@ -342,25 +425,45 @@ copy_missing(PyTypeObject *target, PyObject *source)
 static PyObject *
 accelerate(PyObject *module, PyObject *args)
 {
-    PyObject *success, *failure;
-    if (!PyArg_ParseTuple(args, "OO:accelerate", &success, &failure)) {
+    PyObject *success, *failure, *message;
+    if (!PyArg_ParseTuple(args, "OOU:accelerate", &success, &failure, &message)) {
         return NULL;
     }
     if (copy_missing(&SuccessType, success) < 0 || copy_missing(&FailureType, failure) < 0) {
         return NULL;
     }
+    Py_INCREF(message);
+    Py_XSETREF(bool_message, message);
     return Py_BuildValue("OOO", &ResultType, &SuccessType, &FailureType);
 }
 
+/* allocate(cls): object.__new__(cls) through vectorcall (no argument tuple), for Python
+ * classes that build many small instances (MonoResult's step nodes). */
+static PyObject *
+allocate(PyObject *module, PyObject *cls)
+{
+    if (!PyType_Check(cls)) {
+        PyErr_Format(PyExc_TypeError, "allocate() needs a class, got %R", cls);
+        return NULL;
+    }
+    PyTypeObject *type = (PyTypeObject *)cls;
+    if (type->tp_new != PyBaseObject_Type.tp_new || type->tp_alloc == NULL) {
+        PyErr_Format(PyExc_TypeError, "allocate() needs a class using object.__new__, got %R", cls);
+        return NULL;
+    }
+    return type->tp_alloc(type, 0);
+}
+
 static PyMethodDef module_methods[] = {
+    {"allocate", allocate, METH_O, "allocate(cls): object.__new__(cls), without an argument tuple."},
     {"accelerate", accelerate, METH_VARARGS,
-     "accelerate(Success, Failure) -> (Result, Success, Failure) C types carrying every "
-     "method of the Python classes."},
+     "accelerate(Success, Failure, bool_message) -> (Result, Success, Failure) C types "
+     "carrying every method of the Python classes."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef speedups_module = {
-    PyModuleDef_HEAD_INIT, "rfs._speedups", "C hot path for rfs.result.", -1, module_methods,
+    PyModuleDef_HEAD_INIT, "rfs._speedups", "C hot path for rfs.result and rfs._aliases.", -1, module_methods,
 };
 
 PyMODINIT_FUNC
@@ -370,5 +473,13 @@ PyInit__speedups(void)
         PyType_Ready(&FailureType) < 0) {
         return NULL;
     }
-    return PyModule_Create(&speedups_module);
+    PyObject *module = PyModule_Create(&speedups_module);
+    if (module == NULL) {
+        return NULL;
+    }
+    if (rfs_add_keyword_aliases(module) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
 }

@@ -1,7 +1,8 @@
 """``Maybe`` and ``Either``, kept for RFS v4 code, with conversions to and from ``Result``.
 
 New code should prefer ``Result`` and ``from_optional``; these exist so that v4 programs
-run unchanged. Unlike v4, ``map`` and ``flat_map`` do not swallow exceptions.
+run unchanged (v4's keyword names and error messages included). Unlike v4, ``map`` and
+``flat_map`` do not swallow exceptions.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, NoReturn, TypeVar
 
+from rfs._aliases import accepts
 from rfs.result import Failure, Result, Success
 
 __all__ = [
@@ -57,7 +59,7 @@ class Maybe(_Frozen, Generic[T]):
     @classmethod
     def some(cls, value: T) -> Maybe[T]:
         if value is None:
-            raise ValueError("Maybe.some() cannot hold None; use Maybe.of() or Maybe.none()")
+            raise ValueError("Some cannot contain None (use Maybe.of() or Maybe.none())")
         return cls(value)
 
     @classmethod
@@ -76,15 +78,17 @@ class Maybe(_Frozen, Generic[T]):
 
     def get(self) -> T:
         if not self._present:
-            raise ValueError("Maybe.get() called on Maybe.none()")
+            raise ValueError("Cannot get value from None")
         return self._value
 
     def get_or_else(self, default: U) -> T | U:
         return self._value if self._present else default
 
+    @accepts(func="fn")
     def map(self, fn: Callable[[T], U | None]) -> Maybe[U]:
         return Maybe(fn(self._value)) if self._present else Maybe.none()
 
+    @accepts(func="fn")
     def flat_map(self, fn: Callable[[T], Maybe[U]]) -> Maybe[U]:
         return fn(self._value) if self._present else Maybe.none()
 
@@ -114,6 +118,9 @@ class Maybe(_Frozen, Generic[T]):
     def __repr__(self) -> str:
         return f"Maybe.some({self._value!r})" if self._present else "Maybe.none()"
 
+    def __str__(self) -> str:
+        return f"Maybe.Some({self._value})" if self._present else "Maybe.None"  # as v4
+
 
 class Either(_Frozen, Generic[T, E]):
     """``Either.right(value)`` (success) or ``Either.left(error)``."""
@@ -140,17 +147,21 @@ class Either(_Frozen, Generic[T, E]):
     def is_right(self) -> bool:
         return self._is_right
 
+    @accepts(left_func="left_fn", right_func="right_fn")
     def fold(self, left_fn: Callable[[E], U], right_fn: Callable[[T], U]) -> U:
         return right_fn(self._value) if self._is_right else left_fn(self._value)
 
+    @accepts(func="fn")
     def map(self, fn: Callable[[T], U]) -> Either[U, E]:
         return Either(True, fn(self._value)) if self._is_right else self  # type: ignore[return-value]
 
+    @accepts(func="fn")
     def flat_map(self, fn: Callable[[T], Either[U, E]]) -> Either[U, E]:
         return fn(self._value) if self._is_right else self  # type: ignore[return-value]
 
     bind = flat_map
 
+    @accepts(func="fn")
     def map_left(self, fn: Callable[[E], F]) -> Either[T, F]:
         return self if self._is_right else Either(False, fn(self._value))  # type: ignore[return-value]
 
@@ -171,6 +182,9 @@ class Either(_Frozen, Generic[T, E]):
 
     def __repr__(self) -> str:
         return f"Either.{'right' if self._is_right else 'left'}({self._value!r})"
+
+    def __str__(self) -> str:
+        return f"Either.{'Right' if self._is_right else 'Left'}({self._value})"  # as v4
 
 
 def some(value: T) -> Maybe[T]:

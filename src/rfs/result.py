@@ -44,13 +44,21 @@ T_co = TypeVar("T_co", covariant=True)
 E_co = TypeVar("E_co", covariant=True)
 
 
-class UnwrapError(Exception):
-    """Raised by ``unwrap``-style calls on the wrong variant; ``.result`` holds the Result."""
+class UnwrapError(ValueError):
+    """Raised by ``unwrap``-style calls on the wrong variant; ``.result`` holds the Result.
+
+    A ``ValueError``, as RFS v4's ``Failure.unwrap()`` raised for a non-exception error.
+    """
 
     def __init__(self, result: Result[Any, Any], message: str) -> None:
         super().__init__(message)
         self.result = result
 
+
+BOOL_MESSAGE = (
+    "the truth value of a Result is ambiguous: use result.is_success() or "
+    "result.is_failure() (or `result is not None` for an optional Result)"
+)
 
 if TYPE_CHECKING:
     _Variant = object
@@ -87,6 +95,9 @@ class Success(_Variant, Generic[T_co]):
     def __repr__(self) -> str:
         return f"Success({self.value!r})"
 
+    def __str__(self) -> str:
+        return f"Success({self.value})"
+
     def __eq__(self, other: object) -> bool:
         return type(other) is Success and self.value == other.value
 
@@ -99,8 +110,8 @@ class Success(_Variant, Generic[T_co]):
     def __reduce__(self) -> tuple[type[Success[T_co]], tuple[T_co]]:
         return (Success, (self.value,))
 
-    def __bool__(self) -> bool:
-        return True
+    def __bool__(self) -> NoReturn:
+        raise TypeError(BOOL_MESSAGE)
 
     # Queries and extraction.
     def is_success(self) -> Literal[True]:
@@ -190,6 +201,9 @@ class Failure(_Variant, Generic[E_co]):
     def __repr__(self) -> str:
         return f"Failure({self.error!r})"
 
+    def __str__(self) -> str:
+        return f"Failure({self.error})"
+
     def __eq__(self, other: object) -> bool:
         return type(other) is Failure and self.error == other.error
 
@@ -202,8 +216,8 @@ class Failure(_Variant, Generic[E_co]):
     def __reduce__(self) -> tuple[type[Failure[E_co]], tuple[E_co]]:
         return (Failure, (self.error,))
 
-    def __bool__(self) -> bool:
-        return False
+    def __bool__(self) -> NoReturn:
+        raise TypeError(BOOL_MESSAGE)
 
     # Queries and extraction.
     def is_success(self) -> Literal[False]:
@@ -214,7 +228,7 @@ class Failure(_Variant, Generic[E_co]):
 
     def unwrap(self) -> NoReturn:
         error = self.error
-        exc = UnwrapError(self, f"unwrap() called on Failure: {error!r}")
+        exc = UnwrapError(self, f"Failure unwrap: {error}")
         if isinstance(error, BaseException):
             raise exc from error
         raise exc
@@ -409,5 +423,5 @@ if not TYPE_CHECKING and os.environ.get("RFS_PURE_PYTHON") != "1":
     except ImportError:  # no compiler at install time: the pure-Python classes serve
         pass
     else:
-        Result, Success, Failure = accelerate(Success, Failure)
+        Result, Success, Failure = accelerate(Success, Failure, BOOL_MESSAGE)
         SPEEDUPS = True

@@ -133,3 +133,13 @@ def test_v4_service_registry_named_services_with_dependencies() -> None:
     first, second = services.get("users"), services.get("users")
     assert first is not second and first.db is second.db is services.get("db")
     assert sorted(services.list_services()) == ["db", "users"]
+
+
+def test_top_level_exports_the_canonical_names_and_keeps_v4_ones() -> None:
+    """``rfs.Registry``/``rfs.Scope`` are the canonical classes; the v4 names still import."""
+    import rfs
+
+    assert "Registry" in rfs.__all__ and "Scope" in rfs.__all__
+    assert rfs.Registry is Registry and rfs.Scope is Scope
+    assert rfs.ServiceScope is Scope and issubclass(rfs.AnnotationRegistry, Registry)
+    assert isinstance(rfs.StatelessRegistry.registry, Registry)

@@ -185,8 +185,13 @@ def test_validate_reports_every_problem_at_once_before_any_resolve() -> None:
 
     Port(registry=registry)(Mailer)
 
+    made: list[object] = []
+
     @Adapter(port=Mailer, registry=registry)
     class SmtpMailer:
+        def __init__(self) -> None:
+            made.append(self)
+
         def send(self) -> None: ...
 
     @Adapter(port=Mailer, registry=registry)
@@ -228,7 +233,7 @@ def test_validate_reports_every_problem_at_once_before_any_resolve() -> None:
     ], [str(p) for p in problems]
     with pytest.raises(ContainerValidationError, match=r"4 problem\(s\)"):
         registry.validate()
-    assert not any(b.value is not None and b.kind == "x" for b in registry._bindings)
+    assert made == []  # validating created nothing
 
 
 def test_request_scoped_outside_a_scope_says_how_to_open_one() -> None:

@@ -144,19 +144,24 @@ def test_generator_factories_are_not_allowed_as_prototypes() -> None:
         registry.register("conn", conn, scope="prototype")
 
 
-def test_prototypes_get_on_start_but_are_not_tracked() -> None:
-    """on_start runs for each prototype; shutdown does not own them."""
+async def test_prototypes_get_on_start_but_are_not_tracked() -> None:
+    """on_start runs for each prototype; shutdown does not own them (no on_stop call)."""
     registry = Registry()
     started: list[object] = []
+    stopped: list[object] = []
 
     @Component(scope="prototype", registry=registry)
     class Job:
         def on_start(self) -> None:
             started.append(self)
 
+        def on_stop(self) -> None:
+            stopped.append(self)
+
     a, b = registry.resolve(Job), registry.resolve(Job)
     assert started == [a, b]
-    assert registry._closers == []
+    await registry.shutdown()
+    assert stopped == []
 
 
 def test_generator_must_yield_once() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import Any
 
 import pytest
@@ -98,8 +100,8 @@ def test_plans_are_compiled_once_per_binding(monkeypatch: pytest.MonkeyPatch) ->
     assert sorted(c.__name__ for c in calls) == ["C0", "C1", "C2"]
 
 
-def test_singleton_hit_is_a_plain_dict_lookup() -> None:
-    """Once made, a singleton is served by the cache dict's own ``__getitem__``."""
+def test_singleton_hit_runs_no_python_code() -> None:
+    """Once made, a singleton is served by ``resolve`` and ``get`` without one Python call."""
     registry = Registry()
 
     class Config:
@@ -107,5 +109,16 @@ def test_singleton_hit_is_a_plain_dict_lookup() -> None:
 
     registry.register(Config)
     first = registry.resolve(Config)
-    assert registry.resolve.__self__ is registry._cache  # type: ignore[attr-defined]
-    assert registry._cache[Config] is first
+    calls: list[str] = []
+
+    def profiler(frame: types.FrameType, event: str, arg: object) -> None:
+        if event == "call":  # a Python function started (C calls are "c_call")
+            calls.append(frame.f_code.co_qualname)
+
+    sys.setprofile(profiler)
+    try:
+        again, got = registry.resolve(Config), registry.get(Config)
+    finally:
+        sys.setprofile(None)
+    assert again is first and got is first
+    assert calls == []

@@ -277,3 +277,66 @@ async def test_redis_recovers_when_stream_vanishes(broker_of: Callable[..., Any]
     assert (await broker.publish("t.x", Event(data=2))).is_success()
     assert (await asyncio.wait_for(reading, 15)).data == 2
     await sub.close()
+
+
+async def next_data(sub: Any, count: int, within: float = 15.0) -> list[Any]:
+    """The data of the next ``count`` events of ``sub``."""
+
+    async def go() -> list[Any]:
+        return [(await sub.__anext__()).data for _ in range(count)]
+
+    return await asyncio.wait_for(go(), within)
+
+
+@pytest.mark.service("nats")
+async def test_nats_groups_with_look_alike_names_each_get_everything(
+    broker_of: Callable[..., Any],
+) -> None:
+    """Groups whose names differ only in characters NATS forbids (``billing.eu``,
+    ``billing_eu``, ...) are separate durable consumers: each gets every event."""
+    broker = await broker_of("nats")
+    groups = ["billing.eu", "billing_eu", "billing eu", "_billing_2e_eu"]
+    subs = {group: broker.consume("inv.*", group=group) for group in groups}
+    for i in range(6):
+        await broker.publish("inv.sent", Event(data=i))
+    for group, sub in subs.items():
+        assert sorted(await next_data(sub, 6)) == list(range(6)), group
+    names = [info.name for info in await broker.js.consumers_info(broker.stream)]
+    assert len(set(names)) == len(names) >= len(groups)
+    for sub in subs.values():
+        await sub.close()
+
+
+@pytest.mark.service("redis")
+async def test_redis_removes_crashed_consumers_after_claiming(
+    broker_of: Callable[..., Any],
+) -> None:
+    """A consumer that read entries and died (never acked) loses them to a live member, and
+    once it holds nothing and stays idle it is removed from the group, as is one that died
+    holding nothing; the live member stays."""
+    broker = await broker_of("redis", claim_idle=0.3, block=0.1)
+    sub = broker.consume("jobs.*", group="g")
+    await broker.publish("jobs.run", Event(data=0))
+    assert await next_data(sub, 1) == [0]
+    for i in range(1, 4):
+        await broker.publish("jobs.run", Event(data=i))
+    client = broker.client
+    # what a crashed process leaves behind: entries read under its name, never acked
+    taken = await client.xreadgroup("g", "crashed-holding", {broker.stream: ">"}, count=10)
+    assert len(taken[0][1]) == 3
+    await client.xgroup_createconsumer(broker.stream, "g", "crashed-idle")
+    assert sorted(await next_data(sub, 3)) == [1, 2, 3]  # claimed once idle
+
+    reading = asyncio.ensure_future(sub.__anext__())  # keeps the subscription fetching
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 15
+    names: set[str] = set()
+    while loop.time() < deadline:
+        names = {c["name"].decode() for c in await client.xinfo_consumers(broker.stream, "g")}
+        if names == {sub.consumer}:
+            break
+        await asyncio.sleep(0.1)
+    assert names == {sub.consumer}
+    await broker.publish("jobs.run", Event(data=4))
+    assert (await asyncio.wait_for(reading, 10)).data == 4
+    await sub.close()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import pickle
 import queue
+from typing import Any
 
 import pytest
 
-from rfs.events import Event, MultiprocessBroker, MultiprocessQueue
+from rfs.events import DecodeError, Event, MultiprocessBroker, MultiprocessQueue
 from rfs.events.backends.multiprocess import MultiprocessPublisher
 
 
@@ -86,3 +88,45 @@ async def test_children_publish_to_parent_subscriptions(method: str) -> None:
             await asyncio.to_thread(p.join, 20)
     for name in ("a", "b"):
         assert [d for t, d in got if t == f"procs.{name}"] == [0, 1, 2, "async"]
+
+
+def _explode() -> None:
+    raise ValueError("cannot rebuild")
+
+
+class BreaksOnLoad:
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        return (_explode, ())
+
+
+async def test_undecodable_item_raises_decode_error_and_queue_goes_on() -> None:
+    """An item that cannot be unpickled makes ``get``/``get_async`` raise ``DecodeError``
+    (with its bytes) once; the items after it arrive; an unpicklable item fails at ``put``."""
+    q: MultiprocessQueue[object] = MultiprocessQueue()
+    q.put(BreaksOnLoad())
+    q.put("next")
+    q.put(BreaksOnLoad())
+    q.put("last")
+    with pytest.raises(DecodeError) as info:
+        q.get(timeout=5)
+    assert "ValueError" in str(info.value) and info.value.raw
+    assert q.get(timeout=5) == "next"
+    with pytest.raises(DecodeError):
+        await q.get_async()
+    assert await q.get_async() == "last"
+    with pytest.raises((TypeError, AttributeError, pickle.PicklingError)):
+        q.put(lambda: None)
+    q.close()
+
+
+async def test_publishing_an_unpicklable_event_is_a_failure() -> None:
+    """An event the queue cannot pickle is a ``Failure(PublishError)``; the broker goes on."""
+    from rfs.events import PublishError
+
+    async with MultiprocessBroker() as broker:
+        sub = broker.consume("t.*")
+        result = await broker.publish("t.x", Event(data=lambda: None))
+        assert result.is_failure() and isinstance(result.error, PublishError)
+        assert "pickled" in str(result.error)
+        assert (await broker.publish("t.x", Event(data="fine"))).is_success()
+        assert (await asyncio.wait_for(sub.__anext__(), 10)).data == "fine"

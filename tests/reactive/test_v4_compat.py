@@ -74,3 +74,23 @@ async def test_v4_docstring_flux_chain_without_awaiting_first() -> None:
         .to_result()
     )
     assert results == Success([{"id": "1"}, {"id": "2"}])
+
+
+async def test_v4_keyword_names_on_mono_and_flux() -> None:
+    """MonoResult and FluxResult accept v4's keyword names (func=, action=, async_func(s)=)."""
+    seen: list[object] = []
+    mono = (
+        MonoResult.from_async_result(async_func=lambda: fetch_user("1"))
+        .map(func=lambda user: user["id"])
+        .bind_result(func=lambda uid: Success(uid + "!"))
+        .bind_async_result(func=lambda uid: validate_async({"id": uid}))
+        .do_on_success(action=seen.append)
+        .map_error(func=str)
+        .on_error_return_result(func=lambda e: Success({"id": e}))
+    )
+    assert await mono == Success({"id": "1!"}) and seen == [{"id": "1!"}]
+    assert await MonoResult.from_error("e").do_on_error(action=seen.append) == Failure("e")
+    assert await MonoResult(async_func=lambda: fetch_user("2")) == Success({"id": "2"})
+    flux = await FluxResult.from_async_results(async_funcs=[lambda: fetch_user("missing")])
+    assert flux.map_error(func=str.upper).failures() == ["USER NOT FOUND"]
+    assert FluxResult.from_values([1]).map(func=str).success_values() == ["1"]

@@ -124,7 +124,9 @@ async def test_sigkill_at_a_boundary_then_recover(
     con = sqlite3.connect(effects)
     first = con.execute("SELECT min(at) FROM attempts WHERE at > ?", (dead_at,)).fetchone()[0]
     con.close()
-    assert first is not None and first - dead_at < 1.0, "recovery started more than 1 s late"
+    # A lease (30 s by default) must not be waited out: the victim is known dead. The bound is
+    # generous so a loaded CI machine does not fail it; a lease wait would still.
+    assert first is not None and first - dead_at < 10.0, "recovery waited for the lease"
 
 
 @pytest.mark.parametrize(("fail", "point"), CASES, ids=[f"{f}-{p}" for f, p in CASES])

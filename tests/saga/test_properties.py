@@ -17,7 +17,7 @@ from rfs.saga import (
     SagaStatus,
     StepContext,
 )
-from rfs.saga.execution import error_from_record
+from rfs.saga.declared import error_from_record
 
 # Each step: does its action succeed, and how many times does its compensation fail first?
 steps = st.lists(
@@ -89,7 +89,7 @@ def test_outcome_matches_the_steps(plan: list[tuple[bool, int, bool]], retries: 
     # The log alone tells the same story (what a repeated execute or `rfs saga show` sees).
     record = asyncio.run(log.load(error.execution_id))
     assert isinstance(record, ExecutionRecord)
-    logged = error_from_record(saga, record)
+    logged = error_from_record(saga.name, saga.steps, record)
     assert (logged.step, logged.status, logged.compensated) == (
         error.step,
         error.status,

@@ -1,8 +1,8 @@
 """A scheduler process for the failover tests: fires a 1-second trigger, records each fire.
 
-Run as ``python failover_worker.py redis|postgres URL KEY [SQLITE_PATH]``. Each fire appends
-``scheduled_time|pid`` to a Redis list ``KEY:fires`` or a row to PostgreSQL table ``KEY``.
-SIGTERM stops it gracefully.
+Run as ``python failover_worker.py redis|postgres URL KEY INTERVAL [SQLITE_PATH]``. Each fire
+appends ``scheduled_time|pid|event_id`` to a Redis list ``KEY:fires`` or a row to PostgreSQL
+table ``KEY``. SIGTERM stops it gracefully.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ class RedisRecorder:
         self.key = key
 
     async def publish(self, topic: str, event: Any) -> None:
-        await self.client.rpush(self.key, f"{event.data['scheduled_time']}|{os.getpid()}")
+        record = f"{event.data['scheduled_time']}|{os.getpid()}|{event.id}"
+        await self.client.rpush(self.key, record)
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -50,15 +51,15 @@ class PostgresRecorder:
 
         async with self.engine.begin() as conn:
             await conn.execute(
-                text(f"INSERT INTO {self.table} (tick, pid) VALUES (:tick, :pid)"),
-                {"tick": event.data["scheduled_time"], "pid": os.getpid()},
+                text(f"INSERT INTO {self.table} (tick, pid, event_id) VALUES (:tick, :pid, :id)"),
+                {"tick": event.data["scheduled_time"], "pid": os.getpid(), "id": event.id},
             )
 
     async def close(self) -> None:
         await self.engine.dispose()
 
 
-async def main(backend: str, url: str, key: str, sqlite_path: str | None) -> None:
+async def main(backend: str, url: str, key: str, interval: float, sqlite_path: str | None) -> None:
     recorder: RedisRecorder | PostgresRecorder
     if backend == "redis":
         lock: Any = RedisLeaderLock(url, name=key, lease=LEASE)
@@ -69,7 +70,7 @@ async def main(backend: str, url: str, key: str, sqlite_path: str | None) -> Non
         store = SQLStateStore(url, table_name=f"{key}_state")
         recorder = PostgresRecorder(url, key)
     scheduler = Scheduler(recorder, store=store, leader=lock)
-    trigger = create_interval_trigger(seconds=1, misfire_policy="run_all")
+    trigger = create_interval_trigger(seconds=interval, misfire_policy="run_all")
     await scheduler.register_trigger("tick", trigger, "ticks")
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -83,4 +84,5 @@ async def main(backend: str, url: str, key: str, sqlite_path: str | None) -> Non
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], (sys.argv[4:] or [None])[0]))
+    backend, url, key, interval = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+    asyncio.run(main(backend, url, key, interval, (sys.argv[5:] or [None])[0]))

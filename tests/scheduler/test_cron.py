@@ -188,7 +188,7 @@ def test_fire_times_strictly_increase_in_any_zone(expression: str, tz: str, offs
 def reference_fires(expression: str, tz: str, start: datetime, end: datetime) -> list[datetime]:
     """Brute force, minute by minute in UTC, applying the documented DST rules directly."""
     zone = ZoneInfo(tz)
-    hour_wildcard = expression.split()[1] == "*"
+    hour_wildcard = expression.split()[1].startswith("*")  # a literal '*', as Vixie cron
     out: list[datetime] = []
     instant = start.replace(second=0, microsecond=0) + timedelta(minutes=1)
     previous_wall = (instant - timedelta(minutes=1)).astimezone(zone).replace(tzinfo=None)
@@ -227,6 +227,8 @@ DST_EXPRESSIONS = [
     "45 1,2 * * *",
     "*/30 2 * * *",
     "10 3 * * *",
+    "0 0-23 * * *",
+    "30 */1 * * *",
 ]
 
 

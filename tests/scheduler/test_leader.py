@@ -12,11 +12,34 @@ import pytest
 from rfs.scheduler import PostgresLeaderLock, RedisLeaderLock
 
 
+async def redis_command(redis_url: str, *args: str | int) -> object:
+    """Run one Redis command on a connection of its own (as another process would)."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        return await client.execute_command(*args)
+    finally:
+        await client.aclose()
+
+
 async def forget_redis_lock(redis_url: str, name: str) -> None:
     """Delete a Redis leader lock's keys: the lock and its fencing counter."""
-    cleanup = RedisLeaderLock(redis_url, name=name)
-    await cleanup._client.delete(name, f"{name}:fence")
-    await cleanup.close()
+    await redis_command(redis_url, "DEL", name, f"{name}:fence")
+
+
+async def postgres_scalar(postgres_url: str, sql: str, **params: int) -> object:
+    """Run one statement on a connection of its own and return the first value."""
+    import sqlalchemy as sa
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(postgres_url)
+    try:
+        async with engine.begin() as conn:
+            result = await conn.execute(sa.text(sql), params)
+            return result.scalar() if result.returns_rows else None
+    finally:
+        await engine.dispose()
 
 
 @asynccontextmanager
@@ -73,21 +96,22 @@ async def test_postgres_lock_is_exclusive_and_freed_when_connection_dies(
         assert isinstance(first, int) and first > 0
         assert await b.acquire() is None
         assert await a.renew()
-        # kill a's session from the server side, as a crashed process would drop it
-        assert a._conn is not None
-        pid = (await a._conn.exec_driver_sql("SELECT pg_backend_pid()")).scalar()
-        await b._engine.dispose()
-        async with b._engine.connect() as admin:
-            await admin.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+        # kill the session holding the advisory lock, as a crashed process would drop it
+        holder = (
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND classid = :high AND objid = :low AND objsubid = 1"
+        )
+        key = a.key & 0xFFFFFFFFFFFFFFFF
+        pid = await postgres_scalar(postgres_url, holder, high=key >> 32, low=key & 0xFFFFFFFF)
+        assert isinstance(pid, int)
+        await postgres_scalar(postgres_url, "SELECT pg_terminate_backend(:pid)", pid=pid)
         assert not await a.renew()
         second = await b.acquire()
         assert second is not None and second > first
     finally:
         await a.close()
         await b.close()
-        async with b._engine.begin() as conn:
-            await conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
-        await b._engine.dispose()
+        await postgres_scalar(postgres_url, f"DROP TABLE IF EXISTS {table}")
 
 
 @pytest.mark.service("redis")
@@ -113,7 +137,7 @@ async def test_scheduler_stops_firing_when_its_lease_is_taken(redis_url: str) ->
             await asyncio.sleep(0.05)
         assert scheduler.is_leader and len(fired) >= 3
         # another instance now owns the lock (as after our lease lapsed during a pause)
-        await lock._client.set(name, "someone-else", px=10_000)
+        await redis_command(redis_url, "SET", name, "someone-else", "PX", 10_000)
         for _ in range(40):
             if not scheduler.is_leader:
                 break
@@ -126,3 +150,28 @@ async def test_scheduler_stops_firing_when_its_lease_is_taken(redis_url: str) ->
         await scheduler.stop()
         await lock.close()
         await forget_redis_lock(redis_url, name)
+
+
+@pytest.mark.parametrize(
+    "table", ["fence; DROP TABLE users", 'a"b', "1fence", "", "a.b.c", "x" * 64, "fence table"]
+)
+def test_postgres_fence_table_must_be_a_plain_identifier(table: str) -> None:
+    """A fence table name that is not a plain identifier is refused before any SQL runs."""
+    with pytest.raises(ValueError, match="not a valid table name"):
+        PostgresLeaderLock("postgresql+asyncpg://nobody@localhost/none", fence_table=table)
+
+
+@pytest.mark.service("postgres")
+async def test_postgres_fence_table_in_a_schema(postgres_url: str) -> None:
+    """'schema.table' works: the counter lives there and tokens still increase."""
+    name = f"test-leader-{uuid.uuid4().hex}"
+    table = f"public.Fence_{uuid.uuid4().hex[:10]}"
+    lock = PostgresLeaderLock(postgres_url, name=name, fence_table=table)
+    try:
+        first = await lock.acquire()
+        await lock.release()
+        second = await lock.acquire()
+        assert first is not None and second == first + 1
+    finally:
+        await lock.close()
+        await postgres_scalar(postgres_url, f"DROP TABLE IF EXISTS {table.lower()}")

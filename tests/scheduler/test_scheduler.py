@@ -318,7 +318,7 @@ async def test_publisher_failure_is_logged_not_raised(
 
 
 async def test_stale_fencing_token_stops_firing(clock: FakeClock) -> None:
-    """When the store holds a newer leader's token, the scheduler steps down instead of firing."""
+    """When the store holds a newer leader's token, the next fire is refused before it publishes."""
     from rfs.scheduler import MemoryStateStore, TriggerState
 
     class OneShotLock:
@@ -352,7 +352,7 @@ async def test_stale_fencing_token_stops_firing(clock: FakeClock) -> None:
     # a newer leader (token 2) writes; our next save is refused and we stop leading
     await store.save([TriggerState("t", cursor=START)], 2)
     await clock.advance(timedelta(seconds=10))
-    assert not scheduler._leading
+    assert not scheduler.is_leader
     await clock.advance(timedelta(seconds=30))
-    assert len(publisher.published) == 2  # the fire in flight when refused, then nothing
+    assert len(publisher.published) == 1  # the claim before publishing was refused: nothing more
     await scheduler.stop()

@@ -9,7 +9,7 @@ def test_transactions_basics_example_runs() -> None:
     """Commit, Failure rollback, savepoint rollback, timeout and the final balances print."""
     out = run_example("transactions_basics")
     assert "transfer 30    -> Success(70)" in out
-    assert "transfer 500   -> Failure('ann cannot cover 500')" in out
+    assert "transfer 500   -> Failure(ann cannot cover 500)" in out
     assert "pay with bonus -> Success(35)" in out
-    assert "stuck          -> Failure('TransactionTimeoutError')" in out
+    assert "stuck          -> Failure(TransactionTimeoutError)" in out
     assert "balances       -> {'ann': 70, 'bob': 35}" in out

@@ -258,3 +258,28 @@ async def test_rfs_v4_spellings(client: Redis, prefix: str):
     assert await client.exists(f"{prefix}b") == 0
     with pytest.raises(ValueError, match="pipeline"):
         RedisTransaction(pipeline=False)
+
+
+async def test_client_comes_from_the_active_registry(client: Redis, prefix: str):
+    """Without client=/url=, the Redis bound in the active DI registry runs the transaction."""
+    from rfs.di import Registry
+
+    registry = Registry()
+    bound = client.client()  # a second client object on the same server
+    registry.register(Redis, instance=bound)
+    used: list[Redis] = []
+
+    @RedisTransaction
+    async def write() -> Result[None, TransactionError]:
+        tx = current_redis()
+        used.append(tx.client)
+        tx.set(f"{prefix}from-registry", "1")
+        return Success(None)
+
+    try:
+        async with registry.activate():
+            assert await write() == Success(None)
+        assert used == [bound]
+        assert await client.get(f"{prefix}from-registry") == b"1"
+    finally:
+        await bound.aclose()

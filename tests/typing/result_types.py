@@ -1,3 +1,4 @@
+# pyright: reportUnnecessaryTypeIgnoreComment=true
 """Static checks of Result inference, run by `mypy --strict` and `pyright --strict` (make lint).
 
 Nothing here runs in pytest: type checkers must infer these types with no plugin.
@@ -34,7 +35,7 @@ assert_type(r.unwrap_or_else(len), int)
 assert_type(r.get(), int | None)
 assert_type(r.ensure(lambda n: n > 0, "negative"), Result[int, str])
 assert_type(sequence([parse("1"), parse("2")]), Result[list[int], str])
-assert_type(from_optional(None if r else 3, "missing"), Result[int, str])
+assert_type(from_optional(None if r.is_success() else 3, "missing"), Result[int, str])
 
 
 @safe
@@ -53,3 +54,13 @@ match r:
 assert_type(r.map(lambda n: n * 2), Result[int, str])
 assert_type(r.bind(lambda n: parse(str(n))), Result[int, str])
 recovered: Result[int, str] = r.or_else(lambda e: Success(len(e)))
+
+
+# Uses that must be rejected: each ignore is checked to be needed (mypy's warn_unused_ignores,
+# pyright's reportUnnecessaryTypeIgnoreComment), so a type degrading to Any fails the check.
+raw = r.value  # type: ignore[union-attr]
+parse("1").unwrap() + "x"  # type: ignore[operator]
+half(2).bind(parse)  # type: ignore[arg-type]
+wrong: Result[str, str] = parse("1")  # type: ignore[assignment]
+Success(1).map(lambda n: n.upper())  # type: ignore[attr-defined]
+Failure("boom").map_error(lambda e: e + 1)  # type: ignore[operator]

@@ -8,7 +8,16 @@ from __future__ import annotations
 from typing import Any, assert_type
 
 from rfs import Failure, Result, Success
-from rfs.saga import RecoveryReport, Saga, SagaError, SagaLog, SagaLogError, StepContext
+from rfs.saga import (
+    CodeSaga,
+    RecoveryReport,
+    Saga,
+    SagaError,
+    SagaLog,
+    SagaLogError,
+    StepContext,
+    TransactionScope,
+)
 from rfs.tx import DistributedTransaction
 
 
@@ -38,3 +47,25 @@ async def run(log: SagaLog) -> None:
 @DistributedTransaction(name="typed_tx")
 def typed_tx(tx: Saga) -> None:
     tx.add_step("reserve", reserve, release)
+
+
+def void_label(value: str) -> None:
+    pass
+
+
+async def ship(parcel: str, tx: TransactionScope) -> Result[str, str]:
+    label = await tx.step("label", lambda: parcel, compensate=void_label)
+    assert_type(label, Result[Any, object])
+    return Success(parcel)
+
+
+shipping = CodeSaga("typed_code", ship, lease=5.0, retry_backoff=0.1)
+assert_type(shipping, CodeSaga)
+
+
+async def run_code() -> None:
+    assert_type(await shipping("book"), Result[Any, SagaError])
+
+
+Saga("wrong_lease", lease="long")  # type: ignore[arg-type]
+CodeSaga("wrong_option", ship, retries=2)  # type: ignore[call-arg]

@@ -1,3 +1,4 @@
+# pyright: reportUnnecessaryTypeIgnoreComment=true
 """Static checks of rfs.tx decorators: the decorated signature is preserved.
 
 Run by `mypy --strict` and `pyright --strict` (make lint); nothing here runs in pytest.
@@ -30,3 +31,10 @@ async def uses() -> None:
     assert_type(await bare(1), Result[int, str])
     assert_type(await called("a", limit=2), list[str])
     assert_type(sync_report("monday"), int)
+
+
+async def rejected() -> None:
+    # each ignore must stay needed (warn_unused_ignores / reportUnnecessaryTypeIgnoreComment)
+    await bare("1")  # type: ignore[arg-type]
+    total: str = sync_report("monday")  # type: ignore[assignment]
+    Transactional(retries="3")  # type: ignore[call-overload]

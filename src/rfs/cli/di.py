@@ -36,7 +36,7 @@ def check(
     table = Table(title=f"{package} under profile {registry.profile!r}")
     for column in ("name", "kind", "scope", "profiles", "provides"):
         table.add_column(column)
-    for binding in registry._active():
+    for binding in registry.bindings():
         provides = ", ".join(
             getattr(k, "__name__", str(k)) for k in binding.keys if not isinstance(k, str)
         )

@@ -1,4 +1,4 @@
-"""``rfs info``: which optional backends import and which local servers answer."""
+"""``rfs info``: which optional backends import, which local servers answer, which plugins."""
 
 from __future__ import annotations
 
@@ -77,3 +77,9 @@ def register(app: typer.Typer) -> None:
             ok = server_answers(host, port)
             servers.add_row(name, f"{host}:{port}", "[green]yes[/green]" if ok else "[red]no[/red]")
         console.print(servers)
+        from rfs.plugins import installed_plugins
+
+        plugins = Table("plugin", "target", "distribution", title="Installed plugins (rfs.plugins)")
+        for name, target, dist, version in installed_plugins():
+            plugins.add_row(name, target, f"{dist or '?'} {version or ''}".strip())
+        console.print(plugins if plugins.row_count else "no installed plugins (rfs.plugins)")

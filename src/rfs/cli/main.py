@@ -27,6 +27,7 @@ SUBSYSTEM_MODULES: tuple[str, ...] = (
     "scheduler",
     "di",
 )
+SUBSYSTEM_MODULES += ("coldstart",)
 
 
 def _version(value: bool) -> None:

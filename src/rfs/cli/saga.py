@@ -218,5 +218,9 @@ def register(app: typer.Typer) -> None:
                 f"[yellow]{len(report.mismatched)} executions whose saga definition changed"
                 f" since they were logged:[/yellow] {', '.join(report.mismatched[:10])}"
             )
-        if report.failed or report.unknown or report.mismatched:
+        for execution_id in report.unreadable[:10]:
+            console.print(
+                f"[red]unreadable:[/red] {report.reasons.get(execution_id, execution_id)}"
+            )
+        if report.failed or report.unknown or report.mismatched or report.unreadable:
             raise typer.Exit(2)

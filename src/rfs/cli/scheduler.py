@@ -48,6 +48,9 @@ def register(app: typer.Typer) -> None:
         token: str | None = typer.Option(
             None, envvar="RFS_SCHEDULER_TOKEN", help="Admin bearer token for the trigger API."
         ),
+        max_body_size: int = typer.Option(
+            1024 * 1024, min=0, help="Largest fire request body accepted, in bytes (else 413)."
+        ),
     ) -> None:
         """Run a scheduler with its trigger API and /health endpoints on uvicorn."""
         from rfs._require import require
@@ -58,7 +61,10 @@ def register(app: typer.Typer) -> None:
         async def run() -> None:
             scheduler = await load_scheduler(target)
             config = uvicorn.Config(
-                create_app(scheduler, token=token), host=host, port=port, log_level="info"
+                create_app(scheduler, token=token, max_body_size=max_body_size),
+                host=host,
+                port=port,
+                log_level="info",
             )
             await uvicorn.Server(config).serve()
 

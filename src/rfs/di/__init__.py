@@ -52,7 +52,7 @@ from rfs.di.errors import (
     ScopeViolationError,
 )
 from rfs.di.markers import ComponentMeta, Inject
-from rfs.di.registry import Registry
+from rfs.di.registry import Registry, current_registry
 from rfs.di.request import RequestScope
 from rfs.di.scopes import Scope
 
@@ -89,6 +89,7 @@ __all__ = [
     "adapter",
     "component",
     "controller",
+    "current_registry",
     "default_registry",
     "get_annotation_registry",
     "inject",

@@ -129,7 +129,7 @@ class Annotation:
             raise RegistrationError(f"@{self.title} decorates classes; got {cls!r}")
         meta = ComponentMeta(self.kind, template.name or cls.__name__, *template[2:])
         type.__setattr__(cls, META_ATTR, meta)
-        (registry if registry is not None else default_registry())._register_meta(cls, meta)
+        (registry if registry is not None else default_registry()).register_class(cls)
         return cls
 
 

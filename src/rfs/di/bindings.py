@@ -24,7 +24,8 @@ class Binding:
     """One provider registered in a registry.
 
     ``provider`` is a class or factory (sync, async, generator or async generator); an instance
-    binding has ``provider=None`` and its ``value`` preset. Singleton values live here once made.
+    binding has ``provider=None`` and the given object in ``instance``. Objects made from a
+    binding live in the registry's instance container, not here.
     """
 
     provider: Callable[..., Any] | None
@@ -35,8 +36,7 @@ class Binding:
     profiles: tuple[str, ...] | None = None
     primary: bool = False
     lazy: bool = False
-    value: Any = MISSING
-    preset: bool = False
+    instance: Any = MISSING
     generator: str | None = field(default=None)
     label: str = field(default="", init=False)
     """The name shown in error chains (the class name, else the binding name)."""
@@ -52,6 +52,11 @@ class Binding:
                 self.generator = "async"
             elif inspect.isgeneratorfunction(provider):
                 self.generator = "sync"
+
+    @property
+    def preset(self) -> bool:
+        """Whether this binding provides a ready object (``register(key, instance=...)``)."""
+        return self.instance is not MISSING
 
     def describe(self) -> str:
         """``Label (profile 'test')`` for messages about candidates."""
@@ -82,8 +87,7 @@ def make_binding(
             profiles=normalize_profiles(profile),
             primary=primary,
             lazy=lazy,
-            value=instance,
-            preset=True,
+            instance=instance,
         )
     if not callable(provider):
         raise RegistrationError(

@@ -62,8 +62,7 @@ def get_annotation_registry(profile: ProfileLike = None) -> AnnotationRegistry:
     from rfs.di.annotations import default_registry
 
     registry = AnnotationRegistry(profile)
-    source = default_registry()
-    for cls in list(source._names.values()):
+    for cls in default_registry().classes():
         if meta_of(cls) is not None:
             registry.register_class(cls)
     return registry

@@ -31,13 +31,6 @@ def _lookup(cls: type, name: str) -> Any:
     return None
 
 
-def has_hooks(provider: Any) -> bool:
-    """Whether objects made by ``provider`` may need lifecycle handling (factories: maybe)."""
-    if not isinstance(provider, type):
-        return True
-    return bool(class_hooks(provider))
-
-
 def needs_await(provider: Any, tracked: bool, hooks: frozenset[str] | None = None) -> bool:
     """Whether creating an object from ``provider`` needs an event loop."""
     if provider is None:

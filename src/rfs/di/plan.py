@@ -7,13 +7,12 @@ through the registry. Compiling also finds every wiring error, with its chain.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from rfs.di.bindings import Binding, label_of
+from rfs.di.bindings import Binding
 from rfs.di.errors import (
-    AmbiguousBindingError,
     CircularDependencyError,
     DIError,
     MissingBindingError,
@@ -23,8 +22,9 @@ from rfs.di.errors import (
     format_chain,
 )
 from rfs.di.hints import Param, read_params
+from rfs.di.index import BindingIndex
 from rfs.di.lifecycle import class_hooks, needs_await
-from rfs.di.markers import ComponentMeta, profile_matches
+from rfs.di.markers import ComponentMeta
 from rfs.di.scopes import Scope
 
 Getter = Callable[[], Any]
@@ -82,113 +82,43 @@ def build_call(provider: Callable[..., Any], deps: Sequence[Dep]) -> Getter:
     return lambda: provider(*[g() for g in pos])
 
 
-class Host(Protocol):
-    """What the compiler needs from a registry."""
-
-    profiles: frozenset[str]
-
-    def _candidates(self, key: Any) -> list[Binding]: ...
-    def _override_for(self, key: Any) -> Binding | None: ...
-    def _is_port(self, key: Any) -> bool: ...
-    def _self_key(self, key: Any) -> bool: ...
-    def _class_names(self) -> Mapping[str, Any]: ...
-    def _getter_for(self, plan: Plan) -> Getter: ...
-
-
-def _profiles_text(profiles: frozenset[str] | Sequence[str]) -> str:
-    names = sorted(profiles)
-    word = "profile" if len(names) == 1 else "profiles"
-    return f"{word} {', '.join(repr(p) for p in names)}"
-
-
 class Compiler:
-    """Selects bindings for keys and compiles plans, caching them in ``plans``."""
+    """Compiles plans for the bindings ``index`` selects, caching them in ``plans``.
 
-    def __init__(self, host: Host, plans: dict[Binding, Plan]) -> None:
-        self.host = host
-        self.plans = plans
-        self.names = host._class_names()
+    ``getter_for`` (the instance container's) turns a plan into its scope-aware getter;
+    ``owner`` is the registry, injected into parameters typed as ``owner_type`` (or a subclass).
+    """
+
+    def __init__(
+        self,
+        index: BindingIndex,
+        getter_for: Callable[[Plan], Getter],
+        owner: object,
+        owner_type: type,
+    ) -> None:
+        self.index = index
+        self.getter_for = getter_for
+        self.owner = owner
+        self.owner_type = owner_type
+        self.plans: dict[Binding, Plan] = {}
         self._stack: list[Binding] = []
 
-    # -- selection ---------------------------------------------------------------------------
-    def select(self, key: Any, chain: tuple[str, ...], required: bool = True) -> Binding | None:
-        """The binding providing ``key`` under the active profiles (``None`` if optional)."""
-        override = self.host._override_for(key)
-        if override is not None:
-            return override
-        everything = self.host._candidates(key)
-        if len(everything) == 1 and everything[0].profiles is None:
-            return everything[0]
-        active = [b for b in everything if profile_matches(b.profiles, self.host.profiles)]
-        if len(active) == 1:
-            return active[0]
-        if active:
-            primaries = [b for b in active if b.primary]
-            if len(primaries) == 1:
-                return primaries[0]
-            raise self._ambiguous(key, chain, active, primaries)
-        if not required:
-            return None
-        raise self._missing(key, chain, everything)
+    def invalidate(self) -> None:
+        """Forget compiled plans (after a registration change)."""
+        self.plans.clear()
 
-    def _missing(self, key: Any, chain: tuple[str, ...], inactive: list[Binding]) -> DIErrorT:
-        path = (*chain, label_of(key))
-        where = format_chain(path)
-        name = label_of(key)
-        if inactive:
-            elsewhere = ", ".join(
-                repr(p) for p in sorted({p for b in inactive for p in b.profiles or ()})
-            )
-            which = ", ".join(b.label for b in inactive)
-            return MissingBindingError(
-                f"{where}: no adapter for {_profiles_text(self.host.profiles)}; adapters exist "
-                f"for {elsewhere} ({which}); fix: activate one of those profiles "
-                "(Registry(profile=...) or RFS_PROFILE), or "
-                f"add @Adapter(port={name}, profile=...) for the active one",
-                path,
-                ("missing", key),
-            )
-        if self.host._is_port(key):
-            return MissingBindingError(
-                f"{where}: no adapter registered for port {name}; fix: add a class decorated "
-                f"@Adapter(port={name}) and register or scan it",
-                path,
-                ("missing", key),
-            )
-        if isinstance(key, str):
-            return MissingBindingError(
-                f"{where}: nothing is registered under the name {name}; fix: register one with "
-                f"name={name} or correct the Inject(name=...)",
-                path,
-                ("missing", key),
-            )
-        return MissingBindingError(
-            f"{where}: nothing provides {name}; fix: decorate it with @Component (or @Adapter), "
-            f"call registry.register({name}), or give the parameter a default",
-            path,
-            ("missing", key),
-        )
-
-    def _ambiguous(
-        self, key: Any, chain: tuple[str, ...], active: list[Binding], primaries: list[Binding]
-    ) -> DIErrorT:
-        path = (*chain, label_of(key))
-        shown = primaries or active
-        names = ", ".join(b.describe() for b in shown)
-        what = "primary adapters" if primaries else "adapters"
-        return AmbiguousBindingError(
-            f"{format_chain(path)}: {len(shown)} {what} match under "
-            f"{_profiles_text(self.host.profiles)}: {names}; fix: mark exactly one primary=True, "
-            f"give them different profiles, or inject one by name with "
-            f"Annotated[{label_of(key)}, Inject(name=...)]",
-            path,
-            ("ambiguous", key),
+    def is_owner_key(self, key: Any) -> bool:
+        """Whether ``key`` asks for the registry itself."""
+        return (
+            isinstance(key, type)
+            and issubclass(key, self.owner_type)
+            and isinstance(self.owner, key)
         )
 
     # -- compilation -------------------------------------------------------------------------
     def plan_for_key(self, key: Any, chain: tuple[str, ...] = ()) -> Plan:
         """Compile (or fetch) the plan of whatever provides ``key``."""
-        binding = self.select(key, chain)
+        binding = self.index.select(key, chain)
         assert binding is not None
         return self.plan_for(binding, chain)
 
@@ -222,7 +152,7 @@ class Compiler:
         if provider is not None:
             contiguous = True
             errors: list[DIError] = []
-            for param in read_params(provider, self.names):
+            for param in read_params(provider, self.index.names):
                 try:
                     dep = self._dep(param, chain, binding)
                 except DIError as exc:  # keep going: validate() reports every problem
@@ -255,7 +185,7 @@ class Compiler:
             hooks = provider is not None
             is_async = needs_await(provider, tracked) or binding.generator == "async"
         plan = Plan(binding, deps, raw, hooks, is_async, request_path, deep or is_async)
-        plan.get = self.host._getter_for(plan)
+        plan.get = self.getter_for(plan)
         return plan
 
     def _dep(self, param: Param, chain: tuple[str, ...], owner: Binding) -> Dep | None:
@@ -269,14 +199,14 @@ class Compiler:
             )
         optional = param.has_default or param.optional
         try:
-            selected = self.select(param.key, chain, required=not optional)
+            selected = self.index.select(param.key, chain, required=not optional)
         except MissingBindingError:
-            if self.host._self_key(param.key):
-                return Dep(param.key, None, None, self.host)
+            if self.is_owner_key(param.key):
+                return Dep(param.key, None, None, self.owner)
             raise
         if selected is None:
-            if self.host._self_key(param.key):
-                return Dep(param.key, None, None, self.host)
+            if self.is_owner_key(param.key):
+                return Dep(param.key, None, None, self.owner)
             if param.has_default and not param.positional_only:
                 return None
             value = param.default if param.has_default else None
@@ -306,11 +236,8 @@ class Compiler:
         return None
 
 
-DIErrorT = MissingBindingError | AmbiguousBindingError
-
-
 def _preset(binding: Binding) -> Getter:
-    return lambda: binding.value
+    return lambda: binding.instance
 
 
 def meta_keys(cls: type, meta: ComponentMeta, port_bases: Sequence[type]) -> tuple[Any, ...]:

@@ -1,4 +1,9 @@
-"""The container: registration, profiles, resolution, overrides, validation and lifecycle."""
+"""The public container: registration, profiles, resolution, overrides, validation, lifecycle.
+
+A :class:`Registry` puts two parts behind one API: the binding index
+(:class:`~rfs.di.index.BindingIndex`, what is declared) and the instance container
+(:class:`~rfs.di.container.Instances`, what has been made), joined by the plan compiler.
+"""
 
 from __future__ import annotations
 
@@ -7,89 +12,87 @@ import functools
 import importlib
 import threading
 import types
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import Any, Protocol, TypeVar, overload
 
 from rfs.di.bindings import Binding, make_binding
-from rfs.di.creation import Creation
-from rfs.di.errors import (
-    ContainerValidationError,
-    DIError,
-    PortMismatchError,
-    RegistrationError,
-)
-from rfs.di.lifecycle import (
-    Closer,
-    close_all,
-)
-from rfs.di.markers import (
-    MISSING,
-    ComponentMeta,
-    ProfileLike,
-    active_profiles,
-    meta_of,
-    profile_matches,
-)
-from rfs.di.plan import Compiler, Getter, Plan, dependents, meta_keys, port_mismatch
-from rfs.di.request import RequestContext, RequestScope
+from rfs.di.container import Instances
+from rfs.di.errors import ContainerValidationError, DIError, PortMismatchError, RegistrationError
+from rfs.di.index import BindingIndex
+from rfs.di.lifecycle import close_all
+from rfs.di.markers import MISSING, ProfileLike, active_profiles, meta_of, profile_matches
+from rfs.di.plan import Compiler, Plan, dependents, meta_keys, port_mismatch
+from rfs.di.request import Activation, RequestScope
 from rfs.di.scopes import Scope, ScopeLike
-
-if TYPE_CHECKING:
-    import concurrent.futures
 
 T = TypeVar("T")
 
 
-class _Cache(dict[Any, Any]):
-    """Resolved singletons by key; a miss falls through to the registry's slow path."""
+class Resolve(Protocol):
+    """The type of ``Registry.resolve``/``get``: a class or port gives its instance type.
 
-    __slots__ = ("getters", "slow")
+    The ``Callable[..., T]`` form lets ``@Port`` Protocols and abstract classes type-check
+    under mypy (which refuses them where ``type[T]`` is expected).
+    """
 
-    def __init__(self, slow: Callable[[Any], Any], getters: dict[Any, Getter]) -> None:
-        super().__init__()
-        self.slow = slow
-        self.getters = getters
-
-    def __missing__(self, key: Any) -> Any:
-        getter = self.getters.get(key)  # prototype and request keys: their compiled getter
-        if getter is not None:
-            return getter()
-        return self.slow(key)
+    @overload
+    def __call__(self, key: type[T], /) -> T: ...
+    @overload
+    def __call__(self, key: Callable[..., T], /) -> T: ...
+    @overload
+    def __call__(self, key: str, /) -> Any: ...
 
 
-class Registry(Creation):
+_ACTIVE: contextvars.ContextVar[Registry | None] = contextvars.ContextVar(
+    "rfs_di_registry", default=None
+)
+
+
+def current_registry() -> Registry | None:
+    """The registry active in this context, if any.
+
+    A registry is active inside ``registry.activate()``, ``registry.request_scope()`` and
+    ``async with registry:``. Libraries that take their collaborators from the application's
+    container at call time (``@Transactional`` finding its ``TransactionManager``) read it.
+    """
+    return _ACTIVE.get()
+
+
+class Registry:
     """A dependency-injection container for one application (or one test).
 
     ``profile`` selects adapters (``"test"``, ``"prod"``, or several); it defaults to
     ``RFS_PROFILE`` and then ``"default"``. Register classes with the annotations
     (``@Component(registry=...)``), ``register(...)`` or ``scan(package)``; call
     ``validate()`` (or ``await start()``) at startup so wiring errors surface before traffic.
-    ``resolve``/``get`` of an already created singleton is a single dict lookup.
     """
+
+    __slots__ = {  # noqa: RUF023 - public attributes first
+        "resolve": "The object for a type, port or binding name: ``registry.resolve(Port)``.\n\n"
+        "It is the instance container's C-level lookup, so resolving a created singleton "
+        "runs no Python code; anything else is created on the first miss.",
+        "get": "The same as ``resolve``.",
+        "profiles": "The active profiles.",
+        "__weakref__": "",
+        "_compiler": "",
+        "_entered": "",
+        "_index": "",
+        "_instances": "",
+        "_lock": "",
+    }
+
+    resolve: Resolve
+    get: Resolve
 
     def __init__(self, profile: ProfileLike = None) -> None:
         self.profiles: frozenset[str] = active_profiles(profile)
         self._lock = threading.RLock()
-        self._index: dict[Any, list[Binding]] = {}
-        self._bindings: dict[Binding, None] = {}
-        self._by_provider: dict[tuple[Any, tuple[str, ...] | None], Binding] = {}
-        self._ports: dict[Any, ComponentMeta] = {}
-        self._port_by_name: dict[str, Any] = {}
-        self._names: dict[str, Any] = {}
-        self._overrides: dict[Any, Binding] = {}
-        self._plans: dict[Binding, Plan] = {}
-        self._getters: dict[Any, Getter] = {}
-        self._closers: list[Closer] = []
-        self._inflight: dict[Binding, concurrent.futures.Future[Any]] = {}
-        self._generation = 0
-        self._compiler = Compiler(self, self._plans)
-        self._request: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
-            f"rfs_di_request_{id(self):x}", default=None
-        )
-        self._cache = _Cache(self._resolve_slow, self._getters)
-        # Fast path: resolve/get are the cache's C-level __getitem__ (a hit never enters Python).
-        self.__dict__["resolve"] = self.__dict__["get"] = self._cache.__getitem__
+        self._index = BindingIndex(self.profiles)
+        self._instances = Instances(self._plan_for_key, self._lock)
+        self._compiler = Compiler(self._index, self._instances.getter_for, self, Registry)
+        self._entered: list[contextvars.Token[Registry | None]] = []
+        self.resolve = self.get = self._instances.lookup.__getitem__
 
     # -- introspection ----------------------------------------------------------------------
     @property
@@ -98,17 +101,25 @@ class Registry(Creation):
         return ",".join(sorted(self.profiles))
 
     def __repr__(self) -> str:
-        return f"Registry(profile={self.profile!r}, bindings={len(self._bindings)})"
+        return f"Registry(profile={self.profile!r}, bindings={len(self._index)})"
 
     def __contains__(self, key: object) -> bool:
         try:
-            return self._compiler.select(key, (), required=False) is not None
+            return self._index.select(key, (), required=False) is not None
         except DIError:
             return True
 
     def list_services(self) -> list[str]:
         """Names of the bindings active under the current profiles."""
-        return [b.name for b in self._active()]
+        return [b.name for b in self._index.active()]
+
+    def bindings(self) -> list[Binding]:
+        """The bindings active under the current profiles, in registration order."""
+        return self._index.active()
+
+    def classes(self) -> list[type]:
+        """Every class registered so far (ports included), in registration order."""
+        return self._index.classes()
 
     # -- registration -----------------------------------------------------------------------
     @overload
@@ -178,8 +189,7 @@ class Registry(Creation):
                 self.register_class(key)
                 return key
             provider = key
-        binding = make_binding(key, provider, instance, name, scope, primary, lazy, profile)
-        self._add(binding)
+        self._add(make_binding(key, provider, instance, name, scope, primary, lazy, profile))
         return provider if instance is MISSING else instance
 
     def register_class(self, cls: type) -> Binding | None:
@@ -190,17 +200,11 @@ class Registry(Creation):
                 f"{cls.__qualname__} has no RFS annotation; decorate it (@Component, @Adapter, "
                 f"...) or call registry.register({cls.__name__})"
             )
-        return self._register_meta(cls, meta)
-
-    def _register_meta(self, cls: type, meta: ComponentMeta) -> Binding | None:
-        with self._lock:
-            self._names[cls.__name__] = cls
-            if meta.kind == "port":
-                self._ports[cls] = meta
-                self._port_by_name[meta.name] = cls
-                self._port_by_name[cls.__name__] = cls
-                self._invalidate()
-                return None
+        if meta.kind == "port":
+            with self._lock:
+                self._index.add_port(cls, meta)
+                self._changed()
+            return None
         mro = cls.__mro__
         ports = (
             [b for b in mro[1:-1] if (m := meta_of(b)) and m.kind == "port"] if len(mro) > 2 else []
@@ -225,30 +229,10 @@ class Registry(Creation):
 
     def _add(self, binding: Binding) -> None:
         with self._lock:
-            ident = (binding.provider, binding.profiles)
-            if binding.provider is not None:
-                old = self._by_provider.get(ident)
-                if old is not None:
-                    self._drop(old)
-                self._by_provider[ident] = binding
-            index, names = self._index, self._names
-            for key in binding.keys:
-                entries = index.get(key)
-                if entries is None:
-                    index[key] = [binding]
-                else:
-                    entries.append(binding)
-                if isinstance(key, type):
-                    names.setdefault(key.__name__, key)
-            self._bindings[binding] = None
-            self._invalidate()
-
-    def _drop(self, binding: Binding) -> None:
-        for key in binding.keys:
-            entries = self._index.get(key, [])
-            if binding in entries:
-                entries.remove(binding)
-        self._bindings.pop(binding, None)
+            replaced = self._index.add(binding)
+            if replaced is not None:
+                self._instances.discard(replaced)
+            self._changed()
 
     def scan(self, package: str | types.ModuleType) -> list[type]:
         """Import ``package`` and its submodules and register every annotated class in them."""
@@ -275,50 +259,54 @@ class Registry(Creation):
 
     # -- resolution -------------------------------------------------------------------------
     @overload
-    def resolve(self, key: type[T], /) -> T: ...
+    def resolve_optional(self, key: type[T], /) -> T | None: ...
     @overload
-    def resolve(self, key: str, /) -> Any: ...
-    def resolve(self, key: Any, /) -> Any:
-        """The object for a type or binding name (replaced per instance by a C-level lookup)."""
-        return self._cache[key]
-
-    get = resolve
-
-    def _resolve_slow(self, key: Any) -> Any:
+    def resolve_optional(self, key: Callable[..., T], /) -> T | None: ...
+    @overload
+    def resolve_optional(self, key: str, /) -> Any: ...
+    def resolve_optional(self, key: Any, /) -> Any:
+        """The object for ``key``, or ``None`` when nothing provides it under these profiles."""
+        value = self._instances.lookup.get(key, MISSING)
+        if value is not MISSING:
+            return value
         with self._lock:
-            generation = self._generation
-            plan = self._plan_for_key(key)
-        value = plan.get()
-        with self._lock:
-            if generation == self._generation:  # nothing re-registered meanwhile
-                if plan.binding.scope is Scope.SINGLETON:
-                    self._cache[key] = value
-                else:
-                    self._getters[key] = plan.get
-        return value
+            if self._index.select(key, (), required=False) is None:
+                return None
+        return self.resolve(key)
 
     @overload
     async def aresolve(self, key: type[T], /) -> T: ...
     @overload
+    async def aresolve(self, key: Callable[..., T], /) -> T: ...
+    @overload
     async def aresolve(self, key: str, /) -> Any: ...
     async def aresolve(self, key: Any, /) -> Any:
         """Resolve, awaiting async factories, async ``on_start`` and async context managers."""
-        value = self._cache.get(key, MISSING)
+        value = self._instances.lookup.get(key, MISSING)
         if value is not MISSING:
             return value
         with self._lock:
             plan = self._plan_for_key(key)
-        return await self._aget(plan)
+        return await self._instances.aget(plan)
 
     def _plan_for_key(self, key: Any) -> Plan:
-        if self._self_key(key):
+        if self._compiler.is_owner_key(key):
             raise RegistrationError("resolve the registry itself? you already have it")
         return self._compiler.plan_for_key(key)
 
-    # -- request scope ----------------------------------------------------------------------
+    # -- context ----------------------------------------------------------------------------
+    def activate(self) -> Activation[Registry]:
+        """Make this the active registry for a block: ``with registry.activate(): ...``.
+
+        Inside (also ``async with``), ``current_registry()`` returns it, so ``@Transactional``
+        code uses the ``TransactionManager`` bound here. ``request_scope()`` and
+        ``async with registry:`` activate the registry too.
+        """
+        return Activation(_ACTIVE, self)
+
     def request_scope(self) -> RequestScope:
         """Open a request scope: ``async with registry.request_scope(): ...``."""
-        return RequestScope(self._request)
+        return RequestScope(self._instances.request, _ACTIVE, self)
 
     # -- overrides --------------------------------------------------------------------------
     @contextmanager
@@ -343,32 +331,23 @@ class Registry(Creation):
             raise RegistrationError("override(key, replacement): give a class, factory or instance")
         with self._lock:
             if scope is None and instance is MISSING:
-                current = self._compiler.select(key, (), required=False)
+                current = self._index.select(key, (), required=False)
                 scope = current.scope if current is not None else Scope.SINGLETON
             binding = make_binding(
                 key, provider, instance, None, scope, True, True, None, "override"
             )
-            before = dependents(self._plans, key)
-            saved = {b: b.value for b in before if not b.preset}
-            for b in saved:
-                b.value = MISSING
-            previous = self._overrides.get(key)
-            self._overrides[key] = binding
-            self._invalidate()
+            before = dependents(self._compiler.plans, key)
+            saved = self._instances.take(before)
+            previous = self._index.set_override(key, binding)
+            self._changed()
         try:
             yield
         finally:
             with self._lock:
-                for b in dependents(self._plans, key) | before:
-                    if not b.preset:
-                        b.value = MISSING
-                for b, value in saved.items():
-                    b.value = value
-                if previous is None:
-                    self._overrides.pop(key, None)
-                else:
-                    self._overrides[key] = previous
-                self._invalidate()
+                after = dependents(self._compiler.plans, key)
+                self._instances.put_back(after | before | {binding}, saved)
+                self._index.set_override(key, previous)
+                self._changed()
 
     # -- validation and lifecycle -----------------------------------------------------------
     def problems(self) -> list[DIError]:
@@ -378,34 +357,26 @@ class Registry(Creation):
         members their port declares.
         """
         found: dict[Any, DIError] = {}
+        index = self._index
         with self._lock:
-            for binding in self._active():
-                self._collect(functools.partial(self._compiler.plan_for, binding), found)
-            for port in self._ports:
-                active = [b for b in self._candidates(port) if b in self._bindings]
-                if len([b for b in active if profile_matches(b.profiles, self.profiles)]) > 1:
-                    self._collect(functools.partial(self._compiler.select, port, ()), found)
-            for binding in self._active():
+            active = index.active()
+            for binding in active:
+                _collect(functools.partial(self._compiler.plan_for, binding), found)
+            for port in index.ports():
+                matching = [
+                    b
+                    for b in index.candidates(port)
+                    if b in index and profile_matches(b.profiles, self.profiles)
+                ]
+                if len(matching) > 1:
+                    _collect(functools.partial(index.select, port, ()), found)
+            for binding in active:
                 for key in binding.keys:
-                    if isinstance(key, type) and key in self._ports and key is not binding.provider:
+                    if isinstance(key, type) and index.is_port(key) and key is not binding.provider:
                         mismatch = port_mismatch(binding, key)
                         if mismatch is not None:
                             found[(PortMismatchError, mismatch.root)] = mismatch
         return list(found.values())
-
-    @staticmethod
-    def _collect(step: Callable[[], object], found: dict[Any, DIError]) -> None:
-        try:
-            step()
-        except DIError as exc:
-            pending = [exc]
-            while pending:
-                error = pending.pop()
-                pending.extend(error.related)
-                root = (type(error), error.root)
-                kept = found.get(root)
-                if kept is None or len(error.chain) > len(kept.chain):
-                    found[root] = error
 
     def validate(self) -> None:
         """Check the whole graph now; raise ``ContainerValidationError`` listing every problem."""
@@ -417,11 +388,11 @@ class Registry(Creation):
         """Validate, then create every non-lazy singleton (awaiting async ones) in order."""
         self.validate()
         with self._lock:
-            plans = [self._compiler.plan_for(b) for b in self._active()]
+            plans = [self._compiler.plan_for(b) for b in self._index.active()]
         for plan in plans:
             binding = plan.binding
             if binding.scope is Scope.SINGLETON and not binding.lazy:
-                await self._aget(plan)
+                await self._instances.aget(plan)
 
     async def shutdown(self) -> None:
         """Close singletons in reverse creation order (``on_stop``, context managers, generators).
@@ -430,74 +401,44 @@ class Registry(Creation):
         The registry can be started again.
         """
         with self._lock:
-            closers = list(self._closers)
-            self._closers.clear()
-            for binding in self._bindings:
-                if not binding.preset:
-                    binding.value = MISSING
-            for binding in self._overrides.values():
-                if not binding.preset:
-                    binding.value = MISSING
-            self._cache.clear()
+            closers = self._instances.reset()
         errors = await close_all(closers)
         if errors:
             raise ExceptionGroup("errors while shutting down the registry", errors)
 
     async def __aenter__(self) -> Registry:
         await self.start()
+        self._entered.append(_ACTIVE.set(self))
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
+        if self._entered:
+            _ACTIVE.reset(self._entered.pop())
         await self.shutdown()
 
     def clear(self) -> None:
         """Forget every binding, port and override (closers are dropped unrun)."""
         with self._lock:
             self._index.clear()
-            self._bindings.clear()
-            self._by_provider.clear()
-            self._ports.clear()
-            self._port_by_name.clear()
-            self._names.clear()
-            self._overrides.clear()
-            self._closers.clear()
-            self._invalidate()
+            self._instances.reset()
+            self._changed()
 
-    # -- internals used by the compiler -----------------------------------------------------
-    def _invalidate(self) -> None:
-        self._generation += 1
-        if self._plans or self._getters or self._cache:
-            self._plans.clear()
-            self._getters.clear()
-            self._cache.clear()
+    def _changed(self) -> None:
+        """Drop compiled plans and cached lookups after the index changed (lock held)."""
+        self._compiler.invalidate()
+        self._instances.invalidate()
 
-    def _active(self) -> list[Binding]:
-        profiles = self.profiles
-        return [
-            b for b in self._bindings if b.profiles is None or profile_matches(b.profiles, profiles)
-        ]
 
-    def _candidates(self, key: Any) -> list[Binding]:
-        port: Any = self._port_by_name.get(key) if isinstance(key, str) else key
-        meta = self._ports.get(port)
-        if meta is None:
-            return self._index.get(key) or []
-        found = list(self._index.get(key, ()))
-        if meta is not None:
-            for extra in (port, meta.name):
-                for binding in self._index.get(extra, ()):
-                    if binding not in found:
-                        found.append(binding)
-        return found
-
-    def _override_for(self, key: Any) -> Binding | None:
-        return self._overrides.get(key) if self._overrides else None
-
-    def _is_port(self, key: Any) -> bool:
-        return key in self._ports or key in self._port_by_name
-
-    def _self_key(self, key: Any) -> bool:
-        return isinstance(key, type) and issubclass(key, Registry) and isinstance(self, key)
-
-    def _class_names(self) -> Mapping[str, Any]:
-        return self._names
+def _collect(step: Callable[[], object], found: dict[Any, DIError]) -> None:
+    """Run ``step``; file each wiring error it raises (and its related ones) by root."""
+    try:
+        step()
+    except DIError as exc:
+        pending = [exc]
+        while pending:
+            error = pending.pop()
+            pending.extend(error.related)
+            root = (type(error), error.root)
+            kept = found.get(root)
+            if kept is None or len(error.chain) > len(kept.chain):
+                found[root] = error

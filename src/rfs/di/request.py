@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextvars
 import threading
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from rfs.di.bindings import Binding
 from rfs.di.lifecycle import Closer, close_all, close_all_sync
@@ -13,48 +13,79 @@ from rfs.di.lifecycle import Closer, close_all, close_all_sync
 if TYPE_CHECKING:
     import concurrent.futures
 
+R = TypeVar("R")
 
-class RequestContext:
-    """The objects of one request scope and the closers to run when it ends."""
 
-    __slots__ = ("closers", "inflight", "lock", "values")
+class Activation(Generic[R]):
+    """Sets a context variable to ``value`` for a ``with`` or ``async with`` block.
 
-    def __init__(self) -> None:
-        self.values: dict[Binding, Any] = {}
-        self.closers: list[Closer] = []
-        self.lock = threading.RLock()
-        self.inflight: dict[Binding, concurrent.futures.Future[Any]] = {}
+    ``registry.activate()`` is one: inside, ``current_registry()`` is that registry.
+    """
+
+    __slots__ = ("_token", "_value", "_var")
+
+    def __init__(self, var: contextvars.ContextVar[R | None], value: R) -> None:
+        self._var = var
+        self._value = value
+        self._token: contextvars.Token[R | None] | None = None
+
+    def __enter__(self) -> R:
+        self._token = self._var.set(self._value)
+        return self._value
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._token is not None:
+            self._var.reset(self._token)
+            self._token = None
+
+    async def __aenter__(self) -> R:
+        return self.__enter__()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.__exit__()
 
 
 class RequestScope:
     """``async with registry.request_scope():`` (or plain ``with`` in sync code).
 
-    Request-scoped objects resolved inside are shared within the scope and closed (``on_stop``,
-    context-manager exit, generator teardown) in reverse creation order when it exits.
+    Request-scoped objects resolved inside are shared within the scope (``values``) and closed
+    (``on_stop``, context-manager exit, generator teardown) in reverse creation order when it
+    exits. The owning registry is the active one inside (``current_registry()``).
     """
 
-    __slots__ = ("_context", "_token", "_var")
+    __slots__ = ("_active", "_owner", "_tokens", "_var", "closers", "inflight", "lock", "values")
 
-    def __init__(self, var: contextvars.ContextVar[RequestContext | None]) -> None:
+    def __init__(
+        self,
+        var: contextvars.ContextVar[RequestScope | None],
+        active: contextvars.ContextVar[Any],
+        owner: object,
+    ) -> None:
         self._var = var
-        self._context = RequestContext()
-        self._token: contextvars.Token[RequestContext | None] | None = None
+        self._active = active
+        self._owner = owner
+        self._tokens: tuple[contextvars.Token[Any], contextvars.Token[Any]] | None = None
+        self.values: dict[Binding, Any] = {}
+        self.closers: list[Closer] = []
+        self.lock = threading.RLock()
+        self.inflight: dict[Binding, concurrent.futures.Future[Any]] = {}
 
-    @property
-    def context(self) -> RequestContext:
-        """The request's own storage."""
-        return self._context
+    def _open(self) -> RequestScope:
+        self._tokens = (self._var.set(self), self._active.set(self._owner))
+        return self
 
-    def _open(self) -> RequestContext:
-        self._token = self._var.set(self._context)
-        return self._context
+    def _release(self) -> list[Closer] | None:
+        tokens = self._tokens
+        if tokens is not None:
+            self._tokens = None
+            self._active.reset(tokens[1])
+            self._var.reset(tokens[0])
+        if not self.closers:
+            self.values.clear()
+            return None
+        return self.closers
 
-    def _release(self) -> None:
-        if self._token is not None:
-            self._var.reset(self._token)
-            self._token = None
-
-    async def __aenter__(self) -> RequestContext:
+    async def __aenter__(self) -> RequestScope:
         return self._open()
 
     async def __aexit__(
@@ -63,16 +94,12 @@ class RequestScope:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._release()
-        if not self._context.closers:
-            self._context.values.clear()
-            return
-        errors = await close_all(self._context.closers)
-        self._context.values.clear()
-        if errors:
-            raise ExceptionGroup("errors while closing request-scoped objects", errors)
+        closers = self._release()
+        if closers is not None:
+            errors = await close_all(closers)
+            self._closed(errors)
 
-    def __enter__(self) -> RequestContext:
+    def __enter__(self) -> RequestScope:
         return self._open()
 
     def __exit__(
@@ -81,11 +108,11 @@ class RequestScope:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._release()
-        if not self._context.closers:
-            self._context.values.clear()
-            return
-        errors = close_all_sync(self._context.closers, "request scope")
-        self._context.values.clear()
+        closers = self._release()
+        if closers is not None:
+            self._closed(close_all_sync(closers, "request scope"))
+
+    def _closed(self, errors: list[Exception]) -> None:
+        self.values.clear()
         if errors:
             raise ExceptionGroup("errors while closing request-scoped objects", errors)

@@ -14,6 +14,10 @@ from rfs._lazy import lazy_exports
 _EXPORTS: dict[str, str] = {
     "Event": "rfs.events.event",
     "EventBase": "rfs.events.event",
+    "MAX_DEPTH": "rfs.events.event",
+    "MAX_EVENT_SIZE": "rfs.events.event",
+    "MAX_SEGMENTS": "rfs.events.topics",
+    "MAX_TOPIC_LENGTH": "rfs.events.topics",
     "InvalidTopicError": "rfs.events.errors",
     "DecodeError": "rfs.events.errors",
     "EventError": "rfs.events.errors",
@@ -57,6 +61,10 @@ __all__ = [
     "HEADER_ERROR",
     "HEADER_ERROR_TYPE",
     "HEADER_ORIGINAL_TOPIC",
+    "MAX_DEPTH",
+    "MAX_EVENT_SIZE",
+    "MAX_SEGMENTS",
+    "MAX_TOPIC_LENGTH",
     "Backpressure",
     "BaseSubscription",
     "BatchingConsumer",
@@ -119,7 +127,7 @@ if TYPE_CHECKING:
         InvalidTopicError,
         PublishError,
     )
-    from rfs.events.event import Event, EventBase
+    from rfs.events.event import MAX_DEPTH, MAX_EVENT_SIZE, Event, EventBase
     from rfs.events.ports import Broker, Consumer, Handler, Publisher, Queue, Subscription
     from rfs.events.subscription import (
         HEADER_DELIVERIES,
@@ -130,4 +138,11 @@ if TYPE_CHECKING:
         Delivery,
         dead_letter_topic,
     )
-    from rfs.events.topics import Pattern, compile_pattern, matches, validate_topic
+    from rfs.events.topics import (
+        MAX_SEGMENTS,
+        MAX_TOPIC_LENGTH,
+        Pattern,
+        compile_pattern,
+        matches,
+        validate_topic,
+    )

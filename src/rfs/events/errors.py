@@ -22,7 +22,12 @@ class InvalidTopicError(EventError, ValueError):
 
 
 class DecodeError(EventError):
-    """Bytes on a stream could not be decoded into an event (a ``Failure`` value)."""
+    """Bytes on a stream could not be decoded into an event (a ``Failure`` value, or raised by
+    ``MultiprocessQueue.get``). ``raw`` holds the undecodable bytes when they are known."""
+
+    def __init__(self, message: str, raw: bytes | None = None) -> None:
+        super().__init__(message)
+        self.raw = raw
 
 
 class PublishError(EventError):

@@ -12,13 +12,13 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
-from rfs.events.errors import BrokerClosedError, DecodeError, PublishError
+from rfs.events.errors import BrokerClosedError, DecodeError, InvalidTopicError, PublishError
 from rfs.events.event import Event
 from rfs.events.subscription import BaseSubscription, Delivery, make_dead_letter
 from rfs.events.topics import compile_pattern, validate_topic
 from rfs.result import Failure, Result, Success
 
-__all__ = ["Incoming", "ServerBroker", "ServerSubscription"]
+__all__ = ["Incoming", "ServerBroker", "ServerSubscription", "incoming", "wire_count"]
 
 S = TypeVar("S", bound="ServerSubscription[Any]")
 B = TypeVar("B", bound="ServerBroker[Any]")
@@ -65,8 +65,8 @@ class ServerBroker(ABC, Generic[S]):
             event = event.with_topic(topic)
         try:
             body = event.to_json()
-        except TypeError as exc:
-            return Failure(PublishError(str(exc)))
+        except (TypeError, ValueError, RecursionError) as exc:  # not JSON, circular, too deep
+            return Failure(PublishError(f"event is not JSON-serialisable: {exc}"))
         try:
             await self._send(topic, event, body)
         except self._transient as exc:
@@ -100,6 +100,45 @@ class Incoming(NamedTuple):
     raw: bytes | str | None
 
 
+def incoming(token: Any, body: object, topic: object, attempt: object = 1) -> Incoming:
+    """An :class:`Incoming` from raw wire parts, whatever they hold (backends' ``_unpack``):
+    a body that is no event becomes ``Failure(DecodeError)``, the topic text, the attempt a
+    positive int. Never raises, so one poison message cannot stop a subscription."""
+    try:
+        if body is None:
+            decoded: Result[Event, DecodeError] = Failure(DecodeError("entry has no event body"))
+        else:
+            decoded = Event.from_json(body)  # type: ignore[arg-type]  # any type is refused
+        raw = body if isinstance(body, bytes | str) else None
+        return Incoming(decoded, wire_count(attempt), token, _text(topic), raw)
+    except Exception as exc:  # pragma: no cover - from_json is total; belt and braces
+        return Incoming(Failure(DecodeError(f"undecodable entry: {exc!r}")), 1, token, "", None)
+
+
+def _is_topic(text: str) -> bool:
+    try:
+        validate_topic(text)
+    except InvalidTopicError:
+        return False
+    return True
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes | bytearray):
+        return value.decode("utf-8", "replace")
+    return value if isinstance(value, str) else ""
+
+
+def wire_count(value: object, least: int = 1) -> int:
+    """A count from the wire (any client may have set it): an int from ``least`` to 2**31;
+    anything that is not a number counts as ``least``."""
+    try:
+        count: int = int(value)  # type: ignore[call-overload]
+    except Exception:
+        return least
+    return min(max(count, least), 1 << 31)
+
+
 class ServerSubscription(BaseSubscription, Generic[B]):
     """A subscription fed by ``_fetch`` batches, with reconnect backoff and dead-lettering.
 
@@ -126,7 +165,7 @@ class ServerSubscription(BaseSubscription, Generic[B]):
 
     @abstractmethod
     def _unpack(self, item: Any) -> Incoming:
-        """Decode one raw item."""
+        """Decode one raw item; must never raise (build it with :func:`incoming`)."""
 
     @abstractmethod
     async def _settle(self, token: Any) -> None:
@@ -173,6 +212,9 @@ class ServerSubscription(BaseSubscription, Generic[B]):
         (dead-lettered with the decode error), not matching the pattern, or out of attempts."""
         decoded, attempt, token, topic, raw = incoming
         if isinstance(decoded, Failure):
+            if not self._match(topic) and _is_topic(topic):
+                await self._settle(token)  # another subscription's entry (one Redis stream)
+                return None
             letter = make_dead_letter(
                 None,
                 decoded.error,
@@ -182,8 +224,9 @@ class ServerSubscription(BaseSubscription, Generic[B]):
                 raw=raw,
                 route=self.dead_letter,
             )
-            await self._broker.publish(letter.topic, letter)
-            await self._settle(token)
+            # settled only once the letter is stored; else it stays pending and comes back
+            if (await self._broker.publish(letter.topic, letter)).is_success():
+                await self._settle(token)
             return None
         delivery = Delivery(decoded.value, attempt, token)
         if not self._match(delivery.event.topic):

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
-from rfs.events.errors import HandlerError
+from rfs.events.errors import HandlerError, InvalidTopicError
 from rfs.events.event import Event
 from rfs.events.ports import Handler
+from rfs.events.topics import MAX_TOPIC_LENGTH, validate_topic
 from rfs.result import Failure
 
 __all__ = [
@@ -34,6 +35,9 @@ HEADER_ORIGINAL_TOPIC = "rfs-original-topic"
 HEADER_GROUP = "rfs-group"
 
 DEAD_LETTER_PREFIX = "dead_letter"
+RAW_LIMIT = 64 * 1024
+"""Characters of an undecodable entry kept in its dead letter (``data["raw"]``)."""
+_ERROR_LIMIT = 2000
 
 
 def dead_letter_topic(topic: str) -> str:
@@ -51,20 +55,37 @@ def make_dead_letter(
     raw: bytes | str | None = None,
     route: Callable[[str], str] = dead_letter_topic,
 ) -> Event:
-    """The event sent to the dead-letter topic, with the error in its headers."""
+    """The event sent to the dead-letter topic, with the error in its headers.
+
+    Never raises on hostile input: a topic that routes to an invalid dead-letter topic (it
+    came off the wire malformed, or is at the length cap) goes to ``dead_letter.unknown``;
+    the error text, the original topic and the raw entry are clipped.
+    """
     headers = dict(event.headers) if event is not None else {}
-    headers[HEADER_ERROR] = str(error) or type(error).__name__
+    headers[HEADER_ERROR] = _clip(str(error) or type(error).__name__, _ERROR_LIMIT)
     headers[HEADER_ERROR_TYPE] = type(error).__name__
     headers[HEADER_DELIVERIES] = str(deliveries)
-    headers[HEADER_ORIGINAL_TOPIC] = topic
+    headers[HEADER_ORIGINAL_TOPIC] = _clip(topic, MAX_TOPIC_LENGTH)
     if group:
         headers[HEADER_GROUP] = group
+    try:
+        target = validate_topic(route(topic))
+    except InvalidTopicError:
+        target = dead_letter_topic("unknown")
     if event is not None:
-        out = event.with_topic(route(topic))
+        out = event.with_topic(target)
         out.headers = headers
         return out
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-    return Event(route(topic), {"raw": text}, headers=headers)
+    if isinstance(raw, bytes | bytearray):  # cut before decoding: the entry may be huge
+        text = bytes(raw[: RAW_LIMIT * 4]).decode("utf-8", "replace")[:RAW_LIMIT]
+    else:
+        text = (raw or "")[:RAW_LIMIT]
+    size = len(raw) if raw is not None else 0
+    return Event(target, {"raw": text, "size": size}, headers=headers)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 @dataclass(slots=True)

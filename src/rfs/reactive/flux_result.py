@@ -24,6 +24,7 @@ from collections.abc import (
 from contextlib import aclosing
 from typing import Any, Generic, Never, TypeVar, overload
 
+from rfs._aliases import accepts
 from rfs.reactive._streams import AsyncSource, bounded_map
 from rfs.reactive.mono_result import MonoResult
 from rfs.result import Failure, Result, Success, partition, sequence
@@ -107,6 +108,7 @@ class FluxResult(Generic[T_co, E_co]):
         return _lazy(AsyncSource(items))
 
     @staticmethod
+    @accepts(async_funcs="funcs")
     def from_async_results(
         funcs: Iterable[Callable[[], Awaitable[Result[T, E]]]], concurrency: int | None = None
     ) -> FluxResult[T, E]:
@@ -131,10 +133,12 @@ class FluxResult(Generic[T_co, E_co]):
 
     # Sync steps (applied at once on a materialized Flux, per item on a lazy one).
 
+    @accepts(func="fn")
     def map(self, fn: Callable[[T_co], U]) -> FluxResult[U, E_co]:
         """Transform each success value; Failures pass through."""
         return self._each(lambda result: result.map(fn))
 
+    @accepts(func="fn")
     def map_error(self, fn: Callable[[E_co], F]) -> FluxResult[T_co, F]:
         """Transform each error; Successes pass through."""
         return self._each(lambda result: result.map_error(fn))

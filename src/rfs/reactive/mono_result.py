@@ -1,21 +1,30 @@
 """``MonoResult``: a lazy, re-awaitable async pipeline that produces one ``Result``.
 
 A ``MonoResult`` is a recipe: a source (a Result, or a function returning an awaitable of
-one) plus a tuple of steps. Nothing runs until it is awaited, and each await runs the whole
-recipe again, unless ``.cache()`` is used. The steps of one pipeline run in a single
-coroutine (no coroutine per step), so a chain costs little more than the awaits it makes.
+one) and steps. Each step is one linked node pointing at the Mono it extends, so adding a
+step copies nothing; the first await flattens the chain into a plan, kept on the node.
+Nothing runs until it is awaited, and each await runs the whole recipe again, unless
+``.cache()`` is used. The steps of one pipeline run in a single coroutine (no coroutine
+per step), so a chain costs little more than the awaits it makes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import random
+import os
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from types import CoroutineType
 from typing import Any, Generic, Never, TypeVar, overload
 
+from rfs._aliases import accepts
+from rfs.reactive._mono_sources import AwaitOnce as _AwaitOnce
+from rfs.reactive._mono_sources import Once as _Once
+from rfs.reactive._mono_sources import OperationTimeoutError
+from rfs.reactive._mono_sources import Retry as _Retry
+from rfs.reactive._mono_sources import Timeout as _Timeout
 from rfs.result import Failure, Result, Success
 
 __all__ = ["MonoResult", "OperationTimeoutError"]
@@ -30,10 +39,16 @@ E_co = TypeVar("E_co", covariant=True)
 logger = logging.getLogger("rfs.reactive")
 _perf_counter = time.perf_counter
 _Coroutine = CoroutineType
+_object_new: Callable[[type[MonoResult[Any, Any]]], MonoResult[Any, Any]] = object.__new__
+if os.environ.get("RFS_PURE_PYTHON") != "1":
+    with contextlib.suppress(ImportError):  # no compiler at install time: object.__new__
+        from rfs._speedups import allocate as _object_new
 
-_Run = Callable[[], Awaitable[Result[Any, Any]]]
+# Source kinds (the root node's ``_kind``).
+_READY = -1  # _fn is a Result
+_CALL = -2  # _fn() returns a Result or an awaitable of one
 
-# Step kinds, dispatched in ``MonoResult._run``.
+# Step kinds, dispatched in ``MonoResult.__await__``.
 _MAP = 0  # result.map(fn)
 _MAP_ERROR = 1  # result.map_error(fn)
 _BIND = 2  # result.bind(fn)
@@ -43,17 +58,6 @@ _TAP_ERROR = 5  # result.tap_error(fn)
 _RECOVER = 6  # on Failure: fn(error), a Result
 _RECOVER_ANY = 7  # on Failure: fn(error), a Result or an awaitable of one
 _LOG = 8  # log (name, errors_only)
-
-
-class OperationTimeoutError(TimeoutError):
-    """The error a ``MonoResult.timeout(seconds)`` step puts in its ``Failure`` on expiry."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"timeout: operation did not complete within {seconds:g}s")
-        self.seconds = seconds
-
-    def __reduce__(self) -> tuple[type[OperationTimeoutError], tuple[float]]:
-        return (OperationTimeoutError, (self.seconds,))
 
 
 class MonoResult(Generic[T_co, E_co]):
@@ -75,12 +79,14 @@ class MonoResult(Generic[T_co, E_co]):
         )
     """
 
-    __slots__ = ("_initial", "_source", "_steps")
+    __slots__ = ("_fn", "_kind", "_plan", "_prev")
 
-    _initial: Result[Any, Any] | None
-    _source: Callable[[], Any] | None
-    _steps: tuple[tuple[int, Any], ...]
+    _prev: MonoResult[Any, Any] | None  # the Mono this step extends; None at the source
+    _kind: int  # a step kind, or _READY / _CALL at the source
+    _fn: Any  # the step's function, or the source
+    _plan: tuple[int, Any, tuple[tuple[int, Any], ...], bool] | None  # flattened on first run
 
+    @accepts(func="async_func")
     def __init__(
         self, async_func: Callable[[], Awaitable[Result[T_co, E_co]] | Result[T_co, E_co]]
     ) -> None:
@@ -90,9 +96,10 @@ class MonoResult(Generic[T_co, E_co]):
                 f"MonoResult needs a function returning an awaitable Result, got {async_func!r}; "
                 "use MonoResult.from_result(...) for a ready Result"
             )
-        self._source = async_func
-        self._initial = None
-        self._steps = ()
+        self._prev = None
+        self._kind = _CALL
+        self._fn = async_func
+        self._plan = None
 
     # Constructors.
 
@@ -101,24 +108,27 @@ class MonoResult(Generic[T_co, E_co]):
         """A Mono yielding ``result`` on every await."""
         if not isinstance(result, Result):
             raise TypeError(f"MonoResult.from_result needs a Result, got {result!r}")
-        return _new(None, result, ())
+        return _source(_READY, result)
 
     @staticmethod
     def from_value(value: T) -> MonoResult[T, Never]:
         """A Mono yielding ``Success(value)``."""
-        return _new(None, Success(value), ())
+        return _source(_READY, Success(value))
 
     @staticmethod
     def from_error(error: E) -> MonoResult[Never, E]:
         """A Mono yielding ``Failure(error)``."""
-        return _new(None, Failure(error), ())
+        return _source(_READY, Failure(error))
 
     @staticmethod
+    @accepts(async_func="fn")
     def from_async_result(
         fn: Callable[[], Awaitable[Result[T, E]] | Result[T, E]],
     ) -> MonoResult[T, E]:
         """A Mono calling ``fn()`` and awaiting its Result on every await (a sync fn works too)."""
-        return MonoResult(fn)
+        if not callable(fn):
+            raise TypeError(f"MonoResult.from_async_result needs a function, got {fn!r}")
+        return _source(_CALL, fn)
 
     @overload
     @staticmethod
@@ -138,58 +148,65 @@ class MonoResult(Generic[T_co, E_co]):
         """
         if not hasattr(type(awaitable), "__await__"):
             raise TypeError(f"MonoResult.from_awaitable needs an awaitable, got {awaitable!r}")
-        return _new(_Once(_AwaitOnce(awaitable)), None, ())
+        return _source(_CALL, _Once(_source(_CALL, _AwaitOnce(awaitable))))
 
     # Steps on the value.
 
+    @accepts(func="fn")
     def map(self, fn: Callable[[T_co], U]) -> MonoResult[U, E_co]:
         """Transform the success value; a Failure passes through."""
-        return _new(self._source, self._initial, (*self._steps, (_MAP, fn)))
+        return _step(self, _MAP, fn)
 
+    @accepts(func="fn")
     def bind_result(self, fn: Callable[[T_co], Result[U, F]]) -> MonoResult[U, E_co | F]:
         """Chain a function returning a Result on the success value."""
-        return _new(self._source, self._initial, (*self._steps, (_BIND, fn)))
+        return _step(self, _BIND, fn)
 
+    @accepts(func="fn")
     def bind_async_result(
         self, fn: Callable[[T_co], Awaitable[Result[U, F]] | Result[U, F]]
     ) -> MonoResult[U, E_co | F]:
         """Chain an async function returning a Result on the success value (a sync one works)."""
-        return _new(self._source, self._initial, (*self._steps, (_BIND_ASYNC, fn)))
+        return _step(self, _BIND_ASYNC, fn)
 
+    @accepts(action="fn")
     def tap(self, fn: Callable[[T_co], object]) -> MonoResult[T_co, E_co]:
         """Call ``fn(value)`` on success for its side effect (awaited if async)."""
-        return _new(self._source, self._initial, (*self._steps, (_TAP, fn)))
+        return _step(self, _TAP, fn)
 
     do_on_success = tap
 
     # Steps on the error.
 
+    @accepts(func="fn")
     def map_error(self, fn: Callable[[E_co], F]) -> MonoResult[T_co, F]:
         """Transform the error; a Success passes through."""
-        return _new(self._source, self._initial, (*self._steps, (_MAP_ERROR, fn)))
+        return _step(self, _MAP_ERROR, fn)
 
+    @accepts(action="fn")
     def tap_error(self, fn: Callable[[E_co], object]) -> MonoResult[T_co, E_co]:
         """Call ``fn(error)`` on failure for its side effect (awaited if async)."""
-        return _new(self._source, self._initial, (*self._steps, (_TAP_ERROR, fn)))
+        return _step(self, _TAP_ERROR, fn)
 
     do_on_error = tap_error
 
     def on_error_return(self, value: U) -> MonoResult[T_co | U, Never]:
         """Replace any Failure with ``Success(value)``."""
         success = Success(value)
-        return _new(self._source, self._initial, (*self._steps, (_RECOVER, lambda _error: success)))
+        return _step(self, _RECOVER, lambda _error: success)
 
     on_error_return_value = on_error_return
 
+    @accepts(func="fn")
     def on_error_return_result(self, fn: Callable[[E_co], Result[U, F]]) -> MonoResult[T_co | U, F]:
         """Replace a Failure with the Result ``fn(error)`` returns."""
-        return _new(self._source, self._initial, (*self._steps, (_RECOVER, fn)))
+        return _step(self, _RECOVER, fn)
 
     def on_error_resume(
         self, fn: Callable[[E_co], Result[U, F] | Awaitable[Result[U, F]]]
     ) -> MonoResult[T_co | U, F]:
         """Replace a Failure with ``fn(error)``: a Result, or an awaitable of one (a Mono too)."""
-        return _new(self._source, self._initial, (*self._steps, (_RECOVER_ANY, fn)))
+        return _step(self, _RECOVER_ANY, fn)
 
     # Steps wrapping everything before them.
 
@@ -202,7 +219,7 @@ class MonoResult(Generic[T_co, E_co]):
         """
         if seconds < 0:
             raise ValueError(f"timeout needs seconds >= 0, got {seconds!r}")
-        return _new(_Timeout(self._run, seconds), None, ())
+        return _source(_CALL, _Timeout(self, seconds))
 
     def retry(
         self,
@@ -239,8 +256,8 @@ class MonoResult(Generic[T_co, E_co]):
             def delay(attempt: int) -> float:
                 return min(max_backoff, base * factor**attempt)
 
-        retrying = _Retry(self._run, times, delay, jitter, when, sleep or asyncio.sleep)
-        return _new(retrying, None, ())
+        retrying = _Retry(self, times, delay, jitter, when, sleep or asyncio.sleep)
+        return _source(_CALL, retrying)
 
     def cache(self) -> MonoResult[T_co, E_co]:
         """Run the pipeline so far once, on first await, and replay its Result afterwards.
@@ -248,17 +265,17 @@ class MonoResult(Generic[T_co, E_co]):
         Concurrent first awaits share one run. An exception is not cached: the next await
         runs the pipeline again.
         """
-        return _new(_Once(self._run), None, ())
+        return _source(_CALL, _Once(self))
 
     # Logging.
 
     def log_step(self, name: str) -> MonoResult[T_co, E_co]:
         """Log the Result so far (INFO on the ``rfs.reactive`` logger) with elapsed time."""
-        return _new(self._source, self._initial, (*self._steps, (_LOG, (name, False))))
+        return _step(self, _LOG, (name, False))
 
     def log_error(self, name: str) -> MonoResult[T_co, E_co]:
         """Log a Failure so far (ERROR on the ``rfs.reactive`` logger) with elapsed time."""
-        return _new(self._source, self._initial, (*self._steps, (_LOG, (name, True))))
+        return _step(self, _LOG, (name, True))
 
     # Terminals.
 
@@ -270,37 +287,41 @@ class MonoResult(Generic[T_co, E_co]):
         return self._run().__await__()
 
     def __repr__(self) -> str:
-        names = [_KIND_NAMES[kind] for kind, _ in self._steps]
-        source = repr(self._initial) if self._source is None else type(self._source).__name__
-        return f"MonoResult({source}{''.join('.' + n for n in names)})"
+        _, source, steps, _ = self._plan or _flatten(self)
+        names = "".join("." + _KIND_NAMES[kind] for kind, _ in steps)
+        shown = repr(source) if isinstance(source, Result) else type(source).__name__
+        return f"MonoResult({shown}{names})"
 
-    async def _run(self) -> Result[Any, Any]:
-        start = _perf_counter()
-        source = self._source
+    async def _run(self) -> Result[T_co, E_co]:
+        source_kind, source, steps, timed = self._plan or _flatten(self)
+        start = _perf_counter() if timed else 0.0
         result: Any
-        if source is None:
-            result = self._initial
+        if source_kind == _READY:
+            result = source
         else:
             result = source()
             if not isinstance(result, Result):  # an awaitable, unless fn was sync
                 result = await result
                 if not isinstance(result, Result):
                     raise TypeError(f"a MonoResult source must produce a Result, got {result!r}")
-        for kind, fn in self._steps:
-            if kind == _MAP:
-                result = result.map(fn)
-            elif kind == _BIND_ASYNC:
+        for kind, fn in steps:
+            if kind == _BIND_ASYNC:
                 # Exact-type checks first: this is the hot path of an async chain.
                 if type(result) is Success or isinstance(result, Success):
                     result = fn(result.value)
                     cls = type(result)
-                    if cls is _Coroutine or (
-                        cls is not Success and cls is not Failure and not isinstance(result, Result)
-                    ):
-                        result = await result  # an awaitable, unless fn was sync
+                    if cls is _Coroutine:
+                        result = await result
                         cls = type(result)
                         if cls is not Success and cls is not Failure:
                             _check_result("bind_async_result", fn, result)
+                    elif (
+                        cls is not Success and cls is not Failure and not isinstance(result, Result)
+                    ):
+                        result = await result  # an awaitable (a Mono...)
+                        _check_result("bind_async_result", fn, result)
+            elif kind == _MAP:
+                result = result.map(fn)
             elif kind == _BIND:
                 result = result.bind(fn)
                 if not isinstance(result, Result):
@@ -331,7 +352,7 @@ class MonoResult(Generic[T_co, E_co]):
                             raise TypeError(_not_a_result("on_error_resume", fn, result))
             else:
                 _log(fn[0], result, start, fn[1])
-        final: Result[Any, Any] = result
+        final: Result[T_co, E_co] = result
         return final
 
 
@@ -348,16 +369,35 @@ _KIND_NAMES = {
 }
 
 
-def _new(
-    source: Callable[[], Any] | None,
-    initial: Result[Any, Any] | None,
-    steps: tuple[tuple[int, Any], ...],
-) -> MonoResult[Any, Any]:
-    mono: MonoResult[Any, Any] = object.__new__(MonoResult)
-    mono._source = source
-    mono._initial = initial
-    mono._steps = steps
+def _source(kind: int, source: Any) -> MonoResult[Any, Any]:
+    return _step(None, kind, source)
+
+
+def _step(prev: MonoResult[Any, Any] | None, kind: int, fn: Any) -> MonoResult[Any, Any]:
+    mono: MonoResult[Any, Any] = _object_new(MonoResult)
+    mono._prev = prev
+    mono._kind = kind
+    mono._fn = fn
+    mono._plan = None
     return mono
+
+
+def _flatten(mono: MonoResult[Any, Any]) -> tuple[int, Any, tuple[tuple[int, Any], ...], bool]:
+    """The plan of ``mono``: its source and its steps in order (kept on the node)."""
+    steps: list[tuple[int, Any]] = []
+    timed = False
+    node = mono
+    prev = node._prev
+    while prev is not None:
+        kind = node._kind
+        steps.append((kind, node._fn))
+        timed = timed or kind == _LOG
+        node = prev
+        prev = node._prev
+    steps.reverse()
+    plan = (node._kind, node._fn, tuple(steps), timed)
+    mono._plan = plan
+    return plan
 
 
 def _not_a_result(step: str, fn: object, value: object) -> str:
@@ -385,107 +425,3 @@ def _log(name: str, result: Result[Any, Any], start: float, errors_only: bool) -
         logger.log(level, "step %s: failure %r after %.2f ms", name, error, elapsed_ms, extra=extra)
     else:
         logger.log(level, "step %s: success after %.2f ms", name, elapsed_ms, extra=extra)
-
-
-class _Timeout:
-    """Source running ``run`` under ``asyncio.timeout``: expiry cancels it, yields a Failure."""
-
-    __slots__ = ("_run", "_seconds")
-
-    def __init__(self, run: _Run, seconds: float) -> None:
-        self._run = run
-        self._seconds = seconds
-
-    async def __call__(self) -> Result[Any, Any]:
-        scope = asyncio.timeout(self._seconds)
-        try:
-            async with scope:
-                result = await self._run()
-        except TimeoutError:
-            if scope.expired():
-                return Failure(OperationTimeoutError(self._seconds))
-            raise
-        if scope.expired():  # the inner code swallowed its cancellation: still too late
-            return Failure(OperationTimeoutError(self._seconds))
-        return result
-
-
-class _Retry:
-    """Source running ``run`` until it succeeds or retries are used up."""
-
-    __slots__ = ("_delay", "_jitter", "_run", "_sleep", "_times", "_when")
-
-    def __init__(
-        self,
-        run: _Run,
-        times: int,
-        delay: Callable[[int], float],
-        jitter: float,
-        when: Callable[[Any], bool] | None,
-        sleep: Callable[[float], Awaitable[object]],
-    ) -> None:
-        self._run = run
-        self._times = times
-        self._delay = delay
-        self._jitter = jitter
-        self._when = when
-        self._sleep = sleep
-
-    async def __call__(self) -> Result[Any, Any]:
-        attempt = 0
-        while True:
-            result = await self._run()
-            if isinstance(result, Success) or attempt >= self._times:
-                return result
-            if self._when is not None and not self._when(result.unwrap_error()):
-                return result
-            delay = self._delay(attempt)
-            if self._jitter:
-                delay *= random.uniform(1.0 - self._jitter, 1.0 + self._jitter)  # nosec B311 # retry jitter (not for security)
-            if delay > 0:
-                await self._sleep(delay)
-            attempt += 1
-
-
-class _Once:
-    """Source running ``run`` once (even under concurrent awaits) and replaying its Result."""
-
-    __slots__ = ("_lock", "_result", "_run")
-
-    def __init__(self, run: _Run) -> None:
-        self._run = run
-        self._result: Result[Any, Any] | None = None
-        self._lock: asyncio.Lock | None = None
-
-    async def __call__(self) -> Result[Any, Any]:
-        result = self._result
-        if result is not None:
-            return result
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            result = self._result
-            if result is None:
-                result = self._result = await self._run()
-        return result
-
-
-class _AwaitOnce:
-    """Awaits one awaitable, wrapping a plain value in Success; refuses a second start."""
-
-    __slots__ = ("_awaitable", "_started")
-
-    def __init__(self, awaitable: Awaitable[Any]) -> None:
-        self._awaitable = awaitable
-        self._started = False
-
-    async def __call__(self) -> Result[Any, Any]:
-        if self._started:
-            raise RuntimeError(
-                "MonoResult.from_awaitable: the awaitable failed or was cancelled on its first "
-                "await and cannot be awaited again; use MonoResult.from_async_result(fn) for a "
-                "source that can run again"
-            )
-        self._started = True
-        value = await self._awaitable
-        return value if isinstance(value, Result) else Success(value)

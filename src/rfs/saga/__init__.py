@@ -1,8 +1,10 @@
 """Sagas: multi-step operations undone step by step on failure, logged durably, recoverable.
 
 ``Saga(name).add_step(name, action, compensate)`` defines one; ``await saga.execute(context)``
-runs an execution. ``SagaLog`` (SQLAlchemy) is the durable log; ``SagaLog.recover()`` finishes
-executions a crash interrupted. Names load lazily: SQLAlchemy is imported by ``SagaLog`` only.
+runs an execution. ``CodeSaga(name, fn)`` is the same written as code: ``fn`` calls
+``await tx.step(name, action, compensate)`` for each step. ``SagaLog`` (SQLAlchemy) is the
+durable log; ``SagaLog.recover()`` finishes executions a crash interrupted. Names load
+lazily: SQLAlchemy is imported by ``SagaLog`` only.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from rfs._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "Saga": "rfs.saga.saga",
+    "CodeSaga": "rfs.saga.code",
+    "TransactionScope": "rfs.saga.code",
+    "current_transaction": "rfs.saga.code",
     "SagaStep": "rfs.saga.step",
     "StepContext": "rfs.saga.step",
     "current_step": "rfs.saga.step",
@@ -20,6 +25,8 @@ _EXPORTS: dict[str, str] = {
     "CompensationFailure": "rfs.saga.errors",
     "SagaDefinitionError": "rfs.saga.errors",
     "SagaLogError": "rfs.saga.errors",
+    "UnreadableRecord": "rfs.saga.errors",
+    "TamperedRecord": "rfs.saga.errors",
     "ContextNotSerializable": "rfs.saga.errors",
     "OwnershipLost": "rfs.saga.errors",
     "ExecutionExists": "rfs.saga.errors",
@@ -39,6 +46,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "CodeSaga",
     "CompensationFailure",
     "ContextNotSerializable",
     "EventKind",
@@ -58,8 +66,12 @@ __all__ = [
     "SagaStep",
     "SagaStore",
     "StepContext",
+    "TamperedRecord",
+    "TransactionScope",
+    "UnreadableRecord",
     "configure",
     "current_step",
+    "current_transaction",
     "default_log",
     "get_saga_registry",
     "recover",
@@ -70,6 +82,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 if TYPE_CHECKING:
+    from rfs.saga.code import CodeSaga, TransactionScope, current_transaction
     from rfs.saga.config import configure, default_log
     from rfs.saga.errors import (
         CompensationFailure,
@@ -79,6 +92,8 @@ if TYPE_CHECKING:
         SagaDefinitionError,
         SagaError,
         SagaLogError,
+        TamperedRecord,
+        UnreadableRecord,
     )
     from rfs.saga.log import SagaLog
     from rfs.saga.records import EventKind, ExecutionRecord, LogEvent, SagaStatus

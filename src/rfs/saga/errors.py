@@ -24,6 +24,21 @@ class ContextNotSerializable(SagaLogError, TypeError):
     """The saga context cannot be written by the log's serializer (nothing was written)."""
 
 
+class UnreadableRecord(SagaLogError):
+    """A record in the saga log cannot be decoded (corrupt, foreign or tampered with).
+
+    ``recover()`` reports such an execution in ``RecoveryReport.unreadable`` and goes on.
+    """
+
+    @classmethod
+    def of(cls, execution_id: str, why: str) -> UnreadableRecord:
+        return cls(f"saga execution {execution_id!r} is unreadable: {why}")
+
+
+class TamperedRecord(UnreadableRecord):
+    """A signed context whose signature does not match: it was not written with this key."""
+
+
 class ExecutionExists(SagaLogError):
     """An execution with this id is already in the log."""
 

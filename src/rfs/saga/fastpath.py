@@ -3,6 +3,7 @@
 SQLAlchemy's async layer costs about a millisecond per transaction; a saga writes one
 transaction per step. These writers run the same statements straight on the driver: SQLite
 in one worker thread (one hop per write), PostgreSQL as a single statement (one round trip).
+Both are :class:`rfs.saga.writers.LogWriter` s, picked by ``writers.writer_for``.
 """
 
 from __future__ import annotations
@@ -13,29 +14,12 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.engine import URL
 
 from rfs.saga.errors import ExecutionExists, OwnershipLost, SagaLogError
 from rfs.saga.records import LogEvent
-
-
-class FastWriter(Protocol):
-    """Starts executions and appends transitions; raises SagaLogError / OwnershipLost."""
-
-    async def start(self, row: dict[str, Any], events: Sequence[LogEvent]) -> None: ...
-
-    async def append(
-        self,
-        execution_id: str,
-        owner: str,
-        values: dict[str, Any],
-        events: Sequence[LogEvent],
-    ) -> None: ...
-
-    async def close(self) -> None: ...
 
 
 def _event_tuples(execution_id: str, events: Sequence[LogEvent]) -> list[tuple[Any, ...]]:
@@ -285,18 +269,3 @@ class AsyncpgWriter:
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
-
-
-def writer_for(
-    url: URL, executions: Table, events: Table, preparer: Any, *, synchronous_commit: bool = True
-) -> FastWriter | None:
-    """The fast writer for this engine URL, or ``None`` to keep SQLAlchemy's path."""
-    ex, ev = preparer.format_table(executions), preparer.format_table(events)
-    if url.get_backend_name() == "sqlite":
-        database = url.database
-        if not database or database == ":memory:" or database.startswith("file:"):
-            return None
-        return SqliteWriter(database, ex, ev)
-    if url.get_backend_name() == "postgresql" and url.get_driver_name() == "asyncpg":
-        return AsyncpgWriter(url, ex, ev, synchronous_commit=synchronous_commit)
-    return None

@@ -6,7 +6,7 @@ import asyncio
 import os
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -20,26 +20,23 @@ from sqlalchemy import (
     Text,
     delete,
     event,
-    insert,
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from rfs.saga.errors import ExecutionExists, OwnershipLost, SagaLogError
-from rfs.saga.fastpath import FastWriter, writer_for
-from rfs.saga.records import ACTIVE_STATUSES, EventKind, ExecutionRecord, LogEvent, SagaStatus
-from rfs.saga.serializers import Serializer, get_serializer
+from rfs.result import Result
+from rfs.saga import recovery
+from rfs.saga.decode import decode_events, decode_record, salvage
+from rfs.saga.errors import SagaLogError, UnreadableRecord
+from rfs.saga.records import ACTIVE_STATUSES, ExecutionRecord, LogEvent, SagaStatus
+from rfs.saga.registry import SagaRegistry
+from rfs.saga.serializers import Serializer, get_serializer, resolve_key
 from rfs.saga.store import UNSET, _statuses
-
-if TYPE_CHECKING:
-    from rfs.result import Result
-    from rfs.saga.recovery import RecoveryReport
-    from rfs.saga.registry import SagaRegistry
+from rfs.saga.writers import DB_ERRORS as _DB_ERRORS
+from rfs.saga.writers import writer_for
 
 DEFAULT_URL = "sqlite+aiosqlite:///rfs_sagas.db"
-_DB_ERRORS = (SQLAlchemyError, OSError)
 
 
 def normalize_url(url: str) -> str:
@@ -75,6 +72,9 @@ class SagaLog:
     ``synchronous_commit=False`` (PostgreSQL, fast path) stops waiting for the WAL flush: a
     step costs a fraction of a disk sync, and a *database server* crash may lose the last
     transitions (a killed application process still loses nothing).
+    ``serializer="pickle"`` stores any picklable context, and unpickles what the table
+    holds: give it ``signing_key=`` (or set ``RFS_SIGNING_KEY``) so each context is signed
+    and checked before it is unpickled; a record that fails the check is unreadable.
     """
 
     durable = True
@@ -88,6 +88,7 @@ class SagaLog:
         serializer: str | Serializer = "json",
         fast_path: bool = True,
         synchronous_commit: bool = True,
+        signing_key: bytes | str | None = None,
     ) -> None:
         if url_or_engine is None:
             url_or_engine = os.environ.get("RFS_SAGA_LOG_URL") or DEFAULT_URL
@@ -100,7 +101,7 @@ class SagaLog:
             self._owns_engine = False
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self.serializer = get_serializer(serializer)
+        self.serializer = get_serializer(serializer, key=resolve_key(signing_key))
         self.metadata = MetaData(schema=schema)
         self.executions = Table(
             f"{table_prefix}executions",
@@ -134,16 +135,13 @@ class SagaLog:
         )
         self._ready = False
         self._ready_lock = asyncio.Lock()
-        self._fast: FastWriter | None = None
-        if fast_path:
-            preparer = self.engine.dialect.identifier_preparer
-            self._fast = writer_for(
-                self.engine.url,
-                self.executions,
-                self.events,
-                preparer,
-                synchronous_commit=synchronous_commit,
-            )
+        self._writer = writer_for(
+            self.engine,
+            self.executions,
+            self.events,
+            fast_path=fast_path,
+            synchronous_commit=synchronous_commit,
+        )
 
     def __repr__(self) -> str:
         return f"SagaLog({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -169,9 +167,8 @@ class SagaLog:
         self._ready = False
 
     async def close(self) -> None:
-        """Close the fast writer, and dispose of the engine if this log created it."""
-        if self._fast is not None:
-            await self._fast.close()
+        """Close the writer, and dispose of the engine if this log created it."""
+        await self._writer.close()
         if self._owns_engine:
             await self.engine.dispose()
 
@@ -183,20 +180,6 @@ class SagaLog:
         await self.close()
 
     # -- writes -----------------------------------------------------------------------------
-
-    def _event_rows(self, execution_id: str, events: Sequence[LogEvent]) -> list[dict[str, Any]]:
-        return [
-            {
-                "execution_id": execution_id,
-                "kind": e.kind.value,
-                "step": e.step,
-                "step_index": e.index,
-                "attempt": e.attempt,
-                "detail": e.detail,
-                "at": e.at,
-            }
-            for e in events
-        ]
 
     async def start(
         self,
@@ -211,39 +194,17 @@ class SagaLog:
         if not self._ready:
             await self.create_tables()
         now = time.time()
-        if self._fast is not None:
-            row = {
-                "id": execution_id,
-                "saga_name": saga_name,
-                "status": SagaStatus.RUNNING.value,
-                "context": data,
-                "owner": owner,
-                "lease_until": lease_until,
-                "created_at": now,
-                "updated_at": now,
-            }
-            await self._fast.start(row, events)
-            return
-        try:
-            async with self.engine.begin() as conn:
-                await conn.execute(
-                    insert(self.executions).values(
-                        id=execution_id,
-                        saga_name=saga_name,
-                        status=SagaStatus.RUNNING.value,
-                        context=data,
-                        owner=owner,
-                        lease_until=lease_until,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-                if events:
-                    await conn.execute(insert(self.events), self._event_rows(execution_id, events))
-        except IntegrityError as exc:
-            raise ExecutionExists.of(execution_id) from exc
-        except _DB_ERRORS as exc:
-            raise SagaLogError.cannot("start", execution_id, exc) from exc
+        row = {
+            "id": execution_id,
+            "saga_name": saga_name,
+            "status": SagaStatus.RUNNING.value,
+            "context": data,
+            "owner": owner,
+            "lease_until": lease_until,
+            "created_at": now,
+            "updated_at": now,
+        }
+        await self._writer.start(row, events)
 
     async def append(
         self,
@@ -265,23 +226,7 @@ class SagaLog:
             values["error"] = error
         if not self._ready:
             await self.create_tables()
-        if self._fast is not None:
-            await self._fast.append(execution_id, owner, values, events)
-            return
-        table = self.executions
-        try:
-            async with self.engine.begin() as conn:
-                result = await conn.execute(
-                    update(table)
-                    .where(table.c.id == execution_id, table.c.owner == owner)
-                    .values(**values)
-                )
-                if result.rowcount != 1:
-                    raise OwnershipLost.of(execution_id, owner)
-                if events:
-                    await conn.execute(insert(self.events), self._event_rows(execution_id, events))
-        except _DB_ERRORS as exc:
-            raise SagaLogError.cannot("log", execution_id, exc) from exc
+        await self._writer.append(execution_id, owner, values, events)
 
     async def claim(
         self, execution_id: str, old_owner: str, new_owner: str, lease_until: float
@@ -335,19 +280,6 @@ class SagaLog:
 
     # -- reads ------------------------------------------------------------------------------
 
-    def _record(self, row: Any) -> ExecutionRecord:
-        return ExecutionRecord(
-            row.id,
-            row.saga_name,
-            SagaStatus(row.status),
-            None if row.context is None else self.serializer.loads(row.context),
-            row.owner,
-            row.lease_until,
-            row.created_at,
-            row.updated_at,
-            row.error,
-        )
-
     async def load(self, execution_id: str) -> ExecutionRecord | None:
         if not self._ready:
             await self.create_tables()
@@ -365,14 +297,11 @@ class SagaLog:
                     .where(self.events.c.execution_id == execution_id)
                     .order_by(self.events.c.seq)
                 )
-                events = [
-                    LogEvent(EventKind(r.kind), r.step, r.step_index, r.attempt, r.detail, r.at)
-                    for r in rows
-                ]
+                event_rows = [r._mapping for r in rows]
         except _DB_ERRORS as exc:
             raise SagaLogError(f"cannot read saga execution {execution_id!r}: {exc}") from exc
-        record = self._record(row)
-        record.events = events
+        record = decode_record(row._mapping, self.serializer)
+        record.events = decode_events(record.id, event_rows)
         return record
 
     async def list(
@@ -396,22 +325,26 @@ class SagaLog:
                 rows = (await conn.execute(query)).all()
         except _DB_ERRORS as exc:
             raise SagaLogError(f"cannot list saga executions: {exc}") from exc
-        return [self._record(row) for row in rows]
+        return [self._listed(row._mapping) for row in rows]
+
+    def _listed(self, row: Any) -> ExecutionRecord:
+        try:
+            return decode_record(row, self.serializer)
+        except UnreadableRecord as exc:
+            return salvage(row, exc)
 
     # -- recovery ---------------------------------------------------------------------------
 
     async def recover(
         self, registry: SagaRegistry | None = None, *, concurrency: int = 16
-    ) -> Result[RecoveryReport, SagaLogError]:
+    ) -> Result[recovery.RecoveryReport, SagaLogError]:
         """Drive every interrupted execution to completion or full compensation.
 
         An execution is interrupted when it is still running or compensating and its owner
         is a dead process on this host, or its lease has expired (another host). The saga
         definitions must be registered: import the modules that define them first.
         """
-        from rfs.saga.recovery import recover
-
-        return await recover(self, registry, concurrency=concurrency)
+        return await recovery.recover(self, registry, concurrency=concurrency)
 
     async def watch(
         self,
@@ -421,6 +354,4 @@ class SagaLog:
         stop: asyncio.Event | None = None,
     ) -> None:
         """Call :meth:`recover` every ``interval`` seconds until ``stop`` is set."""
-        from rfs.saga.recovery import watch
-
-        await watch(self, registry, interval=interval, stop=stop)
+        await recovery.watch(self, registry, interval=interval, stop=stop)

@@ -55,7 +55,11 @@ class LogEvent:
 
 @dataclass(slots=True)
 class ExecutionRecord:
-    """An execution as the log knows it; ``events`` is empty when listed without them."""
+    """An execution as the log knows it; ``events`` is empty when listed without them.
+
+    ``unreadable`` says why a listed row could not be decoded (then only its id and what
+    could be read are set; loading it raises ``UnreadableRecord``).
+    """
 
     id: str
     saga_name: str
@@ -67,3 +71,4 @@ class ExecutionRecord:
     updated_at: float
     error: str | None = None
     events: list[LogEvent] = field(default_factory=list)
+    unreadable: str | None = None

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rfs.result import Failure, Result, Success
-from rfs.saga.errors import SagaError, SagaLogError
-from rfs.saga.execution import owner_is_dead, process_owner
+from rfs.saga.errors import SagaError, SagaLogError, UnreadableRecord
+from rfs.saga.owner import owner_is_dead, process_owner
 from rfs.saga.records import ACTIVE_STATUSES, ExecutionRecord, SagaStatus
 from rfs.saga.registry import SagaRegistry, get_saga_registry
 from rfs.saga.store import SagaStore
@@ -23,13 +23,16 @@ class RecoveryReport:
     ``results`` maps each recovered execution id to its final Result; ``unknown`` lists
     executions whose saga is not registered in this process (import its module);
     ``busy`` lists executions another live process still holds; ``mismatched`` those whose
-    logged steps the registered saga no longer has (its definition changed): left as they are.
+    logged steps the registered saga no longer has (its definition changed): left as they are;
+    ``unreadable`` those whose record cannot be decoded (``reasons`` says why, by id).
     """
 
     results: dict[str, Result[Any, SagaError]] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
     busy: list[str] = field(default_factory=list)
     mismatched: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)
 
     @property
     def completed(self) -> list[str]:
@@ -85,18 +88,25 @@ async def recover(
             if not claimed:
                 report.busy.append(record.id)
                 return
-            full = await store.load(record.id)
-            if full is None:  # deleted under us
-                return
-            full.owner = me
-            if not saga.matches_record(full):
-                report.mismatched.append(record.id)
-                return
-            report.results[record.id] = await saga.resume_execution(store, full)
+            try:
+                full = await store.load(record.id)
+                if full is None:  # deleted under us
+                    return
+                full.owner = me
+                if not saga.matches_record(full):
+                    report.mismatched.append(record.id)
+                    return
+                report.results[record.id] = await saga.resume_execution(store, full)
+            except UnreadableRecord as exc:
+                report.unreadable.append(record.id)
+                report.reasons[record.id] = str(exc)
 
     pending = []
     for record in active:
-        if is_interrupted(record, now):
+        if record.unreadable is not None:
+            report.unreadable.append(record.id)
+            report.reasons[record.id] = record.unreadable
+        elif is_interrupted(record, now):
             pending.append(one(record))
         else:
             report.busy.append(record.id)

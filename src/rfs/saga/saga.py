@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 from rfs.result import Result
+from rfs.saga import declared
+from rfs.saga.definition import SagaDefinition, SagaOptions
+from rfs.saga.engine import Execution
 from rfs.saga.errors import SagaDefinitionError, SagaError
-from rfs.saga.execution import SagaExecution
 from rfs.saga.records import ExecutionRecord
-from rfs.saga.registry import SagaRegistry, get_saga_registry
 from rfs.saga.step import SagaStep, StepFunction
 from rfs.saga.store import SagaStore
 
 F = TypeVar("F", bound=StepFunction)
 
 
-class Saga:
+class Saga(SagaDefinition):
     """A saga definition: steps run in order; on failure the completed ones are undone.
 
     A ``Saga`` holds no execution state, so one definition can run many executions at once.
@@ -33,29 +34,9 @@ class Saga:
         result = await saga.execute(order_data)
     """
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        log: SagaStore | None = None,
-        registry: SagaRegistry | None = None,
-        compensation_retries: int = 3,
-        retry_backoff: float = 0.05,
-        lease: float = 30.0,
-        compensation_timeout: float | None = None,
-    ) -> None:
-        if not name:
-            raise SagaDefinitionError("a saga needs a non-empty name")
-        if lease <= 0:
-            raise SagaDefinitionError(f"lease must be positive seconds, got {lease!r}")
-        self.name = name
-        self.log = log
+    def __init__(self, name: str, **options: Unpack[SagaOptions]) -> None:
         self.steps: list[SagaStep] = []
-        self.compensation_retries = compensation_retries
-        self.retry_backoff = retry_backoff
-        self.lease = lease
-        self.compensation_timeout = compensation_timeout
-        (registry if registry is not None else get_saga_registry()).register(self)
+        super().__init__(name, **options)
 
     def __repr__(self) -> str:
         return f"Saga({self.name!r}, steps={[s.name for s in self.steps]})"
@@ -128,15 +109,6 @@ class Saga:
 
         return decorate
 
-    def _store(self, log: SagaStore | None) -> SagaStore:
-        if log is not None:
-            return log
-        if self.log is not None:
-            return self.log
-        from rfs.saga.config import default_log
-
-        return default_log()
-
     def matches_record(self, record: ExecutionRecord) -> bool:
         """Whether every step the log names is still at the same place in this definition."""
         names = [step.name for step in self.steps]
@@ -145,11 +117,14 @@ class Saga:
             for e in record.events
         )
 
+    def _execution(self, store: SagaStore, execution_id: str, context: Any) -> Execution:
+        return Execution(self.name, self.lease, store, execution_id, context, self.steps)
+
     async def resume_execution(
         self, store: SagaStore, record: ExecutionRecord
     ) -> Result[Any, SagaError]:
         """Drive a claimed, interrupted execution to a final state (used by recovery)."""
-        return await SagaExecution(self, store, record.id, record.context).resume(record)
+        return await declared.resume(self._execution(store, record.id, record.context), record)
 
     async def execute(
         self,
@@ -165,5 +140,5 @@ class Saga:
         not run it twice: a finished one returns its recorded outcome (errors as text), one
         still running returns a Failure saying so.
         """
-        execution = SagaExecution(self, self._store(log), execution_id or uuid.uuid4().hex, context)
-        return await execution.run()
+        execution = self._execution(self._store(log), execution_id or uuid.uuid4().hex, context)
+        return await declared.start(execution)

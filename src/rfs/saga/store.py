@@ -1,4 +1,5 @@
-"""The saga log port, and the in-memory log used when no durable log is configured."""
+"""The saga log port, the in-memory log used when no durable log is configured, and the
+log that keeps nothing (a code-form transaction living in one process)."""
 
 from __future__ import annotations
 
@@ -164,6 +165,40 @@ class MemorySagaLog:
         record.owner = new_owner
         record.lease_until = lease_until
         return True
+
+
+class UnloggedStore:
+    """Keeps nothing: every write succeeds and is forgotten, nothing can be recovered."""
+
+    durable = False
+
+    async def start(
+        self,
+        execution_id: str,
+        saga_name: str,
+        context: Any,
+        owner: str,
+        lease_until: float,
+        events: Sequence[LogEvent],
+    ) -> None:
+        return None
+
+    async def append(self, execution_id: str, owner: str, events: Any, **values: Any) -> None:
+        return None
+
+    async def load(self, execution_id: str) -> ExecutionRecord | None:
+        return None
+
+    async def list(self, **filters: Any) -> list[ExecutionRecord]:
+        return []
+
+    async def claim(
+        self, execution_id: str, old_owner: str, new_owner: str, lease_until: float
+    ) -> bool:
+        return False
+
+
+UNLOGGED = UnloggedStore()
 
 
 def _statuses(

@@ -12,8 +12,8 @@ from rfs._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "Scheduler": "rfs.scheduler.scheduler",
-    "SchedulerError": "rfs.scheduler.scheduler",
-    "TriggerInfo": "rfs.scheduler.scheduler",
+    "SchedulerError": "rfs.scheduler.entry",
+    "TriggerInfo": "rfs.scheduler.entry",
     "Trigger": "rfs.scheduler.triggers",
     "ScheduleTrigger": "rfs.scheduler.triggers",
     "CronTrigger": "rfs.scheduler.triggers",
@@ -29,7 +29,7 @@ _EXPORTS: dict[str, str] = {
     "create_api_trigger": "rfs.scheduler.factories",
     "create_manual_trigger": "rfs.scheduler.factories",
     "CronExpression": "rfs.scheduler.cron",
-    "CronError": "rfs.scheduler.cron",
+    "CronError": "rfs.scheduler.cron_syntax",
     "MisfirePolicy": "rfs.scheduler.misfire",
     "Clock": "rfs.scheduler.clock",
     "SystemClock": "rfs.scheduler.clock",
@@ -97,7 +97,9 @@ if TYPE_CHECKING:
     from rfs.scheduler.backends.redis_leader import RedisLeaderLock
     from rfs.scheduler.backends.sql_store import SQLStateStore
     from rfs.scheduler.clock import Clock, FakeClock, SystemClock
-    from rfs.scheduler.cron import CronError, CronExpression
+    from rfs.scheduler.cron import CronExpression
+    from rfs.scheduler.cron_syntax import CronError
+    from rfs.scheduler.entry import SchedulerError, TriggerInfo
     from rfs.scheduler.factories import (
         create_api_trigger,
         create_cron_trigger,
@@ -108,7 +110,7 @@ if TYPE_CHECKING:
     )
     from rfs.scheduler.leader import LeaderLock
     from rfs.scheduler.misfire import MisfirePolicy
-    from rfs.scheduler.scheduler import Scheduler, SchedulerError, TriggerInfo
+    from rfs.scheduler.scheduler import Scheduler
     from rfs.scheduler.store import MemoryStateStore, StaleFence, StateStore, TriggerState
     from rfs.scheduler.targets import (
         FIRE_ID_HEADER,

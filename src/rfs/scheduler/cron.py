@@ -2,8 +2,9 @@
 
 Wall-clock rules at daylight-saving changes (those of Vixie cron):
 
-- when the hour field is ``*`` the schedule follows elapsed time: wall times skipped by a
-  spring-forward change do not fire, and a repeated hour (fall-back) fires twice;
+- when the hour field is a literal ``*`` (``*`` or ``*/n``; a range such as ``0-23`` does not
+  count) the schedule follows elapsed time: wall times skipped by a spring-forward change do
+  not fire, and a repeated hour (fall-back) fires twice;
 - otherwise a time falling in the skipped hour fires once, at the end of the gap, and a time in
   the repeated hour fires once, on its first occurrence.
 """
@@ -17,7 +18,10 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-FIELD_NAMES = ("minute", "hour", "day-of-month", "month", "day-of-week")
+from rfs.scheduler.cron_syntax import FIELD_NAMES, CronError, parse_syntax, shown
+
+__all__ = ["CronError", "CronExpression", "resolve_timezone"]
+
 _BLANK = ("*", "*", "*", "*", "*")
 # how far ahead a search looks before calling an expression "never fires" (covers Feb 29)
 _SEARCH_YEARS = 9
@@ -26,10 +30,6 @@ _MINUTE = timedelta(minutes=1)
 
 _DaySpec = tuple[frozenset[int] | None, frozenset[int] | None, bool]
 _SHARED_DAYS: dict[_DaySpec, dict[tuple[int, int], list[int]]] = {}
-
-
-class CronError(ValueError):
-    """A malformed crontab expression; the message names the field and its value."""
 
 
 def resolve_timezone(timezone: str | tzinfo | None) -> tzinfo:
@@ -55,13 +55,8 @@ def _expand(expression: str) -> tuple[list[list[object]], dict[object, object]]:
     return result
 
 
-def _diagnose(expression: str, fields: list[str], exc: Exception) -> CronError:
+def _diagnose(expression: str, fields: tuple[str, ...], exc: Exception) -> CronError:
     """Find the field croniter rejects and name it with its value."""
-    if len(fields) != 5:
-        return CronError(
-            f"cron expression {expression!r} has {len(fields)} fields; expected 5 "
-            "(minute hour day-of-month month day-of-week)"
-        )
     for index, value in enumerate(fields):
         probe = list(_BLANK)
         probe[index] = value
@@ -69,10 +64,15 @@ def _diagnose(expression: str, fields: list[str], exc: Exception) -> CronError:
             _expand(" ".join(probe))
         except Exception as field_exc:  # croniter raises several exception types
             return CronError(
-                f"cron expression {expression!r}: invalid {FIELD_NAMES[index]} field "
-                f"{value!r} ({field_exc})"
+                f"cron expression {shown(expression)}: invalid {FIELD_NAMES[index]} field "
+                f"{shown(value)} ({_brief(field_exc)})"
             )
-    return CronError(f"cron expression {expression!r} is invalid: {exc}")
+    return CronError(f"cron expression {shown(expression)} is invalid: {_brief(exc)}")
+
+
+def _brief(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) <= 200 else text[:200] + "..."
 
 
 class CronExpression:
@@ -91,30 +91,49 @@ class CronExpression:
         "_hours",
         "_minutes",
         "_months",
+        "_text",
         "expression",
         "hour_wildcard",
         "timezone",
     )
 
-    def __init__(self, expression: str, timezone: str | tzinfo | None = None) -> None:
+    def __init__(
+        self,
+        expression: str,
+        timezone: str | tzinfo | None = None,
+        *,
+        hash_key: str | None = None,
+    ) -> None:
         if not isinstance(expression, str) or not expression.strip():
-            raise CronError(f"cron expression must be a non-empty string, got {expression!r}")
+            given = shown(expression) if isinstance(expression, str) else repr(expression)
+            raise CronError(f"cron expression must be a non-empty string, got {given}")
         self.expression = expression.strip()
         self.timezone = resolve_timezone(timezone)
-        fields = self.expression.split()
-        if self.expression.startswith("@"):
-            fields = ["@"]
+        syntax = parse_syntax(self.expression, hash_key)
+        self._text = syntax.text
         try:
-            expanded, nth = _expand(self.expression)
+            expanded, nth = _expand(syntax.text)
         except Exception as exc:
-            raise _diagnose(self.expression, fields, exc) from None
-        if len(expanded) != 5:
+            raise _diagnose(self.expression, syntax.fields, exc) from None
+        try:
+            self._adopt(expanded)
+        except (ValueError, TypeError) as exc:  # an expansion this search cannot use
             raise CronError(
-                f"cron expression {expression!r} has {len(expanded)} fields; expected 5 "
-                "(minute hour day-of-month month day-of-week); seconds are not supported"
+                f"cron expression {shown(self.expression)} is not supported: {_brief(exc)}"
+            ) from None
+        self.hour_wildcard = syntax.hour_star
+        self._fast = not nth and "w" not in syntax.fields[2]
+        if self.next_after(datetime.now(UTC)) is None:
+            raise CronError(
+                f"cron expression {shown(self.expression)} never fires (no matching date "
+                f"within {_SEARCH_YEARS} years)"
             )
+
+    def _adopt(self, expanded: list[list[object]]) -> None:
+        """Take croniter's expanded fields as sorted value lists for the fast search."""
+        if len(expanded) != 5:
+            raise ValueError(f"{len(expanded)} fields; expected 5")
         minutes, hours, dom, months, dow = expanded
-        self.hour_wildcard = hours == ["*"] or len(hours) == 24
         self._minutes = (
             list(range(60)) if minutes == ["*"] else sorted(int(str(m)) for m in minutes)
         )
@@ -135,12 +154,6 @@ class CronExpression:
         if len(_SHARED_DAYS) > 4096:
             _SHARED_DAYS.clear()
         self._day_cache = _SHARED_DAYS.setdefault(spec, {})
-        self._fast = not nth and not (len(fields) == 5 and "w" in fields[2].lower())
-        if self.next_after(datetime.now(UTC)) is None:
-            raise CronError(
-                f"cron expression {expression!r} never fires (no matching date within "
-                f"{_SEARCH_YEARS} years)"
-            )
 
     def __repr__(self) -> str:
         return f"CronExpression({self.expression!r}, timezone={self.timezone!s})"
@@ -192,7 +205,7 @@ class CronExpression:
 
         begin = start - timedelta(microseconds=1)
         limit = start.replace(year=min(start.year + _SEARCH_YEARS, 9999))
-        iterator = croniter(self.expression, begin)
+        iterator = croniter(self._text, begin)
         while True:
             try:
                 found: datetime = iterator.get_next(datetime)

@@ -28,8 +28,12 @@ def create_cron_trigger(
     misfire_grace_time: timedelta | float = 30.0,
     jitter: timedelta | float | None = None,
     description: str = "",
+    hash_key: str | None = None,
 ) -> CronTrigger:
-    """A cron trigger: ``create_cron_trigger(cron_expression="0 9 * * *", event_factory=...)``."""
+    """A cron trigger: ``create_cron_trigger(cron_expression="0 9 * * *", event_factory=...)``.
+
+    ``hash_key`` seeds ``R`` fields (default: the expression), the same in every process.
+    """
     return CronTrigger(
         cron_expression,
         event_factory,
@@ -38,6 +42,7 @@ def create_cron_trigger(
         misfire_grace_time=misfire_grace_time,
         jitter=jitter,
         description=description,
+        hash_key=hash_key,
     )
 
 

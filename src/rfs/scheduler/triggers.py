@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import inspect
+import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, ClassVar, Protocol
 
 from rfs.scheduler.cron import CronExpression
-from rfs.scheduler.misfire import MisfirePolicy, parse_policy
+from rfs.scheduler.misfire import FirePlan, MisfirePolicy, parse_policy, plan_fires
 from rfs.scheduler.targets import FireContext
 
 EventFactory = Callable[..., Any]
@@ -53,9 +54,18 @@ def takes_argument(fn: Callable[..., Any]) -> bool:
 
 
 class Trigger:
-    """Base of all triggers: an optional event factory and a description."""
+    """Base of all triggers: an optional event factory and a description.
+
+    The scheduler asks a trigger what it does instead of checking its type: ``next_fire_time``
+    (None: no schedule), ``plan`` (which late times fire), ``wake_time`` (jitter), ``source``
+    (the events it fires on) and ``keeps_state`` (whether the store keeps its fire times).
+    """
 
     kind: ClassVar[str] = "trigger"
+    keeps_state: ClassVar[bool] = False
+    """Whether the state store keeps this trigger's cursor and pause flag across restarts."""
+    misfire_policy: MisfirePolicy = MisfirePolicy.RUN_ONCE
+    misfire_grace_time: timedelta = timedelta(0)
 
     def __init__(self, event_factory: EventFactory | None = None, description: str = "") -> None:
         if event_factory is not None and not callable(event_factory):
@@ -70,11 +80,38 @@ class Trigger:
         """A short human description (shown by ``list()`` and ``rfs scheduler list``)."""
         return self.description or self.kind
 
+    def next_fire_time(self, after: datetime) -> datetime | None:
+        """The first fire time strictly after ``after``; None: no (more) scheduled fires."""
+        return None
+
+    def plan(self, cursor: datetime, now: datetime, batch: int, first: datetime | None) -> FirePlan:
+        """The scheduled times in ``(cursor, now]`` that fire now (none without a schedule)."""
+        return FirePlan([], cursor, None)
+
+    def wake_time(self, fire_time: datetime) -> datetime:
+        """When the scheduler wakes for ``fire_time`` (later with jitter)."""
+        return fire_time
+
+    def source(self) -> EventSource | None:
+        """The events this trigger fires on, or None when it does not listen to events."""
+        return None
+
+
+class EventSource(Protocol):
+    """What an event-driven trigger reads: ``open()`` subscribes anew (after a failure too)."""
+
+    source_topic: str
+
+    def open(self) -> Any:
+        """A new subscription: an async iterator of source events (closed with ``close()``)."""
+        ...
+
 
 class ScheduleTrigger(Trigger):
     """A trigger that fires at computed times, with a misfire policy, grace time and jitter."""
 
     kind: ClassVar[str] = "schedule"
+    keeps_state: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -95,9 +132,31 @@ class ScheduleTrigger(Trigger):
         """The first fire time strictly after ``after`` (aware UTC), or None when finished."""
         raise NotImplementedError
 
+    def plan(self, cursor: datetime, now: datetime, batch: int, first: datetime | None) -> FirePlan:
+        """Apply the misfire policy to the times in ``(cursor, now]`` (see ``plan_fires``)."""
+        return plan_fires(
+            self.next_fire_time,
+            cursor,
+            now,
+            self.misfire_policy,
+            self.misfire_grace_time,
+            batch,
+            first=first,
+        )
+
+    def wake_time(self, fire_time: datetime) -> datetime:
+        if not self.jitter:
+            return fire_time
+        return fire_time + timedelta(seconds=random.uniform(0, self.jitter.total_seconds()))
+
 
 class CronTrigger(ScheduleTrigger):
-    """Fires on a crontab schedule in a time zone (DST-correct; see ``rfs.scheduler.cron``)."""
+    """Fires on a crontab schedule in a time zone (DST-correct; see ``rfs.scheduler.cron``).
+
+    ``R`` in a field stands for one value picked from a stable hash of ``hash_key`` (default:
+    the expression), so every replica and restart agrees; give each trigger its own key (its
+    name, say) to spread triggers that share an expression.
+    """
 
     kind: ClassVar[str] = "cron"
 
@@ -111,6 +170,7 @@ class CronTrigger(ScheduleTrigger):
         misfire_grace_time: timedelta | float = 30.0,
         jitter: timedelta | float | None = None,
         description: str = "",
+        hash_key: str | None = None,
     ) -> None:
         super().__init__(
             event_factory,
@@ -119,7 +179,7 @@ class CronTrigger(ScheduleTrigger):
             jitter=jitter,
             description=description,
         )
-        self.cron = CronExpression(cron_expression, timezone)
+        self.cron = CronExpression(cron_expression, timezone, hash_key=hash_key)
         self.cron_expression = self.cron.expression
         self.timezone = self.cron.timezone
 
@@ -249,6 +309,15 @@ class EventTrigger(Trigger):
 
     def describe(self) -> str:
         return self.description or f"on {self.source_topic!r}"
+
+    def source(self) -> EventTrigger:
+        return self
+
+    def open(self) -> Any:
+        """Subscribe to ``source_topic`` (in ``group`` when one is set)."""
+        if self.group is None:
+            return self.consumer.consume(self.source_topic)
+        return self.consumer.consume(self.source_topic, group=self.group)
 
 
 class ManualTrigger(Trigger):

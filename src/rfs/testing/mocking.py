@@ -6,13 +6,15 @@ import functools
 import importlib
 import inspect
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Any
 
 from rfs.result import Failure, Result, Success
+from rfs.testing.mocking_v4 import MockCallRecord, V4MockerMethods
 
-__all__ = ["ResultServiceMocker", "mock_result_service"]
+__all__ = ["MockCallRecord", "ResultServiceMocker", "mock_result_service"]
 
 _UNSET: Any = object()
 
@@ -22,18 +24,26 @@ def _format_call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> st
     return f"{name}({', '.join(parts)})"
 
 
-class ResultServiceMocker:
+class ResultServiceMocker(V4MockerMethods):
     """A fake service method returning configured Results and recording its calls.
 
     Configure it with ``return_success(value)``, ``return_error(error)``,
     ``return_result(result)`` or ``return_sequence([...])`` (each returns the mocker, so calls
     chain); check it with ``call_count``, ``call_args_history`` (a list of ``(args, kwargs)``)
     and the ``assert_*`` methods. Called directly, it returns a coroutine when ``is_async``.
+
+    Built without ``method_name`` (``ResultServiceMocker("users")``), it is RFS v4's
+    multi-method mocker: ``return_success(method, value)``, ``mock_method``, ``get_mock``,
+    ``assert_called_with(method, *args)``... (see :mod:`rfs.testing.mocking_v4`).
     """
 
-    def __init__(self, service_name: str, method_name: str, *, is_async: bool = True) -> None:
+    def __init__(
+        self, service_name: str, method_name: str | None = None, *, is_async: bool = True
+    ) -> None:
         self.service_name = service_name
         self.method_name = method_name
+        self.call_records: list[MockCallRecord] = []
+        self._mocked_methods: dict[str, Any] = {}
         self.is_async = is_async
         self.call_count = 0
         self.call_args_history: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
@@ -49,8 +59,15 @@ class ResultServiceMocker:
 
     # Configuration.
 
-    def return_success(self, value: Any) -> ResultServiceMocker:
-        """Every call returns ``Success(value)``."""
+    def return_success(self, *args: Any) -> Any:
+        """Every call returns ``Success(value)``: ``return_success(value)``.
+
+        ``return_success(method_name, value)`` is v4's form: it mocks that method and returns
+        its ``unittest.mock`` object.
+        """
+        if len(args) == 2:
+            return self.mock_method(args[0], Success(args[1]))
+        (value,) = args
         return self.return_result(Success(value))
 
     def return_error(self, error: Any) -> ResultServiceMocker:
@@ -64,8 +81,14 @@ class ResultServiceMocker:
         self._result, self._sequence, self._exception = result, None, None
         return self
 
-    def return_sequence(self, results: Iterable[Result[Any, Any]]) -> ResultServiceMocker:
-        """Call ``n`` returns ``results[n]``; a call past the end fails the test."""
+    def return_sequence(self, *args: Any) -> Any:
+        """Call ``n`` returns ``results[n]``; a call past the end fails the test.
+
+        ``return_sequence(method_name, values)`` is v4's form (any values, not only Results).
+        """
+        if len(args) == 2:
+            return self._v4_sequence(args[0], args[1])
+        (results,) = args
         sequence = list(results)
         for result in sequence:
             if not isinstance(result, Result):
@@ -134,7 +157,14 @@ class ResultServiceMocker:
             )
 
     def assert_called_with(self, *args: Any, **kwargs: Any) -> None:
-        """Assert the last call had these arguments."""
+        """Assert the last call had these arguments.
+
+        On a v4 mocker (no ``method_name``): ``assert_called_with(method_name, *args)`` asserts
+        some call of that method had these arguments.
+        """
+        if self.method_name is None:
+            self._v4_assert_called_with(*args, **kwargs)
+            return
         expected = _format_call(self.name, args, kwargs)
         if not self.call_args_history or self.call_args_history[-1] != (args, kwargs):
             raise AssertionError(f"expected last call {expected}, got {self._history()}")
@@ -147,15 +177,18 @@ class ResultServiceMocker:
                 f"{self._history()}"
             )
 
-    def assert_not_called(self) -> None:
-        """Assert no call."""
+    def assert_not_called(self, *method_name: str) -> None:
+        """Assert no call (``assert_not_called(method_name)``: v4's per-method form)."""
+        if method_name:
+            self._v4_assert_not_called(*method_name)
+            return
         self.assert_called_times(0)
 
     def __repr__(self) -> str:
         return f"<ResultServiceMocker {self.name} calls={self.call_count}>"
 
 
-class _ServicePatch:
+class _ServicePatch(AbstractContextManager[ResultServiceMocker]):
     """Context manager installing a mocker on ``owner.method`` and restoring it on exit."""
 
     def __init__(self, owner: Any, owner_name: str, method: str, is_async: bool | None) -> None:
@@ -242,11 +275,14 @@ def _import_longest(target: str, parts: list[str]) -> tuple[Any, list[str]]:
                 raise
     raise LookupError(
         f"mock_result_service: cannot resolve {target!r}: not a name in the calling module "
-        "and not an importable path; pass the object itself instead"
+        "and not an importable path; pass the object itself instead (or patch=False for "
+        "RFS v4's label-only mocker, which patches nothing)"
     )
 
 
-def mock_result_service(target: Any, method: str, *, is_async: bool | None = None) -> _ServicePatch:
+def mock_result_service(
+    target: Any, *methods: str, is_async: bool | None = None, patch: bool = True
+) -> AbstractContextManager[ResultServiceMocker]:
     """Patch ``target.method`` with a ``ResultServiceMocker`` for the ``with`` block.
 
     ``target`` is the object holding the method (a module, class or instance) or a string:
@@ -255,6 +291,10 @@ def mock_result_service(target: Any, method: str, *, is_async: bool | None = Non
     ``is_async``); on a class it is installed as a staticmethod, so calls record no ``self``.
     The original is restored on exit, even when the block raises.
 
+    RFS v4's form, ``mock_result_service("service_name", *methods)`` with no method, several,
+    or ``patch=False``, patches nothing: it yields v4's multi-method mocker labelled
+    ``target`` with each method mocked (``mocker.get_mock(name)``).
+
     Example::
 
         with mock_result_service(user_service, "get_user_async") as mock_svc:
@@ -262,7 +302,27 @@ def mock_result_service(target: Any, method: str, *, is_async: bool | None = Non
             ...
             mock_svc.assert_called_once_with("123")
     """
-    return service_patch(target, method, is_async, sys._getframe(1).f_globals)
+    if len(methods) != 1 or not patch:
+        label = target if isinstance(target, str) else _name_of(target)
+        return _labelled(ResultServiceMocker(label), methods)
+    return service_patch(target, methods[0], is_async, sys._getframe(1).f_globals)
+
+
+@contextmanager
+def _labelled(
+    mocker: ResultServiceMocker, methods: tuple[str, ...]
+) -> Iterator[ResultServiceMocker]:
+    for method in methods:
+        mocker.mock_method(method)
+    try:
+        yield mocker
+    finally:
+        mocker.reset_mock()
+
+
+def _name_of(target: Any) -> str:
+    name = getattr(target, "__name__", None) or type(target).__name__
+    return str(name)
 
 
 def service_patch(
@@ -274,5 +334,5 @@ def service_patch(
         owner_name = target
     else:
         owner = target
-        owner_name = getattr(target, "__name__", None) or type(target).__name__
+        owner_name = _name_of(target)
     return _ServicePatch(owner, owner_name, method, is_async)

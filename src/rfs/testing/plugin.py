@@ -6,15 +6,42 @@ that loading the plugin stays cheap for every test run.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from rfs.testing.markers import MARKERS
+
 if TYPE_CHECKING:
     from rfs.testing.mocking import ResultServiceMocker
     from rfs.testing.sleep import RecordingSleep
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register RFS v4's markers (``result_test``...), so ``--strict-markers`` accepts them."""
+    for name, description in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {description}")
+
+
+def _v4_fixture(name: str) -> Any:
+    """A fixture calling ``rfs.testing.fixtures.<name>()``, imported when a test asks for it."""
+
+    def fixture() -> Any:
+        return getattr(importlib.import_module("rfs.testing.fixtures"), name)()
+
+    fixture.__name__ = name
+    fixture.__doc__ = f"RFS v4's ``{name}`` fixture (see rfs.testing.fixtures.{name})."
+    return pytest.fixture(name=name)(fixture)
+
+
+result_factory = _v4_fixture("result_factory")
+success_result = _v4_fixture("success_result")
+failure_result = _v4_fixture("failure_result")
+success_mono = _v4_fixture("success_mono")
+performance_helper = _v4_fixture("performance_helper")
 
 # Results -------------------------------------------------------------------------------
 

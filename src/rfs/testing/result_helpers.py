@@ -9,15 +9,61 @@ from typing import Any, TypeVar, overload
 
 from rfs.reactive import FluxResult, MonoResult
 from rfs.result import Failure, Result, Success
-from rfs.testing.mocking import ResultServiceMocker, mock_result_service
+from rfs.testing.fixtures import (
+    failure_result,
+    performance_helper,
+    result_factory,
+    result_test_context,
+    success_mono,
+    success_result,
+)
+from rfs.testing.generators import ResultTestDataFactory
+from rfs.testing.markers import flux_test, mono_test, result_test
+from rfs.testing.mocking import MockCallRecord, ResultServiceMocker, mock_result_service
+from rfs.testing.performance import PerformanceTestHelper, performance_test
+from rfs.testing.result_helpers_v4 import (
+    assert_flux_failure_count,
+    assert_flux_success_count,
+    assert_flux_success_rate,
+    assert_flux_success_values,
+    assert_flux_total_count,
+    assert_mono_result_failure,
+    assert_mono_result_success,
+    assert_mono_result_value,
+    assert_result_failure,
+    assert_result_value,
+)
 
 __all__ = [
+    "MockCallRecord",
+    "PerformanceTestHelper",
     "ResultServiceMocker",
+    "ResultTestDataFactory",
+    "assert_flux_failure_count",
     "assert_flux_result_stats",
+    "assert_flux_success_count",
+    "assert_flux_success_rate",
+    "assert_flux_success_values",
+    "assert_flux_total_count",
+    "assert_mono_result_failure",
+    "assert_mono_result_success",
     "assert_mono_result_timeout",
+    "assert_mono_result_value",
     "assert_result_error",
+    "assert_result_failure",
     "assert_result_success",
+    "assert_result_value",
+    "failure_result",
+    "flux_test",
     "mock_result_service",
+    "mono_test",
+    "performance_helper",
+    "performance_test",
+    "result_factory",
+    "result_test",
+    "result_test_context",
+    "success_mono",
+    "success_result",
 ]
 
 T = TypeVar("T")
@@ -77,19 +123,32 @@ def assert_result_error(
     result: Result[Any, Any], *, expected_error_type: builtins.type[E]
 ) -> E: ...
 @overload
-def assert_result_error(result: Result[Any, E], type: None = None) -> E: ...
+def assert_result_error(result: Result[Any, E], type: object = None) -> E: ...
 def assert_result_error(
     result: Result[Any, Any],
-    type: builtins.type[Any] | None = None,
+    type: object = None,
     *,
     expected_error_type: builtins.type[Any] | None = None,
+    expected_error: object = None,
 ) -> Any:
-    """Assert ``result`` is a Failure (whose error is an instance of ``type``); return the error.
+    """Assert ``result`` is a Failure; return the error.
 
-    ``expected_error_type`` is seed 004's name for ``type``.
+    The second argument is a type (the error must be an instance, or equal to it) or, as in
+    RFS v4 (``expected_error=``), a value the error must equal. ``expected_error_type`` is
+    seed 004's name for a type.
     """
     wanted = type if type is not None else expected_error_type
-    return _assert_variant(result, "assert_result_error", Failure, wanted)
+    if wanted is None and expected_error is not None:
+        wanted = expected_error
+    if wanted is None or isinstance(wanted, builtins.type):
+        _check_is_result(result, "assert_result_error")
+        if isinstance(result, Failure) and result.error == wanted and wanted is not None:
+            return result.error
+        return _assert_variant(result, "assert_result_error", Failure, wanted)
+    error = _assert_variant(result, "assert_result_error", Failure, None)
+    if error != wanted:
+        raise AssertionError(f"Expected error {wanted!r}, got {error!r}")
+    return error
 
 
 def assert_flux_result_stats(

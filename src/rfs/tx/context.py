@@ -25,11 +25,12 @@ __all__ = [
 class Frame:
     """One level of transactional context: a manager's session (None when suspended).
 
-    ``rollback_only`` is shared by every call that joined the transaction, so an inner
-    failure turns the outer commit into a rollback.
+    ``doomed`` is shared by every call that joined the transaction, so an inner failure
+    turns the outer commit into a rollback; it holds the first failed call's name and what it
+    returned or raised, for the ``UnexpectedRollbackError`` message.
     """
 
-    __slots__ = ("is_async", "manager", "parent", "rollback_only", "session")
+    __slots__ = ("doomed", "is_async", "manager", "parent", "session")
 
     def __init__(
         self,
@@ -43,7 +44,12 @@ class Frame:
         self.session = session
         self.parent = parent
         self.is_async = is_async
-        self.rollback_only = False
+        self.doomed: tuple[str, object] | None = None
+
+    def doom(self, call: str, failure: object) -> None:
+        """Mark the transaction rollback-only because ``call`` failed (the first one is kept)."""
+        if self.doomed is None:
+            self.doomed = (call, failure)
 
     def find(self, manager: TransactionManager) -> Frame | None:
         """The innermost frame of ``manager`` from here outwards."""

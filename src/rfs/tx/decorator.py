@@ -13,7 +13,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from rfs.result import Failure, Success
-from rfs.tx.options import Isolation, Propagation, TxOptions
+from rfs.tx.options import Isolation, Propagation, TxFunction, TxOptions
 
 if TYPE_CHECKING:
     from rfs.tx.manager import TransactionManager
@@ -79,7 +79,9 @@ def Transactional(
       the database reports a serialization failure or deadlock (SQLSTATE 40001/40P01) or
       SQLite is busy. The function must be safe to run again (no side effects outside the
       database).
-    - ``manager``: the ``TransactionManager`` to use; by default ``rfs.tx.get_manager()``.
+    - ``manager``: the ``TransactionManager`` to use. Without it the manager is found at each
+      call: the one bound in the active DI registry (``rfs.di.current_registry()``), else
+      ``rfs.tx.get_manager()``.
     - RFS v4 spellings are accepted: ``retry_count`` (``retries``), ``retry_delay``
       (``backoff``), ``readonly`` (``read_only``), ``IsolationLevel``/``PropagationLevel``
       members, lists of exception classes, and a ``timedelta`` timeout.
@@ -117,23 +119,23 @@ def _decorate(opts: TxOptions, fn: F) -> F:
             f"@Transactional cannot wrap the generator {fn.__qualname__}: a transaction must "
             "end when the call returns; collect the items into a list inside it instead"
         )
-    wants_result = returns_result(fn)
+    spec = TxFunction(opts, getattr(fn, "__qualname__", repr(fn)), returns_result(fn))
     if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(target):
 
         @functools.wraps(fn)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            from rfs.tx.runner import run_async
+            from rfs.tx.runner import run_async  # SQLAlchemy loads on the first call
 
-            return await run_async(opts, functools.partial(fn, *args, **kwargs), wants_result)
+            return await run_async(spec, functools.partial(fn, *args, **kwargs))
 
         async_wrapper.__rfs_transactional__ = opts  # type: ignore[attr-defined]
         return typing.cast(F, async_wrapper)
 
     @functools.wraps(fn)
     def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-        from rfs.tx.sync_runner import run_sync
+        from rfs.tx.runner import run_sync
 
-        return run_sync(opts, functools.partial(fn, *args, **kwargs), wants_result)
+        return run_sync(spec, functools.partial(fn, *args, **kwargs))
 
     sync_wrapper.__rfs_transactional__ = opts  # type: ignore[attr-defined]
     return typing.cast(F, sync_wrapper)

@@ -10,12 +10,12 @@ Declared (durable, recoverable): a plain ``def`` is called once, at decoration, 
 
     result = await book_trip({"trip": 42})   # Success(context) or Failure(SagaError)
 
-Written as code (RFS v4's form): an ``async def`` runs its steps through ``tx.step`` (a
-``tx`` parameter, or :func:`current_transaction`); when it fails, returns a Failure or times
-out, the completed steps are compensated in reverse. With a durable ``log=`` each step is
-logged and a crashed execution is replayed by ``SagaLog.recover()`` (arguments and step
-values must be JSON data, and the steps called in the same order); without, it lives in
-one process::
+Written as code (RFS v4's form, an :class:`rfs.saga.CodeSaga`): an ``async def`` runs its
+steps through ``tx.step`` (a ``tx`` parameter, or :func:`current_transaction`); when it
+fails, returns a Failure or times out, the completed steps are compensated in reverse. With
+a durable ``log=`` each step is logged and a crashed execution is replayed by
+``SagaLog.recover()`` (arguments and step values must be JSON data, and the steps called in
+the same order); without, it lives in one process::
 
     @DistributedTransaction(saga_id="user_registration", timeout=600)
     async def register(user: dict, tx: TransactionScope) -> Result[dict, str]:
@@ -31,13 +31,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any, overload
 
 from rfs.result import Result
-from rfs.saga.durable_workflow import WorkflowSaga
+from rfs.saga.code import CodeSaga, TransactionScope, current_transaction
 from rfs.saga.errors import SagaError
 from rfs.saga.registry import SagaRegistry
 from rfs.saga.saga import Saga
 from rfs.saga.step import StepFunction
-from rfs.saga.store import SagaStore
-from rfs.saga.workflow import TransactionScope, current_transaction, run_workflow
+from rfs.saga.store import UNLOGGED, SagaStore
 
 __all__ = [
     "DistributedSaga",
@@ -134,32 +133,32 @@ def DistributedTransaction(
     del idempotent  # every step receives an idempotency key
     label = fn if isinstance(fn, str) else (name or saga_id)
 
+    def _code_form(saga_name: str, target: Callable[..., Awaitable[Any]]) -> Any:
+        durable = log is not None and log.durable
+        code = CodeSaga(
+            saga_name,
+            target,
+            # without a durable log it lives in this process: nothing kept, not registered
+            log=log if durable else UNLOGGED,
+            registry=registry if durable else SagaRegistry(),
+            timeout=timeout,
+            compensation_retries=retry_count,
+            retry_backoff=retry_backoff,
+            compensation_timeout=compensation_timeout,
+            lease=lease,
+        )
+
+        @functools.wraps(target)
+        async def run(*args: Any, **kwargs: Any) -> Result[Any, SagaError]:
+            return await code.run(args, kwargs)
+
+        run.saga = code  # type: ignore[attr-defined]
+        return run
+
     def decorate(target: Decorated) -> Any:
         saga_name = label or f"{target.__module__}.{target.__qualname__}"
-        if inspect.iscoroutinefunction(target) and log is not None and log.durable:
-            workflow = WorkflowSaga(
-                saga_name,
-                target,
-                log=log,
-                registry=registry,
-                timeout=timeout,
-                compensation_retries=retry_count,
-                retry_backoff=retry_backoff,
-                compensation_timeout=compensation_timeout,
-                lease=lease,
-                pass_scope="tx" in inspect.signature(target).parameters,
-            )
-
-            @functools.wraps(target)
-            async def durable(*args: Any, **kwargs: Any) -> Result[Any, SagaError]:
-                return await workflow.run(args, kwargs)
-
-            durable.saga = workflow  # type: ignore[attr-defined]
-            return durable
         if inspect.iscoroutinefunction(target):
-            return _workflow(
-                saga_name, target, timeout, retry_count, retry_backoff, compensation_timeout
-            )
+            return _code_form(saga_name, target)
         saga = Saga(
             saga_name,
             log=log,
@@ -175,33 +174,6 @@ def DistributedTransaction(
     if fn is not None and not isinstance(fn, str):
         return decorate(fn)
     return decorate
-
-
-def _workflow(
-    saga_name: str,
-    body: Callable[..., Awaitable[Any]],
-    timeout: float | None,
-    retry_count: int,
-    retry_backoff: float,
-    compensation_timeout: float | None,
-) -> Callable[..., Awaitable[Result[Any, SagaError]]]:
-    pass_scope = "tx" in inspect.signature(body).parameters
-
-    @functools.wraps(body)
-    async def run(*args: Any, **kwargs: Any) -> Result[Any, SagaError]:
-        return await run_workflow(
-            saga_name,
-            body,
-            args,
-            kwargs,
-            limit=timeout,
-            compensation_retries=retry_count,
-            retry_backoff=retry_backoff,
-            compensation_timeout=compensation_timeout,
-            pass_scope=pass_scope,
-        )
-
-    return run
 
 
 distributed_transaction = DistributedTransaction

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
+from rfs.result import Failure
+
 __all__ = [
     "ConnectionLostError",
     "IllegalTransactionStateError",
@@ -11,6 +15,7 @@ __all__ = [
     "TransactionTimeoutError",
     "UnexpectedRollbackError",
     "WatchConflictError",
+    "report",
 ]
 
 
@@ -60,9 +65,20 @@ class ConnectionLostError(TransactionError):
 
 
 class UnexpectedRollbackError(TransactionError):
-    """An inner call that joined the transaction failed, so the outer commit became a rollback."""
+    """An inner call that joined the transaction failed, so the outer commit became a rollback.
+
+    ``call`` names the joined call that failed first; ``failure`` is what it returned (the
+    ``Failure``) or raised (the exception).
+    """
 
     code = "rollback_only"
+
+    def __init__(
+        self, message: str, *, attempts: int = 1, call: str | None = None, failure: object = None
+    ) -> None:
+        super().__init__(message, attempts=attempts)
+        self.call = call
+        self.failure = failure
 
 
 class WatchConflictError(TransactionError):
@@ -77,3 +93,15 @@ class IllegalTransactionStateError(RuntimeError):
 
 class NoTransactionError(IllegalTransactionStateError):
     """``current_session()`` was called where no ``@Transactional`` call is active."""
+
+
+def report(error: TransactionError, cause: BaseException | None, wants_result: bool) -> Any:
+    """``Failure(error)`` for functions returning a Result, else raise ``error``."""
+    error.__cause__ = cause
+    if wants_result:
+        return Failure(error)
+    _raise(error)
+
+
+def _raise(error: TransactionError) -> NoReturn:
+    raise error

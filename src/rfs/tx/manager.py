@@ -13,7 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["DEFAULT_DATABASE_URL", "TransactionManager", "configure", "get_manager"]
+from rfs.di.registry import current_registry
+
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "TransactionManager",
+    "configure",
+    "get_manager",
+    "manager_for",
+]
 
 #: The embedded database used when neither ``configure()`` nor ``RFS_DATABASE_URL`` says otherwise.
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///rfs.db"
@@ -211,3 +219,21 @@ def get_manager() -> TransactionManager:
                 _default = TransactionManager()
             manager = _default
     return manager
+
+
+def manager_for(explicit: TransactionManager | None) -> TransactionManager:
+    """The manager a transactional call uses, decided at call time.
+
+    ``explicit`` (``@Transactional(manager=...)``) if given; else the ``TransactionManager``
+    bound in the active DI registry (``rfs.di.current_registry()``: inside
+    ``registry.activate()``, a request scope, or ``async with registry:``), under its
+    profiles; else the default manager (:func:`get_manager`).
+    """
+    if explicit is not None:
+        return explicit
+    registry = current_registry()
+    if registry is not None:
+        bound = registry.resolve_optional(TransactionManager)
+        if bound is not None:
+            return bound
+    return get_manager()

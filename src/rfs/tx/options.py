@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rfs.tx.manager import TransactionManager
 
-__all__ = ["Isolation", "IsolationLevel", "Propagation", "PropagationLevel", "TxOptions"]
+__all__ = [
+    "Isolation",
+    "IsolationLevel",
+    "Propagation",
+    "PropagationLevel",
+    "TxFunction",
+    "TxOptions",
+]
 
 
 class Propagation(StrEnum):
@@ -74,6 +81,17 @@ class TxOptions:
             return True
         undo = _distance(mro, self.rollback_for)
         return undo is not None and undo <= keep
+
+
+class TxFunction:
+    """One ``@Transactional`` function: its options, its name for messages, its return kind."""
+
+    __slots__ = ("name", "opts", "wants_result")
+
+    def __init__(self, opts: TxOptions, name: str, wants_result: bool) -> None:
+        self.opts = opts
+        self.name = name
+        self.wants_result = wants_result
 
 
 def _distance(mro: tuple[type, ...], rules: tuple[type[BaseException], ...]) -> int | None:

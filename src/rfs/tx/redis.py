@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from rfs._require import require
+from rfs.di.registry import current_registry
 from rfs.result import Failure
 from rfs.tx.decorator import returns_result
 from rfs.tx.errors import (
@@ -29,8 +30,8 @@ from rfs.tx.errors import (
     NoTransactionError,
     TransactionTimeoutError,
     WatchConflictError,
+    report,
 )
-from rfs.tx.outcome import report
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -162,8 +163,9 @@ def RedisTransaction(
       unless the write sets its own expiry (``ex=``/``px=``).
     - ``retries``: how many times the function runs again when a watched key changed; after
       that the call fails with ``WatchConflictError``. ``backoff`` is the first pause.
-    - ``client`` or ``url``: the Redis to use; else ``configure_redis()``'s, else
-      ``RFS_REDIS_URL``, else ``redis://127.0.0.1:6379/0``.
+    - ``client`` or ``url``: the Redis to use; else, at call time, the ``redis.asyncio.Redis``
+      bound in the active DI registry (``rfs.di.current_registry()``), else
+      ``configure_redis()``'s, else ``RFS_REDIS_URL``, else ``redis://127.0.0.1:6379/0``.
     - ``timeout``: seconds for the whole call, retries included; past it nothing is written
       and the call fails with ``TransactionTimeoutError``.
     - RFS v4 spellings are accepted: ``watch_keys`` and ``key_pattern`` (more keys to watch),
@@ -343,16 +345,23 @@ def configure_redis(url_or_client: Redis | str | None) -> None:
 
 
 def _client(url: str | None) -> Redis:
-    """The client for ``url`` (or the configured default), one per event loop."""
+    """The client for ``url``, else the active registry's, else the configured default.
+
+    Clients made from a URL are kept one per event loop.
+    """
+    require("redis", "redis.asyncio", "@RedisTransaction")
+    from redis.asyncio import Redis
+
     if url is None:
+        registry = current_registry()
+        bound = None if registry is None else registry.resolve_optional(Redis)
+        if bound is not None:
+            return bound
         if _configured is not None and not isinstance(_configured, str):
             return _configured
         url = _configured or os.environ.get("RFS_REDIS_URL") or DEFAULT_REDIS_URL
     per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
     client = per_loop.get(url)
     if client is None:
-        require("redis", "redis.asyncio", "@RedisTransaction")
-        from redis.asyncio import Redis
-
         client = per_loop[url] = Redis.from_url(url)
     return client

@@ -1,215 +1,366 @@
-"""Run one async call under ``@Transactional`` options: propagation, deadline, retries."""
+"""The one transaction runner: every ``@Transactional`` decision, for async and sync code.
+
+Propagation, savepoints, begin options, the deadline, commit or rollback, the error a failed
+attempt stands for and the retries with backoff are written once, as a coroutine over a
+:class:`~rfs.tx.drivers.Driver`. ``run_async`` awaits it with the async driver; ``run_sync``
+drives it with the sync driver, whose operations never suspend, so it completes on its first
+``send(None)``. Sync and async differ only in their I/O.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
-from typing import Any
+import random
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Literal
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import TextClause, text
 
-from rfs.tx import plan
+from rfs.result import Failure
 from rfs.tx.context import CURRENT, Frame
-from rfs.tx.manager import TransactionManager, get_manager
-from rfs.tx.options import TxOptions
-from rfs.tx.outcome import Retry, backoff_delay, report
+from rfs.tx.drivers import ASYNC, SYNC, Driver
+from rfs.tx.errors import (
+    ConnectionLostError,
+    IllegalTransactionStateError,
+    SerializationError,
+    TransactionError,
+    TransactionTimeoutError,
+    UnexpectedRollbackError,
+    report,
+)
+from rfs.tx.faults import is_disconnect, is_retryable, is_timeout, sqlstate
+from rfs.tx.manager import TransactionManager, manager_for
+from rfs.tx.options import Propagation, TxFunction, TxOptions
 
-__all__ = ["run_async"]
+__all__ = ["backoff_delay", "run_async", "run_sync"]
 
-_SQLITE_GRACE = 0.2  # seconds between SQLite's interrupt() and cancelling the await
+Route = Literal["join", "savepoint", "suspend", "bare", "new"]
+Phase = Literal["begin", "body", "commit"]
+
+_JOINING = (Propagation.REQUIRED, Propagation.SUPPORTS, Propagation.MANDATORY)
+_WITHOUT = (Propagation.NEVER, Propagation.SUPPORTS, Propagation.NOT_SUPPORTED)
+QUERY_ONLY_ON = text("PRAGMA query_only = ON")
+QUERY_ONLY_OFF = text("PRAGMA query_only = OFF")
+_READ_ONLY = text("SET TRANSACTION READ ONLY")
 
 
-async def run_async(opts: TxOptions, call: Callable[[], Awaitable[Any]], wants_result: bool) -> Any:
-    """Await ``call()`` inside the transaction ``opts`` asks for and return its value."""
-    manager = opts.manager or get_manager()
+async def run_async(fn: TxFunction, call: Callable[[], Awaitable[Any]]) -> Any:
+    """Await ``call()`` inside the transaction ``fn`` asks for and return its value."""
+    return await _run(fn, call, ASYNC)
+
+
+def run_sync(fn: TxFunction, call: Callable[[], Any]) -> Any:
+    """Call ``call()`` inside the transaction ``fn`` asks for and return its value."""
+    steps: Coroutine[Any, Any, Any] = _run(fn, call, SYNC)
+    try:
+        steps.send(None)
+    except StopIteration as done:
+        return done.value
+    steps.close()
+    raise RuntimeError("rfs.tx: a sync transaction step suspended (a bug in the sync driver)")
+
+
+class Retry(Exception):
+    """Internal signal: the attempt hit a serialization failure or deadlock and may run again."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+async def _run(fn: TxFunction, call: Callable[[], Any], io: Driver) -> Any:
+    opts = fn.opts
+    manager = manager_for(opts.manager)
     outer = CURRENT.get()
     frame = None if outer is None else outer.find(manager)
-    route = plan.route(opts, frame, is_async=True)
+    route = _route(opts, frame, io.is_async)
     if frame is not None:  # join, savepoint and suspend need the active transaction
         if route == "join":
-            with plan.joined(opts, frame) as done:
-                return done(await call())
+            return await _join(fn, frame, call, io)
         if route == "savepoint":
-            return await _savepoint(opts, manager, frame, outer, call, wants_result)
+            return await _savepoint(fn, manager, frame, outer, call, io)
         if route == "suspend":
-            with plan.suspended(manager, outer, is_async=True):
-                return await call()
+            token = CURRENT.set(Frame(manager, None, outer, is_async=io.is_async))
+            try:
+                return await io.call(call)
+            finally:
+                CURRENT.reset(token)
     if route == "bare":
-        return await call()
+        return await io.call(call)
     attempt = 1
     while True:
         try:
-            return await _attempt(opts, manager, outer, call, wants_result)
+            return await _attempt(fn, manager, outer, call, io)
         except Retry as signal:
             if attempt > opts.retries:
-                return plan.gave_up(signal, attempt, wants_result)
-            await asyncio.sleep(backoff_delay(opts, attempt))
+                error = _serialization_error(signal.cause, attempt)
+                return report(error, signal.cause, fn.wants_result)
+            await io.sleep(backoff_delay(opts, attempt))
             attempt += 1
 
 
+def _route(opts: TxOptions, frame: Frame | None, is_async: bool) -> Route:
+    """How to run under ``opts.propagation`` given the manager's active ``frame`` (if any)."""
+    prop = opts.propagation
+    if frame is not None and frame.session is not None and frame.is_async is is_async:
+        if prop in _JOINING:
+            return "join"
+        if prop is Propagation.NESTED:
+            return "savepoint"
+        if prop is Propagation.NOT_SUPPORTED:
+            return "suspend"
+        if prop is Propagation.NEVER:
+            raise IllegalTransactionStateError(
+                "propagation=NEVER but a transaction is active: call this function outside "
+                "@Transactional code, or use NOT_SUPPORTED to suspend the transaction"
+            )
+    elif prop is Propagation.MANDATORY:
+        raise IllegalTransactionStateError(
+            "propagation=MANDATORY but no transaction is active: call this function from "
+            "@Transactional code, or use REQUIRED"
+        )
+    elif prop in _WITHOUT:
+        return "bare"
+    return "new"
+
+
+async def _join(fn: TxFunction, frame: Frame, call: Callable[[], Any], io: Driver) -> Any:
+    """Join ``frame``'s transaction: a raise that rolls back, or a Failure, dooms it."""
+    try:
+        result = await io.call(call)
+    except BaseException as exc:
+        if fn.opts.should_rollback(exc):
+            frame.doom(fn.name, exc)
+        raise
+    if isinstance(result, Failure):
+        frame.doom(fn.name, result)
+    return result
+
+
 async def _savepoint(
-    opts: TxOptions,
+    fn: TxFunction,
     manager: TransactionManager,
     frame: Frame,
     outer: Frame | None,
-    call: Callable[[], Awaitable[Any]],
-    wants_result: bool,
+    call: Callable[[], Any],
+    io: Driver,
 ) -> Any:
     """NESTED inside a transaction: a savepoint that rolls back alone on failure."""
-    session: AsyncSession = frame.session
-    nested = await session.begin_nested()
-    inner = Frame(manager, session, outer)
+    session = frame.session
+    nested = await io.begin_nested(session)
+    inner = Frame(manager, session, outer, is_async=io.is_async)
     token = CURRENT.set(inner)
     try:
-        result = await call()
+        result = await io.call(call)
     except BaseException as exc:
         CURRENT.reset(token)
-        if plan.undoes(opts, exc):
-            await _quietly(nested.rollback())
+        if _undoes(fn.opts, exc):
+            await _quietly(io.rollback(nested))
         else:
-            await nested.commit()
+            await io.commit(nested)
         raise
     CURRENT.reset(token)
-    if plan.rolls_back(result, inner):
-        await nested.rollback()
+    if isinstance(result, Failure) or inner.doomed is not None:
+        await io.rollback(nested)
     else:
-        await nested.commit()
-    return plan.settle(result, inner, wants_result)
+        await io.commit(nested)
+    return _settle(fn, result, inner)
 
 
 async def _attempt(
-    opts: TxOptions,
+    fn: TxFunction,
     manager: TransactionManager,
     outer: Frame | None,
-    call: Callable[[], Awaitable[Any]],
-    wants_result: bool,
+    call: Callable[[], Any],
+    io: Driver,
 ) -> Any:
     """One run of a new transaction: begin, call, then commit or roll back."""
-    session = manager.session()
-    frame = Frame(manager, session, outer)
+    opts = fn.opts
+    session = io.session(manager)
+    frame = Frame(manager, session, outer, is_async=io.is_async)
     token = CURRENT.set(frame)
-    phase = "begin"
+    phase: Phase = "begin"
     query_only = opts.read_only and manager.is_sqlite
-    deadline: asyncio.Timeout | None = None
-    alarm: _Alarm | None = None
-    if opts.timeout is not None:
-        grace = _SQLITE_GRACE if manager.is_sqlite else 0.0
-        deadline = asyncio.timeout(opts.timeout + grace)
+    timeout = opts.timeout
+    deadline = None if timeout is None else io.deadline(timeout, manager)
     try:
         try:
             if deadline is None:
                 if opts.isolation is not None or opts.read_only:
-                    await _begin(session, opts, manager)
+                    await _begin(session, opts, manager, io)
                 phase = "body"
-                result = await call()
+                result = await io.call(call)
             else:
                 async with deadline:
-                    await _begin(session, opts, manager)
-                    if manager.is_sqlite:
-                        alarm = await _Alarm.start(session, deadline, _SQLITE_GRACE)
-                    elif manager.dialect == "postgresql":  # the server cancels too
-                        await session.execute(plan.statement_timeout(opts.timeout or 0.0))
+                    await _begin(session, opts, manager, io)
+                    await deadline.arm(session)
+                    if manager.dialect == "postgresql":  # the server cancels the statement too
+                        await io.execute(session, _statement_timeout(timeout or 0.0))
                     phase = "body"
                     try:
-                        result = await call()
+                        result = await io.call(call)
                     finally:
-                        if alarm is not None:
-                            alarm.cancel()
-                    if alarm is not None and alarm.fired:
-                        raise TimeoutError("SQLite statement interrupted at the deadline")
+                        deadline.disarm()
+                    if deadline.expired():
+                        raise TimeoutError("the transaction's deadline passed during its body")
             phase = "commit"
-            if plan.rolls_back(result, frame) or opts.read_only:
+            if isinstance(result, Failure) or frame.doomed is not None or opts.read_only:
                 if query_only:
-                    await session.execute(plan.QUERY_ONLY_OFF)
-                await session.rollback()
+                    await io.execute(session, QUERY_ONLY_OFF)
+                await io.rollback(session)
             else:
-                await session.commit()
+                await io.commit(session)
         except BaseException as exc:
-            await _after_error(session, opts, exc, phase, query_only, frame.rollback_only)
-            expired = (deadline is not None and deadline.expired()) or (
-                alarm is not None and alarm.fired
-            )
-            error = plan.error_for(exc, phase, opts, expired)
+            await _after_error(session, opts, exc, phase, query_only, frame, io)
+            expired = deadline is not None and deadline.expired()
+            error = _error_for(exc, phase, opts, expired)
             if error is None:
                 raise
-            return report(error, exc, wants_result)
+            return report(error, exc, fn.wants_result)
     finally:
         CURRENT.reset(token)
-        await _quietly(session.close())
-    return plan.settle(result, frame, wants_result)
+        with contextlib.suppress(Exception):  # the connection may already be gone
+            await io.close(session)
+    return _settle(fn, result, frame)
 
 
-class _Alarm:
-    """Interrupts SQLite's running statement at the deadline.
-
-    Cancelling the await alone would leave the statement running in aiosqlite's thread and
-    the connection terminated with its lock held, so SQLite gets ``interrupt()`` first and
-    the asyncio deadline (for awaits outside the database) follows after a grace period.
-    """
-
-    __slots__ = ("fired", "handle", "interrupt")
-
-    def __init__(self, interrupt: Callable[[], None]) -> None:
-        self.interrupt = interrupt
-        self.fired = False
-        self.handle: asyncio.TimerHandle | None = None
-
-    @classmethod
-    async def start(
-        cls, session: AsyncSession, deadline: asyncio.Timeout, grace: float
-    ) -> _Alarm | None:
-        when = deadline.when()
-        connection = await session.connection()
-        raw = await connection.get_raw_connection()
-        # aiosqlite keeps the sqlite3 connection in ``_conn``; interrupt() is thread-safe
-        interrupt = getattr(getattr(raw.driver_connection, "_conn", None), "interrupt", None)
-        if when is None or interrupt is None:
-            return None
-        alarm = cls(interrupt)
-        alarm.handle = asyncio.get_running_loop().call_at(when - grace, alarm.ring)
-        return alarm
-
-    def ring(self) -> None:
-        self.fired = True
-        self.interrupt()
-
-    def cancel(self) -> None:
-        if self.handle is not None:
-            self.handle.cancel()
-
-
-async def _begin(session: AsyncSession, opts: TxOptions, manager: TransactionManager) -> None:
+async def _begin(session: Any, opts: TxOptions, manager: TransactionManager, io: Driver) -> None:
     """Start the transaction with its isolation level and read-only mode applied."""
-    await session.connection(execution_options=plan.begin_options(opts, manager))
-    statement = plan.read_only_statement(opts, manager)
+    options: dict[str, Any] = {}
+    statement: TextClause | None = None
+    if manager.is_sqlite:
+        if opts.read_only:
+            options["rfs_read_only"] = True  # BEGIN instead of BEGIN IMMEDIATE
+            statement = QUERY_ONLY_ON
+    else:
+        if opts.isolation is not None:
+            options["isolation_level"] = opts.isolation.value
+        if opts.read_only:
+            if manager.dialect == "postgresql":
+                options["postgresql_readonly"] = True
+            else:
+                statement = _READ_ONLY
+    await io.begin(session, options or None)
     if statement is not None:
-        await session.execute(statement)
+        await io.execute(session, statement)
+
+
+def _statement_timeout(seconds: float) -> TextClause:
+    """``SET LOCAL statement_timeout`` for PostgreSQL, so the server cancels as well."""
+    return text(f"SET LOCAL statement_timeout = {max(1, int(seconds * 1000))}")
 
 
 async def _after_error(
-    session: AsyncSession,
+    session: Any,
     opts: TxOptions,
     exc: BaseException,
-    phase: str,
+    phase: Phase,
     query_only: bool,
-    rollback_only: bool,
+    frame: Frame,
+    io: Driver,
 ) -> None:
     """Roll back after ``exc``, or commit when a ``no_rollback_for`` rule says so."""
-    if plan.keeps_work(opts, exc, phase, rollback_only):
-        await session.commit()
+    if phase == "body" and frame.doomed is None and not opts.read_only and not _undoes(opts, exc):
+        await io.commit(session)
         return
     if query_only:
         try:
-            await session.execute(plan.QUERY_ONLY_OFF)
+            await io.execute(session, QUERY_ONLY_OFF)
         except Exception:
-            await _quietly(_invalidate(session))
-    await _quietly(session.rollback())
+            await _quietly(io.invalidate(session))
+    await _quietly(io.rollback(session))
 
 
-async def _invalidate(session: AsyncSession) -> None:
-    connection = await session.connection()
-    await connection.invalidate()
+def _settle(fn: TxFunction, result: Any, frame: Frame) -> Any:
+    """``result``, unless a joined call doomed the transaction behind a non-Failure result."""
+    if frame.doomed is not None and not isinstance(result, Failure):
+        return report(_unexpected_rollback(fn.name, *frame.doomed), None, fn.wants_result)
+    return result
+
+
+# -- what a failure stands for ---------------------------------------------------------------
+def _undoes(opts: TxOptions, exc: BaseException) -> bool:
+    """Whether ``exc`` raised by the body rolls its work back (a rule says so, or a fault)."""
+    if opts.should_rollback(exc):
+        return True
+    try:
+        return _classify(exc, "body", opts) is not None
+    except Retry:
+        return True
+
+
+def _error_for(
+    exc: BaseException, phase: Phase, opts: TxOptions, expired: bool
+) -> TransactionError | None:
+    """The error to report for ``exc`` (None: re-raise it); raises ``Retry`` to try again."""
+    if expired and phase != "commit" and isinstance(exc, Exception):
+        return _timeout_error(opts)
+    return _classify(exc, phase, opts)
+
+
+def _classify(exc: BaseException, phase: Phase, opts: TxOptions) -> TransactionError | None:
+    """The ``TransactionError`` that ``exc`` stands for, None for the caller's own exceptions.
+
+    Raises ``Retry`` for serialization failures and deadlocks.
+    """
+    if not isinstance(exc, Exception):
+        return None
+    if is_retryable(exc):
+        raise Retry(exc) from exc
+    if is_timeout(exc):
+        return _timeout_error(opts)
+    if is_disconnect(exc):
+        if phase == "commit":
+            message = "database connection lost during COMMIT: the outcome is unknown"
+        else:
+            message = f"database connection failed or dropped ({phase}): rolled back"
+        return ConnectionLostError(f"{message}: {_short(exc)}")
+    return None
+
+
+def _timeout_error(opts: TxOptions) -> TransactionTimeoutError:
+    return TransactionTimeoutError(
+        f"transaction exceeded its timeout of {opts.timeout}s: the statement was cancelled "
+        "and the transaction rolled back"
+    )
+
+
+def _serialization_error(cause: BaseException, attempts: int) -> SerializationError:
+    kind = "database busy" if sqlstate(cause) is None else "serialization failure or deadlock"
+    return SerializationError(
+        f"{kind} after {attempts} attempt(s), rolled back (raise retries= to try more): "
+        f"{_short(cause)}",
+        attempts=attempts,
+    )
+
+
+def _unexpected_rollback(name: str, joined: str, failure: object) -> UnexpectedRollbackError:
+    if isinstance(failure, Failure):
+        what = f"returned {failure!r}"
+    else:
+        what = f"raised {type(failure).__name__}: {failure}"
+    return UnexpectedRollbackError(
+        f"{name}: the call {joined} joined this transaction and {what}, so the transaction "
+        f"was rolled back instead of committed; fix: let {name} return (or raise) that "
+        f"failure, or give {joined} propagation=NESTED so only its own savepoint rolls back",
+        call=joined,
+        failure=failure,
+    )
+
+
+def backoff_delay(opts: TxOptions, attempt: int) -> float:
+    """Seconds before retry number ``attempt`` (1-based): exponential, with "equal jitter".
+
+    The ceiling doubles from ``opts.backoff`` up to ``opts.max_backoff``; the delay is drawn
+    uniformly from its upper half (0.5-1x), so retries spread out but never come back at once.
+    """
+    ceiling = min(opts.max_backoff, opts.backoff * 2.0 ** (attempt - 1))
+    return ceiling * (0.5 + random.random() / 2)
+
+
+def _short(exc: BaseException) -> str:
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"
 
 
 async def _quietly(awaitable: Awaitable[Any]) -> None:

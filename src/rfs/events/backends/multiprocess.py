@@ -3,6 +3,11 @@
 ``MultiprocessQueue`` works under both ``spawn`` and ``fork`` (pass it to the child as a
 ``Process`` argument). ``MultiprocessBroker`` lets any process publish (``broker.publisher()``
 is picklable) while subscriptions live in the owning process, fed by a pump task.
+
+Items travel pickled, so only hand the queue to processes you trust (your own children). The
+queue pickles on ``put`` and unpickles on ``get`` itself: an item that cannot be unpickled
+raises ``DecodeError`` from ``get`` (and is gone), the queue goes on; the broker's pump
+dead-letters such items, and anything that is not a ``(topic, event)`` pair, and goes on.
 """
 
 from __future__ import annotations
@@ -11,15 +16,19 @@ import asyncio
 import contextlib
 import multiprocessing
 import multiprocessing.context
+import pickle
 import queue as queue_module
 import threading
+import uuid
 from collections import deque
-from typing import Any, Generic, TypeVar
+from multiprocessing.reduction import ForkingPickler
+from typing import Any, Generic, TypeVar, cast
 
 from rfs.events.backends.memory import InMemoryBroker, InMemorySubscription
 from rfs.events.backpressure import Backpressure
-from rfs.events.errors import BrokerClosedError, PublishError
+from rfs.events.errors import BrokerClosedError, DecodeError, InvalidTopicError, PublishError
 from rfs.events.event import Event
+from rfs.events.subscription import make_dead_letter
 from rfs.events.topics import validate_topic
 from rfs.result import Failure, Result, Success
 
@@ -35,7 +44,9 @@ class MultiprocessQueue(Generic[T]):
 
     ``maxsize`` bounds it (0: unbounded); a full queue makes ``put_async`` wait, so a slow
     consumer process slows its producers. ``context`` is ``"spawn"``, ``"fork"``,
-    ``"forkserver"`` or a context object (default: the platform's).
+    ``"forkserver"`` or a context object (default: the platform's). ``put`` pickles the item
+    (an unpicklable one raises there); every ``get`` raises ``DecodeError`` for an item that
+    cannot be unpickled here, which is then dropped.
     """
 
     def __init__(
@@ -47,7 +58,7 @@ class MultiprocessQueue(Generic[T]):
             else context
         )
         self._queue: Any = ctx.Queue(maxsize)
-        self._stash: deque[T] = deque()
+        self._stash: deque[bytes] = deque()
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -60,39 +71,38 @@ class MultiprocessQueue(Generic[T]):
 
     def put(self, item: T, timeout: float | None = None) -> None:
         """Put, blocking while full (``queue.Full`` after ``timeout`` seconds)."""
-        self._queue.put(item, True, timeout)
+        self._queue.put(_pack(item), True, timeout)
 
     def get(self, timeout: float | None = None) -> T:
         """Get, blocking while empty (``queue.Empty`` after ``timeout`` seconds)."""
         with self._lock:
             if self._stash:
-                return self._stash.popleft()
-        item: T = self._queue.get(True, timeout)
-        return item
+                return cast(T, unpack_item(self._stash.popleft()))
+        return cast(T, unpack_item(self._queue.get(True, timeout)))
 
     def put_nowait(self, item: T) -> None:
         """Put or raise ``queue.Full``."""
-        self._queue.put_nowait(item)
+        self._queue.put_nowait(_pack(item))
 
     def get_nowait(self) -> T:
         """Get or raise ``queue.Empty``."""
         with self._lock:
             if self._stash:
-                return self._stash.popleft()
-        item: T = self._queue.get_nowait()
-        return item
+                return cast(T, unpack_item(self._stash.popleft()))
+        return cast(T, unpack_item(self._queue.get_nowait()))
 
     async def put_async(self, item: T) -> None:
         """Put without blocking the event loop; waits (polling a thread) while full."""
+        packed = _pack(item)
         try:
-            self._queue.put_nowait(item)
+            self._queue.put_nowait(packed)
             return
         except queue_module.Full:
             pass
         loop = asyncio.get_running_loop()
         while True:
             try:
-                await loop.run_in_executor(None, self._queue.put, item, True, _POLL)
+                await loop.run_in_executor(None, self._queue.put, packed, True, _POLL)
                 return
             except queue_module.Full:
                 continue
@@ -101,10 +111,9 @@ class MultiprocessQueue(Generic[T]):
         """Get without blocking the event loop. Cancellation never loses an item."""
         with self._lock:
             if self._stash:
-                return self._stash.popleft()
+                return cast(T, unpack_item(self._stash.popleft()))
         try:
-            item: T = self._queue.get_nowait()
-            return item
+            return cast(T, unpack_item(self._queue.get_nowait()))
         except queue_module.Empty:
             pass
         loop = asyncio.get_running_loop()
@@ -117,7 +126,7 @@ class MultiprocessQueue(Generic[T]):
                 future.add_done_callback(self._restash)
                 raise
             if got is not _EMPTY:
-                return got  # type: ignore[return-value]
+                return cast(T, unpack_item(got))
 
     def _get_or_none(self) -> object:
         try:
@@ -149,7 +158,22 @@ class MultiprocessQueue(Generic[T]):
 
 
 _EMPTY = object()
-_STOP = ("__rfs_stop__", None)
+
+
+def _pack(item: object) -> bytes:
+    return bytes(ForkingPickler.dumps(item))
+
+
+def unpack_item(raw: object) -> object:
+    """Unpickle one queue item; any failure on any input raises ``DecodeError`` (nothing else)."""
+    if not isinstance(raw, bytes):
+        raise DecodeError(f"a queue item is pickled bytes, got {type(raw).__name__}")
+    try:
+        return ForkingPickler.loads(raw)
+    except Exception as exc:
+        raise DecodeError(
+            f"cannot unpickle a queue item: {type(exc).__name__}: {exc}", raw
+        ) from None
 
 
 class MultiprocessPublisher:
@@ -168,6 +192,8 @@ class MultiprocessPublisher:
         validate_topic(topic)
         try:
             await self.queue.put_async((topic, event))
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
+            return Failure(PublishError(f"event cannot be pickled: {exc}"))
         except (ValueError, OSError) as exc:  # the queue was closed
             return Failure(BrokerClosedError(str(exc)))
         return _OK
@@ -197,6 +223,7 @@ class MultiprocessBroker:
         )
         self._publisher = MultiprocessPublisher(self.queue)
         self._pump: asyncio.Task[None] | None = None
+        self._stop = ("__rfs_stop__", uuid.uuid4().hex)  # no publisher can forge it
         self.closed = False
 
     async def start(self) -> MultiprocessBroker:
@@ -207,10 +234,35 @@ class MultiprocessBroker:
 
     async def _run_pump(self) -> None:
         while True:
-            topic, event = await self.queue.get_async()
-            if topic == _STOP[0]:
+            try:
+                item: Any = await self.queue.get_async()
+            except DecodeError as exc:
+                await self._dead_letter(exc, "unknown", exc.raw)
+                continue
+            if type(item) is not tuple or len(item) != 2:
+                why = f"a queue item is a (topic, event) pair, got {type(item).__name__}"
+                await self._dead_letter(DecodeError(why), "unknown", None)
+                continue
+            topic, event = item
+            if type(topic) is str and type(event) is str and (topic, event) == self._stop:
                 return
-            await self._local.publish(topic, event)
+            try:
+                await self._local.publish(validate_topic(topic), event)
+            except InvalidTopicError as exc:
+                where = topic if isinstance(topic, str) else "unknown"
+                await self._dead_letter(DecodeError(str(exc).splitlines()[0]), where, None)
+
+    async def _dead_letter(self, error: DecodeError, topic: str, raw: bytes | None) -> None:
+        letter = make_dead_letter(
+            None,
+            error,
+            deliveries=1,
+            topic=topic,
+            group=None,
+            raw=raw,
+            route=self._local.dead_letter,
+        )
+        await self._local.publish(letter.topic, letter)
 
     def publisher(self) -> MultiprocessPublisher:
         """A picklable publisher for this broker."""
@@ -234,7 +286,7 @@ class MultiprocessBroker:
             return
         self.closed = True
         if self._pump is not None:
-            await self.queue.put_async(_STOP)
+            await self.queue.put_async(self._stop)
             await self._pump
         await self._local.close()
         self.queue.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import re
 import uuid
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from typing import Any
 
 from rfs._require import require
 from rfs.events.event import Event
-from rfs.events.server import Incoming, ServerBroker, ServerSubscription
+from rfs.events.server import Incoming, ServerBroker, ServerSubscription, incoming
 from rfs.events.subscription import Delivery, dead_letter_topic
 from rfs.events.topics import compile_pattern, validate_topic
 
@@ -29,7 +30,13 @@ import nats.errors  # noqa: E402
 import nats.js.errors  # noqa: E402
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig  # noqa: E402
 
-__all__ = ["JetStreamBroker", "JetStreamSubscription", "nats_filter"]
+__all__ = [
+    "JetStreamBroker",
+    "JetStreamSubscription",
+    "durable_name",
+    "nats_filter",
+    "unpack_message",
+]
 
 _TRANSIENT = (nats.errors.Error, ConnectionError, OSError, asyncio.TimeoutError)
 
@@ -48,8 +55,38 @@ def nats_filter(pattern: str, prefix: str) -> str:
     return ".".join(out)
 
 
-def _durable_name(group: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]", "_", group)
+def unpack_message(msg: Any, cut: int) -> Incoming:
+    """One JetStream message (whatever a client published) as :class:`Incoming`; never raises.
+    ``cut`` is the length of the subject prefix (``prefix.``) to strip from the topic."""
+    try:
+        attempt = msg.metadata.num_delivered
+    except Exception:  # not a JetStream reply subject: count it as a first delivery
+        attempt = 1
+    subject = getattr(msg, "subject", "")
+    topic = subject[cut:] if isinstance(subject, str) else ""
+    return incoming(msg, getattr(msg, "data", None), topic, attempt)
+
+
+_PLAIN_GROUP = re.compile(r"[A-Za-z0-9-]+(?:_[A-Za-z0-9-]+)*")
+_SAFE_CHAR = re.compile(r"[A-Za-z0-9-]")
+_MAX_DURABLE = 128
+
+
+def durable_name(group: str) -> str:
+    """The JetStream durable consumer name of ``group``: distinct groups get distinct names.
+
+    A plain name (letters, digits, ``-``, single inner ``_``) is used as it is. Any other is
+    escaped behind a leading ``_``, each other character as ``_<hex code>_``
+    (``billing.eu`` → ``_billing_2e_eu``); plain names never start with ``_``, and the
+    escaping can be undone, so no two groups share a consumer. A name that would be longer
+    than 128 characters becomes ``__`` and a SHA-256 digest.
+    """
+    if _PLAIN_GROUP.fullmatch(group) and len(group) <= _MAX_DURABLE:
+        return group
+    escaped = "_" + "".join(c if _SAFE_CHAR.fullmatch(c) else f"_{ord(c):x}_" for c in group)
+    if len(escaped) <= _MAX_DURABLE:
+        return escaped
+    return "__" + hashlib.sha256(group.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class JetStreamBroker(ServerBroker["JetStreamSubscription"]):
@@ -154,7 +191,7 @@ class JetStreamSubscription(ServerSubscription[JetStreamBroker]):
     ) -> None:
         super().__init__(broker, pattern, group, max_deliveries)
         self._filter = nats_filter(pattern, broker.prefix)
-        self._durable = _durable_name(group) if group else f"rfs_{uuid.uuid4().hex}"
+        self._durable = durable_name(group) if group else f"rfs_{uuid.uuid4().hex}"
         self._ephemeral = group is None
         self._start = datetime.now(UTC)
         self._psub: Any = None
@@ -197,9 +234,7 @@ class JetStreamSubscription(ServerSubscription[JetStreamBroker]):
         return msgs
 
     def _unpack(self, item: Any) -> Incoming:
-        attempt = int(item.metadata.num_delivered)
-        topic = item.subject[self._cut :]
-        return Incoming(Event.from_json(item.data), attempt, item, topic, item.data)
+        return unpack_message(item, self._cut)
 
     async def _recover(self, error: Exception) -> bool:
         if not isinstance(error, nats.js.errors.NotFoundError):

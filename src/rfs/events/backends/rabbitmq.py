@@ -17,7 +17,7 @@ from typing import Any
 
 from rfs._require import require
 from rfs.events.event import Event
-from rfs.events.server import Incoming, ServerBroker, ServerSubscription
+from rfs.events.server import Incoming, ServerBroker, ServerSubscription, incoming, wire_count
 from rfs.events.subscription import Delivery, dead_letter_topic
 from rfs.events.topics import compile_pattern
 
@@ -26,7 +26,7 @@ import aio_pika  # noqa: E402
 import aio_pika.abc  # noqa: E402
 import aio_pika.exceptions  # noqa: E402
 
-__all__ = ["RabbitMQBroker", "RabbitMQSubscription", "amqp_bindings"]
+__all__ = ["RabbitMQBroker", "RabbitMQSubscription", "amqp_bindings", "unpack_message"]
 
 _DELIVERIES = "x-rfs-deliveries"
 _TRANSIENT = (
@@ -51,12 +51,22 @@ def amqp_bindings(pattern: str) -> list[str]:
     return [".".join(combo) for combo in itertools.product(*choices)]
 
 
-def _attempt(headers: dict[str, Any], redelivered: bool) -> int:
-    """Which delivery this is: quorum queues count (``x-delivery-count``); otherwise our header."""
+def _attempt(headers: object, redelivered: object) -> int:
+    """Which delivery this is: quorum queues count (``x-delivery-count``); otherwise our header.
+    Headers any client may have set: whatever is not a count counts as 1."""
+    if not isinstance(headers, dict):
+        return 1
     counted = headers.get("x-delivery-count")
     if counted is not None:
-        return int(counted) + 1
-    return int(headers.get(_DELIVERIES, 1)) + (1 if redelivered else 0)
+        return wire_count(counted, 0) + 1
+    return wire_count(headers.get(_DELIVERIES, 1)) + (1 if redelivered is True else 0)
+
+
+def unpack_message(message: Any) -> Incoming:
+    """One AMQP message (whatever a client published) as :class:`Incoming`; never raises."""
+    attempt = _attempt(getattr(message, "headers", None), getattr(message, "redelivered", False))
+    body = getattr(message, "body", None)
+    return incoming(message, body, getattr(message, "routing_key", ""), attempt)
 
 
 class RabbitMQBroker(ServerBroker["RabbitMQSubscription"]):
@@ -195,9 +205,7 @@ class RabbitMQSubscription(ServerSubscription[RabbitMQBroker]):
         return []
 
     def _unpack(self, item: Any) -> Incoming:
-        attempt = _attempt(item.headers or {}, item.redelivered)
-        topic = item.routing_key or ""
-        return Incoming(Event.from_json(item.body), attempt, item, topic, item.body)
+        return unpack_message(item)
 
     async def _settle(self, token: Any) -> None:
         with contextlib.suppress(*_TRANSIENT):

@@ -3,7 +3,8 @@
 All topics share one stream (``stream=``); each entry holds ``topic`` and the event's JSON.
 A subscription is a consumer in a consumer group (an ephemeral group per subscription when no
 ``group`` is given). Entries left pending by a dead consumer are taken over with XAUTOCLAIM
-once idle for ``claim_idle`` seconds. Delivery is at-least-once.
+once idle for ``claim_idle`` seconds; a consumer left with nothing pending and idle for twice
+that is removed from the group. Delivery is at-least-once.
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from typing import Any
 from rfs._require import require
 from rfs.events.errors import DecodeError
 from rfs.events.event import Event
-from rfs.events.server import Incoming, ServerBroker, ServerSubscription
+from rfs.events.server import Incoming, ServerBroker, ServerSubscription, incoming
 from rfs.events.subscription import Delivery, dead_letter_topic
-from rfs.result import Failure, Result
 
 require("redis", "redis.asyncio", "the Redis Streams backend")
 import redis.asyncio as aioredis  # noqa: E402
@@ -31,9 +31,26 @@ from redis.exceptions import ConnectionError as RedisConnectionError  # noqa: E4
 from redis.exceptions import ResponseError  # noqa: E402
 from redis.exceptions import TimeoutError as RedisTimeoutError  # noqa: E402
 
-__all__ = ["RedisStreamsBroker", "RedisStreamsSubscription"]
+__all__ = ["RedisStreamsBroker", "RedisStreamsSubscription", "unpack_entry"]
 
 _TRANSIENT = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
+
+# Remove the group's consumers that hold nothing and were idle for ARGV[2] ms (dead ones: a
+# live consumer reads at least every claim_idle / 2). Atomic, so a consumer cannot take an
+# entry between the check and the removal (XGROUP DELCONSUMER drops its pending entries).
+_FORGET_IDLE_CONSUMERS = """
+local removed = 0
+for _, info in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local fields = {}
+  for i = 1, #info, 2 do fields[info[i]] = info[i + 1] end
+  if fields['name'] ~= ARGV[3] and fields['pending'] == 0
+      and fields['idle'] >= tonumber(ARGV[2]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], fields['name'])
+    removed = removed + 1
+  end
+end
+return removed
+"""
 
 
 def _consumer_name() -> str:
@@ -119,6 +136,12 @@ _Entry = tuple[bytes, dict[bytes, bytes], int]
 """A stream entry as buffered: its id, its fields, and which delivery this is."""
 
 
+def unpack_entry(entry_id: bytes, fields: object, attempt: int) -> Incoming:
+    """One stream entry (whatever a client put in its fields) as :class:`Incoming`; never raises."""
+    get = fields.get if isinstance(fields, dict) else {}.get
+    return incoming(entry_id, get(b"event"), get(b"topic"), attempt)
+
+
 class RedisStreamsSubscription(ServerSubscription[RedisStreamsBroker]):
     """A consumer in a consumer group of the broker's stream."""
 
@@ -145,6 +168,8 @@ class RedisStreamsSubscription(ServerSubscription[RedisStreamsBroker]):
         self._ready = False
         self._acks: list[bytes] = []
         self._next_claim = 0.0
+        self._next_forget = 0.0
+        self._forget = self._client.register_script(_FORGET_IDLE_CONSUMERS)
 
     # --- plumbing ------------------------------------------------------------------------
     async def _ensure_group(self) -> None:
@@ -187,12 +212,22 @@ class RedisStreamsSubscription(ServerSubscription[RedisStreamsBroker]):
         counts = {p["message_id"]: int(p["times_delivered"]) for p in pending}
         return [(eid, fields, counts.get(eid, 2)) for eid, fields in entries]
 
+    async def _forget_dead_consumers(self) -> None:
+        """Remove consumers with nothing pending, idle for ``2 * claim_idle`` (crashed ones
+        whose entries were claimed); a live one so removed is recreated by its next read."""
+        idle_ms = int(self.claim_idle * 2000)
+        with contextlib.suppress(ResponseError):  # e.g. scripting disabled: keep them listed
+            await self._forget(keys=[self._stream], args=[self._group_name, idle_ms, self.consumer])
+
     # --- ServerSubscription hooks --------------------------------------------------------
     async def _fetch(self) -> list[_Entry]:
         if not self._ready:
             await self._ensure_group()
         await self._flush_acks()
         now = time.monotonic()
+        if now >= self._next_forget and not self._ephemeral:
+            self._next_forget = now + max(self.claim_idle, 0.05)
+            await self._forget_dead_consumers()
         if now >= self._next_claim:
             self._next_claim = now + max(self.claim_idle / 2, 0.05)
             claimed = await self._claim()
@@ -212,14 +247,7 @@ class RedisStreamsSubscription(ServerSubscription[RedisStreamsBroker]):
         return out
 
     def _unpack(self, item: _Entry) -> Incoming:
-        entry_id, fields, attempt = item
-        topic = fields.get(b"topic", b"").decode("utf-8", "replace") or "unknown"
-        raw = fields.get(b"event")
-        if raw is None:
-            decoded: Result[Event, DecodeError] = Failure(DecodeError("entry has no 'event' field"))
-        else:
-            decoded = Event.from_json(raw)
-        return Incoming(decoded, attempt, entry_id, topic, raw)
+        return unpack_entry(*item)
 
     async def _recover(self, error: Exception) -> bool:
         text = str(error) if isinstance(error, ResponseError) else ""

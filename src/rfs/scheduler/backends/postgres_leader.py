@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +14,24 @@ from sqlalchemy.pool import NullPool
 from rfs._require import require
 
 require("postgres", "asyncpg", "PostgresLeaderLock")
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
+def quote_table(name: str) -> str:
+    """``name`` (``table`` or ``schema.table``) checked and quoted for SQL text.
+
+    Each part must be a plain identifier (letters, digits, underscores; at most 63 characters,
+    not starting with a digit); it is folded to lower case, as PostgreSQL folds an unquoted
+    name, so existing tables keep their names.
+    """
+    parts = name.split(".") if isinstance(name, str) else []
+    if not 1 <= len(parts) <= 2 or not all(_IDENTIFIER.fullmatch(p) for p in parts):
+        raise ValueError(
+            f"fence_table {name!r} is not a valid table name: use letters, digits and "
+            "underscores (optionally 'schema.table'), e.g. 'rfs_scheduler_fence'"
+        )
+    return ".".join(f'"{part.lower()}"' for part in parts)
 
 
 def _lock_key(name: str) -> int:
@@ -41,11 +60,8 @@ class PostgresLeaderLock:
         self.key = _lock_key(name)
         self.lease = lease
         self.renew_interval = renew_interval if renew_interval is not None else lease / 3
+        self._fence_table_name = quote_table(fence_table)
         self._engine = create_async_engine(url, poolclass=NullPool)
-        self._fence_table = sa.table(
-            fence_table, sa.column("name", sa.String), sa.column("token", sa.BigInteger)
-        )
-        self._fence_table_name = fence_table
         self._conn: AsyncConnection | None = None
         self.token: int | None = None
 
