@@ -12,4 +12,4 @@ def retry_delay(attempt: int, base: float, cap: float) -> float:
     import random  # here, not at the top: only retries pay for importing it
 
     delay = min(base * 2 ** (attempt - 1), cap)
-    return float(delay / 2 + random.uniform(0, delay / 2))
+    return float(delay / 2 + random.uniform(0, delay / 2))  # nosec B311 # backoff jitter (not for security)

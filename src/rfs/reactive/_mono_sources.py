@@ -87,7 +87,7 @@ class Retry:
                 return result
             delay = self._delay(attempt)
             if self._jitter:
-                delay *= random.uniform(1.0 - self._jitter, 1.0 + self._jitter)
+                delay *= random.uniform(1.0 - self._jitter, 1.0 + self._jitter)  # nosec B311 # retry jitter (not for security)
             if delay > 0:
                 await self._sleep(delay)
             attempt += 1

@@ -355,7 +355,7 @@ def backoff_delay(opts: TxOptions, attempt: int) -> float:
     uniformly from its upper half (0.5-1x), so retries spread out but never come back at once.
     """
     ceiling = min(opts.max_backoff, opts.backoff * 2.0 ** (attempt - 1))
-    return ceiling * (0.5 + random.random() / 2)
+    return ceiling * (0.5 + random.random() / 2)  # nosec B311 # backoff jitter (not for security)
 
 
 def _short(exc: BaseException) -> str:

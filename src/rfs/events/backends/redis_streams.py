@@ -18,7 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 from rfs._require import require
-from rfs.events.errors import DecodeError
 from rfs.events.event import Event
 from rfs.events.server import Incoming, ServerBroker, ServerSubscription, incoming
 from rfs.events.subscription import Delivery, dead_letter_topic
