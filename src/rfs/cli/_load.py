@@ -27,7 +27,7 @@ def load_module(target: str) -> ModuleType:
     try:
         return load_pipeline(target)
     except FileNotFoundError:
-        raise UserError(f"no file {target}", "check the path") from None
+        raise UserError(f"no such file: {target}", "check the path") from None
     except SyntaxError as exc:
         where = f"{exc.filename}:{exc.lineno}" if exc.filename else target
         raise UserError(f"syntax error in {where}: {exc.msg}", "fix the file") from exc
@@ -57,7 +57,7 @@ def load_attr(spec: str) -> Any:
     if not sep or not target or not attr or not attr.isidentifier():
         raise UserError(f"{spec!r} is not {ATTR_FORMS}", f"write it as {ATTR_FORMS}")
     if target.endswith(".py") and not Path(target).is_file():
-        raise UserError(f"no file {target}", "check the path")
+        raise UserError(f"no such file: {target}", "check the path")
     module = load_module(target)
     try:
         return getattr(module, attr)

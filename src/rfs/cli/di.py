@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rfs.cli._common import UserError
+from rfs.cli._common import fail
 from rfs.cli._load import ensure_cwd_on_path
 
 __all__ = ["register"]
@@ -28,10 +28,10 @@ def check(
         registry.scan(package)
     except ModuleNotFoundError as exc:
         fix = "run from the folder holding the package, or install it"
-        raise UserError(f"cannot import {package!r}: {exc}", fix) from exc
+        raise fail(f"cannot import {package!r}: {exc}; {fix}", 2) from exc
     except SyntaxError as exc:
         where = f"{exc.filename}:{exc.lineno}"
-        raise UserError(f"syntax error in {where}: {exc.msg}", "fix the file") from exc
+        raise fail(f"syntax error in {where}: {exc.msg}; fix the file", 2) from exc
     problems = registry.problems()
     table = Table(title=f"{package} under profile {registry.profile!r}")
     for column in ("name", "kind", "scope", "profiles", "provides"):

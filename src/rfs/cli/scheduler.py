@@ -113,6 +113,6 @@ def register(app: typer.Typer) -> None:
             for i in infos
         ]
         headers = ("name", "kind", "schedule", "target", "next fire (UTC)", "paused")
-        print_table(headers, rows, keep=(0, 4))
+        print_table(headers, rows, keep=(0, 2, 4))
 
     app.add_typer(group, name="scheduler")
