@@ -3,14 +3,14 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS := dev,all
+EXTRAS := all
 
 .PHONY: install run test bench lint clean
 
 $(STAMP): pyproject.toml setup.py src/rfs/_speedups.c
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[$(EXTRAS)]'
+	$(BIN)/python -m pip install -q -e '.[$(EXTRAS)]' --group dev
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -19,10 +19,10 @@ run: $(STAMP)
 	$(BIN)/rfs run examples/etl/pipeline.py
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q --cov=rfs --cov-branch --cov-report=term-missing:skip-covered
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python -m pip install -q --group bench
 	$(BIN)/python -m benchmarks
 
 lint: $(STAMP)
@@ -31,6 +31,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/mypy --strict tests/typing
 	$(BIN)/pyright tests/typing
+	$(BIN)/bandit -q -c pyproject.toml -r src/rfs
 
 clean:
 	rm -rf $(VENV) .rfs .pytest_cache .mypy_cache

@@ -111,7 +111,7 @@ def test_plan_error_exits_2(tmp_path: Path) -> None:
     )
     for cmd in ("plan", "run"):
         out = _cli(tmp_path, cmd, "cyc.py")
-        assert out.returncode == 2 and "x → y → x" in out.stdout
+        assert out.returncode == 2 and "x → y → x" in out.stderr
 
 
 def test_failed_run_exits_1_and_runs_show_it(tmp_path: Path, pipeline_file: Path) -> None:
@@ -124,7 +124,7 @@ def test_failed_run_exits_1_and_runs_show_it(tmp_path: Path, pipeline_file: Path
     assert run_id in listed.stdout and "failed" in listed.stdout
     shown = _cli(tmp_path, "runs", "show", run_id)
     assert shown.returncode == 0 and "RuntimeError: c is broken" in shown.stdout
-    assert _cli(tmp_path, "runs", "show", "nope").returncode == 1
+    assert _cli(tmp_path, "runs", "show", "nope").returncode == 2  # a user error
     # fixing the bug and resuming re-runs only c
     resumed = _cli(tmp_path, "run", "--resume", run_id)
     assert resumed.returncode == 0, resumed.stdout

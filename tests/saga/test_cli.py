@@ -40,7 +40,7 @@ def test_list_and_show(tmp_path: Path) -> None:
     assert shown.exit_code == 0, shown.output
     assert "step_failed" in shown.output and "declined" in shown.output
     missing = runner.invoke(build_app(), ["saga", "show", "nope", "--url", url])
-    assert missing.exit_code == 1
+    assert missing.exit_code == 2  # nothing matched: a user error
     purged = runner.invoke(build_app(), ["saga", "purge", "--older-than-days", "0", "--url", url])
     assert purged.exit_code == 0 and "deleted 1" in purged.output
 

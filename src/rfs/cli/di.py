@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from rfs.cli._common import fail
+from rfs.cli._load import ensure_cwd_on_path
 
 __all__ = ["register"]
 
@@ -21,15 +21,17 @@ def check(
     """Validate the dependency graph of PACKAGE; exit 1 listing every problem found."""
     from rfs.di import Registry
 
-    if os.getcwd() not in sys.path:  # like `python -m` and uvicorn: find the project's packages
-        sys.path.insert(0, os.getcwd())
+    ensure_cwd_on_path()  # like `python -m` and uvicorn: find the project's packages
     console = Console()
     registry = Registry(profile=profile)
     try:
         registry.scan(package)
     except ModuleNotFoundError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] cannot import {package!r}: {exc}")
-        raise typer.Exit(2) from exc
+        fix = "run from the folder holding the package, or install it"
+        raise fail(f"cannot import {package!r}: {exc}; {fix}", 2) from exc
+    except SyntaxError as exc:
+        where = f"{exc.filename}:{exc.lineno}"
+        raise fail(f"syntax error in {where}: {exc.msg}; fix the file", 2) from exc
     problems = registry.problems()
     table = Table(title=f"{package} under profile {registry.profile!r}")
     for column in ("name", "kind", "scope", "profiles", "provides"):

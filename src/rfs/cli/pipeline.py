@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+import time
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from rfs.cli._common import JSON_HELP, UserError, echo_json, print_table
+from rfs.cli._load import load_module
 from rfs.result import Result, Success
 
 if TYPE_CHECKING:
@@ -18,9 +19,9 @@ if TYPE_CHECKING:
     from rfs.pipeline.results import RunResult
     from rfs.pipeline.store.base import RunStore
 
-__all__ = ["register", "run_file"]
+__all__ = ["STORE_HELP", "checked_plan", "register", "run_file"]
 
-T = TypeVar("T")
+STORE_HELP = "Run store URL (default: $RFS_RUN_STORE_URL, else .rfs/runs.db)."
 
 _STATE_STYLE = {
     "succeeded": "green",
@@ -151,22 +152,23 @@ class _Progress:
         return Success(None)
 
 
-def print_summary(console: Console, result: RunResult) -> None:
-    """A table of every task: state, attempts, duration, detail."""
-    table = Table(title=f"Run {result.run_id} — {_styled(result.state.value)}")
-    for col in ("task", "state", "attempts", "duration", "detail"):
-        table.add_column(col, justify="right" if col in ("attempts", "duration") else "left")
+def print_summary(console: Console, result: RunResult, elapsed: float | None = None) -> None:
+    """A table of every task: state, attempts, duration, detail; ``elapsed`` is this
+    invocation's time (a resumed run's record counts from its first start)."""
+    rows = []
     for name, t in result.tasks.items():
         detail = (t.error or "").splitlines()[0] if t.error else ""
         if t.stream_count is not None and not detail:
             detail = f"{t.stream_count} items streamed"
         if not t.executed:
             detail = detail or "done in an earlier attempt (resumed)"
-        table.add_row(name, _styled(t.state.value), str(t.attempts), _secs(t.duration), detail)
-    console.print(table)
+        rows.append([name, _styled(t.state.value), str(t.attempts), _secs(t.duration), detail])
+    title = f"Run {result.run_id} — {_styled(result.state.value)}"
+    print_table(("task", "state", "attempts", "duration", "detail"), rows, title=title)
+    took = result.duration if elapsed is None else elapsed
     console.print(
         f"{len(result.succeeded)} succeeded, {len(result.failed)} failed, "
-        f"{len(result.skipped)} skipped in {result.duration:.2f} s"
+        f"{len(result.skipped)} skipped in {took:.2f} s"
     )
 
 
@@ -186,9 +188,13 @@ def run_file(
     max_concurrency: int | None = None,
     store_url: str | None = None,
     outputs: str | None = None,
+    params: list[str] | None = None,
+    params_file: str | None = None,
     console: Console | None = None,
 ) -> int:
-    """Load, plan and run a pipeline with progress and a summary; return the exit code."""
+    """Load, plan and run a pipeline with progress and a summary; return the exit code (0 ok,
+    1 failed run). A user error raises :class:`UserError`."""
+    from rfs.pipeline.executors import get_executor
     from rfs.pipeline.io.filesystem import FilesystemIOManager
     from rfs.pipeline.planner import PlanError
     from rfs.pipeline.runner import run_pipeline
@@ -196,38 +202,39 @@ def run_file(
     console = console or Console()
     store = _store(store_url)
     if resume is not None and target is None:
-        previous = _read(store, lambda s: s.get_run(resume))
-        if previous is None:
-            console.print(f"[red]no run {resume!r} in {store!r}[/red]")
-            return 1
+        from rfs.cli.runs import read_run
+
+        previous = read_run(store_url, resume)
         target = previous.spec.get("source")
         tags = tags or previous.spec.get("tags")
         targets = targets or previous.spec.get("targets")
         if not target:
-            console.print(f"[red]run {resume!r} does not record its pipeline; pass it[/red]")
-            return 2
+            raise UserError(f"run {resume!r} does not record its pipeline", "pass it")
     if target is None:
-        console.print("[red]give a pipeline file or module (or --resume RUN_ID)[/red]")
-        return 2
-    plan = _plan(console, target, tags, targets)
-    if plan is None:
-        return 2
+        raise UserError("no pipeline given", "pass a pipeline file or module (or --resume RUN_ID)")
+    try:
+        exe = get_executor(executor)
+    except (ValueError, ImportError) as exc:
+        raise UserError(f"--executor {executor}: {exc}") from None
+    plan, run_params = checked_plan(target, tags, targets, params or [], params_file)
     print_plan(console, plan)
     progress = _Progress(console, len(plan))
     spec = {"source": target, "tags": tags, "targets": targets, "executor": executor}
+    started = time.monotonic()
 
     async def go() -> Any:
         with progress.progress:
             try:
                 return await run_pipeline(
                     plan,
-                    executor=executor,
+                    executor=exe,
                     io_manager=FilesystemIOManager(outputs),
                     run_store=store,
                     max_concurrency=max_concurrency,
                     resume=resume,
                     publisher=progress,
                     spec=spec,
+                    params=run_params,
                 )
             finally:
                 await store.close()
@@ -235,61 +242,86 @@ def run_file(
     try:
         outcome = asyncio.run(go())
     except PlanError as exc:
-        console.print(f"[red]{exc}[/red]")
-        return 2
+        raise UserError(_one_line(exc), "fix the pipeline or the options") from None
+    elapsed = time.monotonic() - started
     if outcome.is_success():
-        print_summary(console, outcome.unwrap())
+        print_summary(console, outcome.unwrap(), elapsed)
         return 0
     error = outcome.error
     if error.result is not None:
-        print_summary(console, error.result)
+        print_summary(console, error.result, elapsed)
     console.print(f"[red]{error}[/red]")
     if error.result is not None:
         console.print(f"resume with: rfs run --resume {error.run_id}")
     return 1
 
 
-def _read(store: RunStore, read: Callable[[RunStore], Awaitable[T]]) -> T:
-    """One read from ``store`` in its own event loop; the store is closed after it."""
-
-    async def go() -> T:
-        try:
-            return await read(store)
-        finally:
-            await store.close()
-
-    return asyncio.run(go())
+def _one_line(exc: BaseException) -> str:
+    return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
 
 
-def _plan(console: Console, target: str, tags: Any, targets: Any) -> ExecutionPlan | None:
-    """Load a pipeline and plan it, or print why it cannot be planned and return ``None``."""
-    from rfs.pipeline.loader import load_pipeline, registry_of
+def checked_plan(
+    target: str,
+    tags: list[str] | None,
+    targets: list[str] | None,
+    params: list[str],
+    params_file: str | None,
+) -> tuple[ExecutionPlan, dict[str, dict[str, Any]]]:
+    """Load and plan a pipeline and check its parameters as ``run_pipeline`` will, so ``plan``
+    and ``run`` agree; nothing selected is a user error."""
+    from rfs.cli._params import parse_params
+    from rfs.pipeline.loader import registry_of
     from rfs.pipeline.planner import PlanError, Planner
+    from rfs.pipeline.runner import _check_params
 
+    module = load_module(target)
+    registry = registry_of(module)
+    if not registry.names():
+        raise UserError(f"{target} defines no @task", "decorate functions with @task")
     try:
-        module = load_pipeline(target)
-        return Planner(registry_of(module)).create_execution_plan(tags=tags, targets=targets)
-    except (PlanError, ImportError, FileNotFoundError, ValueError, TypeError) as exc:
-        console.print(f"[red]{type(exc).__name__}: {exc}[/red]")
-        return None
+        plan = Planner(registry).create_execution_plan(tags=tags, targets=targets)
+    except (PlanError, ValueError, KeyError) as exc:
+        raise UserError(_one_line(exc), "check --tags/--targets and the task definitions") from None
+    if len(plan) == 0:
+        what = f"tags {', '.join(tags)}" if tags else "the selection"
+        known = sorted({t for n in registry.names() for t in registry.get(n).tags})
+        raise UserError(
+            f"no task of {target} matches {what}", f"known tags: {', '.join(known) or 'none'}"
+        )
+    run_params = parse_params(plan, params, params_file)
+    try:
+        _check_params(plan, run_params)
+    except PlanError as exc:
+        raise UserError(_one_line(exc), "give it with --param task.name=value") from None
+    return plan, run_params
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``run``, ``plan`` and ``runs`` to the ``rfs`` command."""
-    store_opt = typer.Option(None, "--store", help="Run store URL (default RFS_RUN_STORE_URL).")
+    """Add ``run`` and ``plan`` to the ``rfs`` command."""
+    tags_help = "Only tasks with one of these tags (repeatable or comma-separated)."
+    targets_help = "Only these tasks and what they need (repeatable or comma-separated)."
+    param_help = "A task argument task.name=value, or name=value for every task having it."
+    file_help = 'JSON or TOML file of task arguments: {"task": {"name": value}}.'
 
     @app.command("run")
     def run_cmd(
         target: str = typer.Argument(None, help="Pipeline file (.py) or module name."),
-        tags: list[str] = typer.Option(None, "--tags", help="Run tasks with these tags."),
-        targets: list[str] = typer.Option(None, "--targets", help="Run these and upstream."),
+        tags: list[str] = typer.Option(None, "--tags", help=tags_help),
+        targets: list[str] = typer.Option(None, "--targets", help=targets_help),
         executor: str = typer.Option("local", "--executor", help="local, process or celery."),
         resume: str = typer.Option(None, "--resume", help="Finish the run with this id."),
-        max_concurrency: int = typer.Option(None, "--max-concurrency", min=1),
-        store: str = store_opt,
-        outputs: str | None = typer.Option(None, "--outputs", help="Output dir (.rfs/outputs)."),
+        max_concurrency: int = typer.Option(
+            None, "--max-concurrency", min=1, help="At most this many tasks at once."
+        ),
+        store: str = typer.Option(None, "--store", help=STORE_HELP),
+        outputs: str = typer.Option(
+            None, "--outputs", help="Output directory (default: outputs in the data dir)."
+        ),
+        param: list[str] = typer.Option(None, "--param", help=param_help),
+        params_file: str = typer.Option(None, "--params-file", help=file_help),
     ) -> None:
-        """Plan and run a pipeline with live progress; exit 1 if the run fails."""
+        """Plan and run a pipeline with live progress; exit 1 if the run fails, 2 on a user
+        error."""
         code = run_file(
             target,
             tags=_split(tags),
@@ -299,91 +331,56 @@ def register(app: typer.Typer) -> None:
             max_concurrency=max_concurrency,
             store_url=store,
             outputs=outputs,
+            params=param or [],
+            params_file=params_file,
         )
         raise typer.Exit(code)
 
     @app.command("plan")
     def plan_cmd(
         target: str = typer.Argument(..., help="Pipeline file (.py) or module name."),
-        tags: list[str] = typer.Option(None, "--tags"),
-        targets: list[str] = typer.Option(None, "--targets"),
+        tags: list[str] = typer.Option(None, "--tags", help=tags_help),
+        targets: list[str] = typer.Option(None, "--targets", help=targets_help),
         fmt: str = typer.Option("text", "--format", help="text, mermaid or dot."),
+        param: list[str] = typer.Option(None, "--param", help=param_help),
+        params_file: str = typer.Option(None, "--params-file", help=file_help),
+        as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
-        """Check a pipeline and print its levels, or a Mermaid / Graphviz graph."""
-        console = Console()
+        """Check a pipeline as ``rfs run`` would and print its levels, or a Mermaid / Graphviz
+        graph."""
         if fmt not in ("text", "mermaid", "dot"):
-            raise typer.BadParameter("use text, mermaid or dot", param_hint="--format")
-        plan = _plan(console, target, _split(tags), _split(targets))
-        if plan is None:
-            raise typer.Exit(2)
-        if fmt == "mermaid":
+            raise UserError(f"--format {fmt!r} is unknown", "use text, mermaid or dot")
+        plan, _ = checked_plan(target, _split(tags), _split(targets), param or [], params_file)
+        if as_json:
+            echo_json(_plan_json(plan))
+        elif fmt == "mermaid":
             typer.echo(plan.to_mermaid())
         elif fmt == "dot":
             typer.echo(plan.to_dot())
         else:
-            print_plan(console, plan)
+            print_plan(Console(), plan)
             typer.echo("")
             typer.echo(plan.to_mermaid())
 
-    runs = typer.Typer(help="Inspect recorded pipeline runs.", no_args_is_help=True)
-    app.add_typer(runs, name="runs")
 
-    @runs.command("list")
-    def runs_list(limit: int = typer.Option(20, "--limit", min=1), store: str = store_opt) -> None:
-        """The latest runs, newest first."""
-        records = _read(_store(store), lambda s: s.list_runs(limit))
-        table = Table(title="Pipeline runs")
-        for col in ("run id", "state", "started", "duration", "dag id", "source"):
-            table.add_column(col)
-        for r in records:
-            table.add_row(
-                r.run_id,
-                _styled(r.state.value),
-                _when(r.started_at),
-                _secs(r.duration),
-                r.dag_id,
-                str(r.spec.get("source") or ""),
-            )
-        Console().print(table)
-
-    @runs.command("show")
-    def runs_show(run_id: str = typer.Argument(...), store: str = store_opt) -> None:
-        """One run: its tasks and every attempt."""
-        console = Console()
-        found = _read(_store(store), lambda s: _show(s, run_id))
-        if found is None:
-            console.print(f"[red]no run {run_id!r}[/red]")
-            raise typer.Exit(1)
-        run, attempts = found
-        console.print(
-            f"[bold]{run.run_id}[/bold] {_styled(run.state.value)} dag_id={run.dag_id} "
-            f"started {_when(run.started_at)} duration {_secs(run.duration)}"
+def _plan_json(plan: ExecutionPlan) -> dict[str, Any]:
+    tasks = []
+    for name in plan.execution_order:
+        info = plan.dag.nodes[name]
+        tasks.append(
+            {
+                "name": name,
+                "dependencies": list(info.dependencies),
+                "tags": list(info.tags),
+                "stream": info.is_stream,
+                "fail_safe": info.fail_safe,
+                "max_retries": info.max_retries,
+                "parameters": info.parameters,
+            }
         )
-        if run.error:
-            console.print(f"[red]{run.error}[/red]")
-        tasks = Table(title="Tasks")
-        for col in ("task", "state", "attempts", "duration", "error"):
-            tasks.add_column(col)
-        for t in run.tasks:
-            err = (t.error or "").splitlines()[0] if t.error else ""
-            tasks.add_row(
-                t.task_name, _styled(t.state.value), str(t.attempts), _secs(t.duration), err
-            )
-        console.print(tasks)
-        table = Table(title="Attempts")
-        for col in ("task", "attempt", "state", "started", "duration", "error"):
-            table.add_column(col)
-        for a in attempts:
-            err = (a.error or "").splitlines()[0] if a.error else ""
-            table.add_row(
-                a.task_name, str(a.attempt), _styled(a.state.value), _when(a.started_at),
-                _secs(a.duration), err,
-            )  # fmt: skip
-        console.print(table)
-
-
-async def _show(store: RunStore, run_id: str) -> tuple[Any, list[Any]] | None:
-    run = await store.get_run(run_id)
-    if run is None:
-        return None
-    return run, await store.list_attempts(run_id)
+    return {
+        "dag_id": plan.dag_id,
+        "order": list(plan.execution_order),
+        "levels": [list(level) for level in plan.parallel_levels],
+        "tasks": tasks,
+    }

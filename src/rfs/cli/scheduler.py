@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
-import importlib.util
 import inspect
-import os
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+
+from rfs.cli._common import JSON_HELP, UserError, echo_json, print_table
+from rfs.cli._load import load_attr
 
 if TYPE_CHECKING:
     from rfs.scheduler import Scheduler
@@ -22,44 +20,26 @@ TARGET_HELP = (
 )
 
 
-def _import(spec: str) -> Any:
-    module_name, sep, attr = spec.partition(":")
-    if not sep or not attr:
-        raise typer.BadParameter(f"{spec!r}: expected 'module:attr' or 'file.py:attr'")
-    if module_name.endswith(".py"):
-        path = Path(module_name).resolve()
-        if not path.exists():
-            raise typer.BadParameter(f"{spec!r}: no file {path}")
-        module_spec = importlib.util.spec_from_file_location(path.stem, path)
-        if module_spec is None or module_spec.loader is None:
-            raise typer.BadParameter(f"{spec!r}: cannot import {path}")
-        module = importlib.util.module_from_spec(module_spec)
-        sys.modules[path.stem] = module
-        module_spec.loader.exec_module(module)
-    else:
-        sys.path.insert(0, os.getcwd())
-        module = importlib.import_module(module_name)
-    try:
-        return getattr(module, attr)
-    except AttributeError:
-        raise typer.BadParameter(f"{spec!r}: {module_name} has no attribute {attr!r}") from None
-
-
 async def load_scheduler(spec: str) -> Scheduler:
     """The Scheduler named by ``spec`` (calling and awaiting a factory if it is one)."""
     from rfs.scheduler import Scheduler
 
-    found = _import(spec)
+    found = load_attr(spec)
     if not isinstance(found, Scheduler) and callable(found):
         found = found()
         if inspect.isawaitable(found):
             found = await found
     if not isinstance(found, Scheduler):
-        raise typer.BadParameter(f"{spec!r} is not a Scheduler (got {type(found).__name__})")
+        raise UserError(
+            f"{spec!r} is not a Scheduler (got {type(found).__name__})",
+            "name a Scheduler or a function returning one",
+        )
     return found
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``serve`` and ``scheduler list``."""
+
     @app.command()
     def serve(
         target: str = typer.Argument(..., help=TARGET_HELP),
@@ -74,8 +54,9 @@ def register(app: typer.Typer) -> None:
         ui: bool = typer.Option(False, "--ui", help="Also serve the dashboard (/ui/, /ops)."),
     ) -> None:
         """Run a scheduler with its trigger API and /health endpoints on uvicorn."""
-        import uvicorn
+        from rfs._require import require
 
+        uvicorn = require("web", "uvicorn", "rfs serve")
         from rfs.scheduler.api import create_app
 
         if ui and token is None:
@@ -101,27 +82,46 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Inspect schedulers.", no_args_is_help=True)
 
     @group.command("list")
-    def list_triggers(target: str = typer.Argument(..., help=TARGET_HELP)) -> None:
+    def list_triggers(
+        target: str = typer.Argument(..., help=TARGET_HELP),
+        as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    ) -> None:
         """List the triggers with their next fire times."""
-        from rich.console import Console
-        from rich.table import Table
 
         async def collect() -> list[Any]:
             scheduler = await load_scheduler(target)
             return scheduler.list()
 
         infos = asyncio.run(collect())
-        table = Table("name", "kind", "schedule", "target", "next fire (UTC)", "paused")
-        for info in infos:
-            nxt = info.next_fire_time.strftime("%Y-%m-%d %H:%M:%S") if info.next_fire_time else "-"
-            table.add_row(
-                info.name,
-                info.kind,
-                info.description,
-                info.target,
-                nxt,
-                "yes" if info.paused else "",
+        if as_json:
+            echo_json(
+                [
+                    {
+                        "name": i.name,
+                        "kind": i.kind,
+                        "schedule": i.description,
+                        "target": i.target,
+                        "next_fire_time": i.next_fire_time.isoformat()
+                        if i.next_fire_time
+                        else None,
+                        "paused": i.paused,
+                    }
+                    for i in infos
+                ]
             )
-        Console(width=160).print(table)
+            return
+        rows = [
+            [
+                i.name,
+                i.kind,
+                i.description,
+                i.target,
+                i.next_fire_time.strftime("%Y-%m-%d %H:%M:%S") if i.next_fire_time else "-",
+                "yes" if i.paused else "",
+            ]
+            for i in infos
+        ]
+        headers = ("name", "kind", "schedule", "target", "next fire (UTC)", "paused")
+        print_table(headers, rows, keep=(0, 2, 4))
 
     app.add_typer(group, name="scheduler")

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import os
 import socket
-import sys
 from types import ModuleType
 
 import typer
 
+from rfs.cli._load import ensure_cwd_on_path, load_module
+
 
 def load_tasks(spec: str) -> ModuleType:
     """Import the task module the way ``rfs run`` does, so both sides use the same name."""
-    from rfs.pipeline.loader import load_pipeline
-
-    if "" not in sys.path and os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        return load_pipeline(spec)
-    except FileNotFoundError:
-        raise typer.BadParameter(f"no such file: {spec}", param_hint="--tasks") from None
+    ensure_cwd_on_path()
+    return load_module(spec)
 
 
 def register(app: typer.Typer) -> None:
@@ -53,7 +48,7 @@ def register(app: typer.Typer) -> None:
             None, "--concurrency", "-c", help="Worker processes (default: CPU count)."
         ),
         pool: str = typer.Option("prefork", "--pool", "-P", help="Celery pool: prefork, solo..."),
-        loglevel: str = typer.Option("INFO", "--loglevel", "-l"),
+        loglevel: str = typer.Option("INFO", "--loglevel", "-l", help="Celery log level."),
         hostname: str | None = typer.Option(None, "--hostname", "-n", help="Worker node name."),
     ) -> None:
         """Run a Celery worker for pipeline tasks (at-least-once; time limits enforced)."""

@@ -15,9 +15,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
-
+from rfs._require import require
 from rfs.di.registry import Registry
+
+require("web", "fastapi", "rfs.di.fastapi")
+from fastapi import Depends, FastAPI, Request  # noqa: E402
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

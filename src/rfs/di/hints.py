@@ -66,7 +66,7 @@ def _evaluate(hint: Any, globals_: dict[str, Any], names: Mapping[str, Any], whe
     if not isinstance(hint, str):
         return hint
     try:
-        return eval(_compiled(hint), globals_, _Fallback(globals_, names))
+        return eval(_compiled(hint), globals_, _Fallback(globals_, names))  # nosec B307 # evaluates the application's own annotations like get_type_hints
     except NameError as exc:
         raise RegistrationError(
             f"{where}: cannot resolve type hint {hint!r} ({exc}); import the type at module level "

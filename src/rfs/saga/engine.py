@@ -155,7 +155,7 @@ class Execution:
                 await self.write([])
             except SagaLogError:
                 return
-            except Exception:  # a transient database error: try again next beat
+            except Exception:  # nosec B112 # transient database error: the next heartbeat retries
                 continue
 
     # -- the attempt loop -------------------------------------------------------------------

@@ -46,7 +46,8 @@ class SqliteWriter:
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         con.execute(
-            f"INSERT INTO {self._executions} ({columns}) VALUES ({marks})", tuple(row.values())
+            f"INSERT INTO {self._executions} ({columns}) VALUES ({marks})",  # nosec B608 # quoted table names from the app's prefix (values bound)
+            tuple(row.values()),
         )
         self._insert_events(con, events)
 
@@ -60,7 +61,7 @@ class SqliteWriter:
     ) -> None:
         sets = ", ".join(f"{k} = ?" for k in values)
         cursor = con.execute(
-            f"UPDATE {self._executions} SET {sets} WHERE id = ? AND owner = ?",
+            f"UPDATE {self._executions} SET {sets} WHERE id = ? AND owner = ?",  # nosec B608 # quoted table names from the app's prefix (values bound)
             (*values.values(), execution_id, owner),
         )
         if cursor.rowcount != 1:
@@ -70,7 +71,7 @@ class SqliteWriter:
     def _insert_events(self, con: sqlite3.Connection, events: list[tuple[Any, ...]]) -> None:
         if events:
             con.executemany(
-                f"INSERT INTO {self._events} ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO {self._events} ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",  # nosec B608 # quoted table names from the app's prefix (values bound)
                 events,
             )
 
@@ -179,7 +180,7 @@ class AsyncpgWriter:
         columns = list(row)
         marks = ", ".join(f"${i}" for i in range(7, 7 + len(columns)))
         sql = (
-            f"WITH x AS (INSERT INTO {self._executions} ({', '.join(columns)})"
+            f"WITH x AS (INSERT INTO {self._executions} ({', '.join(columns)})"  # nosec B608 # quoted table names from the app's prefix (values bound)
             f" VALUES ({marks}) RETURNING id)"
             f" INSERT INTO {self._events} ({_EVENT_COLUMNS})"
             f" SELECT x.id, e.kind, e.step, e.step_index, e.attempt, e.detail, e.at"
@@ -203,7 +204,7 @@ class AsyncpgWriter:
         keys = [k for k in _SET_ORDER if k in values]
         sets = ", ".join(f"{k} = ${i}" for i, k in enumerate(keys, start=9))
         sql = (
-            f"WITH u AS (UPDATE {self._executions} SET {sets}"
+            f"WITH u AS (UPDATE {self._executions} SET {sets}"  # nosec B608 # quoted table names from the app's prefix (values bound)
             f" WHERE id = $7 AND owner = $8 RETURNING id),"
             f" i AS (INSERT INTO {self._events} ({_EVENT_COLUMNS})"
             f" SELECT u.id, e.kind, e.step, e.step_index, e.attempt, e.detail, e.at"

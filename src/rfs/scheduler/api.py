@@ -19,13 +19,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request, status
-from fastapi.responses import JSONResponse
-
+from rfs._require import require
 from rfs.result import Failure, Result, Success
 from rfs.scheduler.entry import SchedulerError, TriggerInfo
 from rfs.scheduler.scheduler import Scheduler
 from rfs.scheduler.triggers import APITrigger
+
+require("web", "fastapi", "rfs.scheduler.api")
+from fastapi import APIRouter, FastAPI, HTTPException, Request, status  # noqa: E402
+from fastapi.responses import JSONResponse  # noqa: E402
 
 MAX_BODY_SIZE = 1024 * 1024
 """The default limit on a fire request's body, in bytes."""

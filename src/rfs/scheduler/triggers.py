@@ -142,7 +142,7 @@ class ScheduleTrigger(Trigger):
     def wake_time(self, fire_time: datetime) -> datetime:
         if not self.jitter:
             return fire_time
-        return fire_time + timedelta(seconds=random.uniform(0, self.jitter.total_seconds()))
+        return fire_time + timedelta(seconds=random.uniform(0, self.jitter.total_seconds()))  # nosec B311 # schedule jitter (not for security)
 
 
 class CronTrigger(ScheduleTrigger):

@@ -9,13 +9,15 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from rfs.testing.markers import MARKERS
-from rfs.testing.mocking import ResultServiceMocker, service_patch
-from rfs.testing.sleep import RecordingSleep
+
+if TYPE_CHECKING:
+    from rfs.testing.mocking import ResultServiceMocker
+    from rfs.testing.sleep import RecordingSleep
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,6 +53,8 @@ def result_service_mocker() -> Iterator[Callable[..., ResultServiceMocker]]:
     Like ``mock_result_service`` without the ``with`` block: every patch made through it
     is undone when the test ends, in reverse order.
     """
+    from rfs.testing.mocking import service_patch
+
     patches: list[Any] = []
 
     def patch(target: Any, method: str, *, is_async: bool | None = None) -> ResultServiceMocker:
@@ -67,6 +71,8 @@ def result_service_mocker() -> Iterator[Callable[..., ResultServiceMocker]]:
 @pytest.fixture
 def recording_sleep() -> RecordingSleep:
     """An ``asyncio.sleep`` stand-in recording delays (for ``retry(..., sleep=...)``)."""
+    from rfs.testing.sleep import RecordingSleep
+
     return RecordingSleep()
 
 

@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from rfs._backoff import retry_delay
+from rfs._require import require
 from rfs.di.registry import current_registry
 from rfs.result import Failure
 from rfs.tx.decorator import returns_result
@@ -253,6 +254,7 @@ class _Spec:
         return keys
 
     async def run(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        require("redis", "redis.exceptions", "@RedisTransaction")
         from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import TimeoutError as RedisTimeoutError
         from redis.exceptions import WatchError
@@ -349,10 +351,9 @@ def _client(url: str | None) -> Redis:
 
     Clients made from a URL are kept one per event loop.
     """
-    try:
-        from redis.asyncio import Redis
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError("@RedisTransaction needs redis-py: pip install 'rfs[redis]'") from None
+    require("redis", "redis.asyncio", "@RedisTransaction")
+    from redis.asyncio import Redis
+
     if url is None:
         registry = current_registry()
         bound = None if registry is None else registry.resolve_optional(Redis)

@@ -18,18 +18,17 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from rfs._require import require
 from rfs.cache.errors import CacheBackendError
 from rfs.cache.ports import Entry
 from rfs.cache.serializers import JsonSerializer, Serializer
 from rfs.cache.stats import register_backend
 
-try:
-    import redis.asyncio as aioredis
-    from redis.asyncio.retry import Retry
-    from redis.backoff import NoBackoff
-    from redis.exceptions import RedisError
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError("the Redis cache backend needs redis-py: pip install 'rfs[redis]'") from exc
+require("redis", "redis.asyncio", "the Redis cache backend")
+import redis.asyncio as aioredis  # noqa: E402
+from redis.asyncio.retry import Retry  # noqa: E402
+from redis.backoff import NoBackoff  # noqa: E402
+from redis.exceptions import RedisError  # noqa: E402
 
 __all__ = ["RedisBackend"]
 

@@ -18,18 +18,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from rfs._require import require
 from rfs.events.event import Event
 from rfs.events.server import Incoming, ServerBroker, ServerSubscription, incoming
 from rfs.events.subscription import Delivery, dead_letter_topic
 from rfs.events.topics import compile_pattern, validate_topic
 
-try:
-    import nats
-    import nats.errors
-    import nats.js.errors
-    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError("the NATS JetStream backend needs nats-py: pip install 'rfs[nats]'") from exc
+require("nats", "nats.js", "the NATS JetStream backend")
+import nats  # noqa: E402
+import nats.errors  # noqa: E402
+import nats.js.errors  # noqa: E402
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig  # noqa: E402
 
 __all__ = [
     "JetStreamBroker",

@@ -15,17 +15,16 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
+from rfs._require import require
 from rfs.events.event import Event
 from rfs.events.server import Incoming, ServerBroker, ServerSubscription, incoming, wire_count
 from rfs.events.subscription import Delivery, dead_letter_topic
 from rfs.events.topics import compile_pattern
 
-try:
-    import aio_pika
-    import aio_pika.abc
-    import aio_pika.exceptions
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError("the RabbitMQ backend needs aio-pika: pip install 'rfs[rabbitmq]'") from exc
+require("rabbitmq", "aio_pika", "the RabbitMQ backend")
+import aio_pika  # noqa: E402
+import aio_pika.abc  # noqa: E402
+import aio_pika.exceptions  # noqa: E402
 
 __all__ = ["RabbitMQBroker", "RabbitMQSubscription", "amqp_bindings", "unpack_message"]
 

@@ -17,19 +17,18 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from rfs._require import require
 from rfs.events.event import Event
 from rfs.events.server import Incoming, ServerBroker, ServerSubscription, incoming
 from rfs.events.subscription import Delivery, dead_letter_topic
 
-try:
-    import redis.asyncio as aioredis
-    from redis.asyncio.retry import Retry
-    from redis.backoff import ExponentialBackoff
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import ResponseError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError("the Redis Streams backend needs redis-py: pip install 'rfs[redis]'") from exc
+require("redis", "redis.asyncio", "the Redis Streams backend")
+import redis.asyncio as aioredis  # noqa: E402
+from redis.asyncio.retry import Retry  # noqa: E402
+from redis.backoff import ExponentialBackoff  # noqa: E402
+from redis.exceptions import ConnectionError as RedisConnectionError  # noqa: E402
+from redis.exceptions import ResponseError  # noqa: E402
+from redis.exceptions import TimeoutError as RedisTimeoutError  # noqa: E402
 
 __all__ = ["RedisStreamsBroker", "RedisStreamsSubscription", "unpack_entry"]
 

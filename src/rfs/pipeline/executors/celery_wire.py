@@ -236,7 +236,7 @@ def _decode(
                 "never loaded (set RFS_SIGNING_KEY on the driver and the workers)"
             )
         try:
-            attempt = pickle.loads(base64.b64decode(body, validate=True))
+            attempt = pickle.loads(base64.b64decode(body, validate=True))  # nosec B301 # signature verified before (unsigned refused)
         except binascii.Error:
             raise AttemptRejected("pickle body is not base64") from None
         if not isinstance(attempt, TaskAttempt):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from rfs._require import require
 from rfs.pipeline.io.base import check_name, result_ids
 from rfs.pipeline.io.serializers import PickleSerializer, Serializer
 
@@ -35,6 +36,7 @@ class FsspecIOManager:
         self._connect()
 
     def _connect(self) -> None:
+        require("fsspec", "fsspec", "FsspecIOManager")
         import fsspec
 
         self.fs, root = fsspec.core.url_to_fs(self.url, **self.storage_options)

@@ -82,7 +82,7 @@ class PickleSerializer:
             raise OutputSignatureError(
                 f"{name} is a signed pickle: set RFS_SIGNING_KEY (or pass key=) to load it"
             )
-        return pickle.loads(blob)
+        return pickle.loads(blob)  # nosec B301 # outputs this application wrote (signed when keyed)
 
     def __repr__(self) -> str:
         return f"PickleSerializer(protocol={self.protocol})"

@@ -11,6 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from rfs._require import require
+
+require("postgres", "asyncpg", "PostgresLeaderLock")
+
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
@@ -70,7 +74,7 @@ class PostgresLeaderLock:
         )
         token = await conn.scalar(
             sa.text(
-                f"INSERT INTO {self._fence_table_name} (name, token) VALUES (:name, 1) "
+                f"INSERT INTO {self._fence_table_name} (name, token) VALUES (:name, 1) "  # nosec B608 # table name from the app's config (values bound)
                 f"ON CONFLICT (name) DO UPDATE SET token = {self._fence_table_name}.token + 1 "
                 "RETURNING token"
             ),
@@ -117,7 +121,7 @@ class PostgresLeaderLock:
         try:
             await self._conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
             await self._conn.commit()
-        except Exception:  # closing the session releases it anyway
+        except Exception:  # nosec B110 # closing the session releases the lock anyway
             pass
         await self._drop()
 

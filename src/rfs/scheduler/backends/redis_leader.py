@@ -5,7 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import redis.asyncio as aioredis
+from rfs._require import require
+
+require("redis", "redis.asyncio", "RedisLeaderLock")
+import redis.asyncio as aioredis  # noqa: E402
 
 # take the lock and bump the fencing counter in one step
 _ACQUIRE = """
