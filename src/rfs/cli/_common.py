@@ -6,6 +6,7 @@ exits 1; a traceback appears only with ``--debug`` (or ``RFS_DEBUG=1``).
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import json
 import os
@@ -16,12 +17,17 @@ import typer
 
 __all__ = [
     "JSON_HELP",
+    "STORE_HELP",
     "UserError",
     "debug_enabled",
     "echo_json",
     "guarded",
     "print_table",
+    "secs_text",
     "set_debug",
+    "split_csv",
+    "styled_state",
+    "when_text",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -150,3 +156,43 @@ def _share(budget: int, wanted: list[int]) -> list[int] | None:
             limits[j] = share
         break
     return limits
+
+
+STORE_HELP = "Run store URL (default: $RFS_RUN_STORE_URL, else .rfs/runs.db)."
+
+_STATE_STYLE = {
+    "succeeded": "green",
+    "failed": "red",
+    "timed_out": "red",
+    "skipped": "yellow",
+    "running": "cyan",
+    "retrying": "magenta",
+    "pending": "dim",
+}
+
+
+def split_csv(values: list[str] | None) -> list[str] | None:
+    """Repeated and comma-separated option values as one list (``None`` when empty)."""
+    if not values:
+        return None
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def when_text(ts: float | None) -> str:
+    """A timestamp as local date and time, ``-`` when unset."""
+    if ts is None:
+        return "-"
+    return _dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def secs_text(value: float | None) -> str:
+    """A duration in ms below a second, else in seconds."""
+    if value is None:
+        return "-"
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def styled_state(state: str) -> str:
+    """A run or task state in its rich colour."""
+    style = _STATE_STYLE.get(state, "white")
+    return f"[{style}]{state}[/{style}]"

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as _dt
 import time
 from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
-from rfs.cli._common import JSON_HELP, UserError, echo_json, print_table
+from rfs.cli._common import (
+    JSON_HELP,
+    STORE_HELP,
+    UserError,
+    echo_json,
+    print_table,
+    secs_text,
+    split_csv,
+    styled_state,
+)
 from rfs.cli._load import load_module
 from rfs.result import Result, Success
 
@@ -20,41 +28,6 @@ if TYPE_CHECKING:
     from rfs.pipeline.store.base import RunStore
 
 __all__ = ["STORE_HELP", "checked_plan", "register", "run_file"]
-
-STORE_HELP = "Run store URL (default: $RFS_RUN_STORE_URL, else .rfs/runs.db)."
-
-_STATE_STYLE = {
-    "succeeded": "green",
-    "failed": "red",
-    "timed_out": "red",
-    "skipped": "yellow",
-    "running": "cyan",
-    "retrying": "magenta",
-    "pending": "dim",
-}
-
-
-def _split(values: list[str] | None) -> list[str] | None:
-    if not values:
-        return None
-    return [v.strip() for value in values for v in value.split(",") if v.strip()]
-
-
-def _when(ts: float | None) -> str:
-    if ts is None:
-        return "-"
-    return _dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _secs(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
-
-
-def _styled(state: str) -> str:
-    style = _STATE_STYLE.get(state, "white")
-    return f"[{style}]{state}[/{style}]"
 
 
 def print_plan(console: Console, plan: ExecutionPlan) -> None:
@@ -162,8 +135,10 @@ def print_summary(console: Console, result: RunResult, elapsed: float | None = N
             detail = f"{t.stream_count} items streamed"
         if not t.executed:
             detail = detail or "done in an earlier attempt (resumed)"
-        rows.append([name, _styled(t.state.value), str(t.attempts), _secs(t.duration), detail])
-    title = f"Run {result.run_id} — {_styled(result.state.value)}"
+        rows.append(
+            [name, styled_state(t.state.value), str(t.attempts), secs_text(t.duration), detail]
+        )
+    title = f"Run {result.run_id} — {styled_state(result.state.value)}"
     print_table(("task", "state", "attempts", "duration", "detail"), rows, title=title)
     took = result.duration if elapsed is None else elapsed
     console.print(
@@ -324,8 +299,8 @@ def register(app: typer.Typer) -> None:
         error."""
         code = run_file(
             target,
-            tags=_split(tags),
-            targets=_split(targets),
+            tags=split_csv(tags),
+            targets=split_csv(targets),
             executor=executor,
             resume=resume,
             max_concurrency=max_concurrency,
@@ -350,7 +325,9 @@ def register(app: typer.Typer) -> None:
         graph."""
         if fmt not in ("text", "mermaid", "dot"):
             raise UserError(f"--format {fmt!r} is unknown", "use text, mermaid or dot")
-        plan, _ = checked_plan(target, _split(tags), _split(targets), param or [], params_file)
+        plan, _ = checked_plan(
+            target, split_csv(tags), split_csv(targets), param or [], params_file
+        )
         if as_json:
             echo_json(_plan_json(plan))
         elif fmt == "mermaid":

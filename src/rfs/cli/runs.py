@@ -10,8 +10,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import typer
 from rich.console import Console
 
-from rfs.cli._common import JSON_HELP, UserError, echo_json, print_table
-from rfs.cli.pipeline import STORE_HELP, _secs, _styled, _when
+from rfs.cli._common import (
+    JSON_HELP,
+    STORE_HELP,
+    UserError,
+    echo_json,
+    print_table,
+    secs_text,
+    styled_state,
+    when_text,
+)
 from rfs.pipeline.store.base import AttemptRecord, RunRecord, TaskRecord
 
 if TYPE_CHECKING:
@@ -119,9 +127,9 @@ def register(app: typer.Typer) -> None:
         rows = [
             [
                 r.run_id,
-                _styled(r.state.value),
-                _when(r.started_at),
-                _secs(r.duration),
+                styled_state(r.state.value),
+                when_text(r.started_at),
+                secs_text(r.duration),
                 r.dag_id,
                 str(r.spec.get("source") or ""),
             ]
@@ -148,21 +156,22 @@ def register(app: typer.Typer) -> None:
             return
         console = Console()
         console.print(
-            f"[bold]{run.run_id}[/bold] {_styled(run.state.value)}\n"
-            f"dag_id={run.dag_id} started {_when(run.started_at)} duration {_secs(run.duration)}",
+            f"[bold]{run.run_id}[/bold] {styled_state(run.state.value)}\n"
+            f"dag_id={run.dag_id} started {when_text(run.started_at)} "
+            f"duration {secs_text(run.duration)}",
             soft_wrap=True,
         )
         if run.error:
             console.print(f"[red]{run.error}[/red]")
         rows = [
-            [t.task_name, _styled(t.state.value), str(t.attempts), _secs(t.duration),
+            [t.task_name, styled_state(t.state.value), str(t.attempts), secs_text(t.duration),
              _first_line(t.error)]
             for t in tasks
         ]  # fmt: skip
         print_table(("task", "state", "attempts", "duration", "error"), rows, title="Tasks")
         rows = [
-            [a.task_name, str(a.attempt), _styled(a.state.value), _when(a.started_at),
-             _secs(a.duration), _first_line(a.error)]
+            [a.task_name, str(a.attempt), styled_state(a.state.value), when_text(a.started_at),
+             secs_text(a.duration), _first_line(a.error)]
             for a in attempts
         ]  # fmt: skip
         headers = ("task", "attempt", "state", "started", "duration", "error")

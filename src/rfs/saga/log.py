@@ -80,7 +80,6 @@ class SagaLog:
         if url_or_engine is None:
             url_or_engine = default_log_url()
         if isinstance(url_or_engine, str):
-            ensure_sqlite_parent(url_or_engine)
             # pre-ping: a connection the server dropped is replaced, not handed out
             self.engine = create_async_engine(normalize_url(url_or_engine), pool_pre_ping=True)
             self._owns_engine = True
@@ -142,6 +141,9 @@ class SagaLog:
             if self._ready:
                 return
             try:
+                # the data directory is made on first use, not by constructing the log
+                # (read-only commands build one and must create nothing)
+                ensure_sqlite_parent(self.engine.url.render_as_string(hide_password=False))
                 async with self.engine.begin() as conn:
                     await conn.run_sync(self.metadata.create_all)
             except _DB_ERRORS as exc:
