@@ -61,7 +61,8 @@ def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
     namespace = getattr(fn, "__globals__", {})
     for name, value in getattr(fn, "__annotations__", {}).items():
         try:
-            hints[name] = eval(value, namespace) if isinstance(value, str) else value
+            # the route's own annotations (its source code, not input), as get_type_hints does
+            hints[name] = eval(value, namespace) if isinstance(value, str) else value  # nosec B307
         except Exception:  # unresolved: FastAPI reports it as usual
             hints[name] = value
     return hints
