@@ -82,7 +82,7 @@ def default_manager(tmp_path: Path) -> AsyncIterator[TransactionManager]:
     """A configured default manager on its own file, restored afterwards."""
     previous = get_manager()
     chosen = configure(f"sqlite+aiosqlite:///{tmp_path / 'default.db'}")
-    assert chosen is not None
+    assert isinstance(chosen, TransactionManager) and get_manager() is chosen
     yield chosen
     configure(previous)
 

@@ -52,7 +52,8 @@ async def build_world() -> World:
     )
     world.failed_run = outcome.error.run_id
     log = world.state.saga_store
-    assert log is not None
+    if log is None:
+        raise RuntimeError("this test world's ops state has no saga store")
     now = time.time()
     started = [LogEvent(EventKind.SAGA_STARTED, at=now - 3)]
     await log.start(world.failed_saga, "order", {"id": 1}, "me", now + 60, started)
