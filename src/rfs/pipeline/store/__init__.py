@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rfs.pipeline.store.base import (
+    Acknowledgements,
     AttemptRecord,
     RunRecord,
     RunState,
@@ -15,6 +16,7 @@ from rfs.pipeline.store.base import (
 from rfs.pipeline.store.memory import MemoryRunStore
 
 __all__ = [
+    "Acknowledgements",
     "AttemptRecord",
     "MemoryRunStore",
     "RunRecord",
