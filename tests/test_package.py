@@ -8,6 +8,7 @@ import sys
 import pytest
 
 import rfs
+from _procs import unmeasured_env
 
 
 def test_lazy_exports_resolve_to_their_modules() -> None:
@@ -35,5 +36,11 @@ def test_import_rfs_loads_no_third_party_package() -> None:
         "extra = sorted({m.split('.')[0] for m in sys.modules} - set(std) - {'rfs'})\n"
         "print(','.join(x for x in extra if not x.startswith('_')))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=unmeasured_env(),
+    )
     assert out.stdout.strip() == ""

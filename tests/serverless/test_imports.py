@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from _procs import unmeasured_env
+
 
 @pytest.mark.parametrize(
     "statement",
@@ -24,7 +26,13 @@ def test_importing_loads_no_third_party_package(statement: str) -> None:
         "extra = sorted({m.split('.')[0] for m in sys.modules} - set(std) - {'rfs'})\n"
         "print(','.join(x for x in extra if not x.startswith('_')))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=unmeasured_env(),
+    )
     assert out.stdout.strip() == ""
 
 
@@ -34,5 +42,11 @@ def test_importing_the_packages_imports_no_implementation() -> None:
         "import sys, rfs.async_tasks, rfs.serverless, rfs.plugins\n"
         "print(sorted(m for m in sys.modules if m.startswith('rfs.')))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=unmeasured_env(),
+    )
     assert out.stdout.strip() == "['rfs._lazy', 'rfs.async_tasks', 'rfs.plugins', 'rfs.serverless']"

@@ -8,6 +8,7 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _procs import unmeasured_env
 from rfs.serverless.importtime import ImportNode, lazy_import_candidates, parse_importtime
 
 
@@ -18,6 +19,7 @@ def test_real_output_of_an_import() -> None:
         capture_output=True,
         text=True,
         check=True,
+        env=unmeasured_env(),
     )
     roots = parse_importtime(out.stderr)
     [js] = [r for r in roots if r.name == "json"]
