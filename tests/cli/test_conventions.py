@@ -173,3 +173,45 @@ def test_scheduler_list_file_importing_a_sibling(tmp_path: Path) -> None:
     assert [t["name"] for t in json.loads(out.stdout)] == ["nightly"]
     one_line_error(rfs(elsewhere, "scheduler", "list", "jobs.py:build"), "jobs.py")
     one_line_error(rfs(elsewhere, "scheduler", "list", "no_colon"), "module:attr")
+
+
+FLAKY = """
+from pathlib import Path
+
+from rfs.pipeline import task
+
+
+@task
+def first() -> int:
+    return 1
+
+
+@task(dependencies=["first"], max_retries=0)
+def second(first: int) -> int:
+    if not Path("fixed").exists():
+        raise RuntimeError("not yet")
+    return first + 1
+"""
+
+
+def test_resume_summary_counts_from_the_resume(tmp_path: Path) -> None:
+    """After ``--resume`` the summary's time is this invocation's, not time since the run's
+    first start (here backdated by an hour), and the run finishes."""
+    import re
+    import sqlite3
+
+    (tmp_path / "flaky.py").write_text(FLAKY)
+    failed = rfs(tmp_path, "run", "flaky.py")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    [run_id] = re.findall(r"rfs run --resume (\S+)", failed.stdout)
+    with sqlite3.connect(tmp_path / ".rfs" / "runs.db") as db:
+        moved = db.execute(
+            "UPDATE rfs_pipeline_runs SET started_at = started_at - 3600 WHERE run_id = ?",
+            (run_id,),
+        )
+        assert moved.rowcount == 1
+    (tmp_path / "fixed").touch()
+    resumed = rfs(tmp_path, "run", "--resume", run_id)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    [took] = re.findall(r"in ([0-9.]+) s", resumed.stdout)
+    assert float(took) < 600, resumed.stdout  # without the fix: over 3,600 s

@@ -28,6 +28,14 @@ CASES = [
     ),
     ("from rfs.pipeline.io.fsspec import FsspecIOManager\nFsspecIOManager('memory://x')",
      "fsspec", "fsspec"),
+    ("import rfs.web", "fastapi", "web"),
+    ("import rfs.events.backends.kafka", "aiokafka", "kafka"),
+    ("import rfs.monitoring.prometheus", "prometheus_client", "prometheus"),
+    ("import rfs.monitoring.otel", "opentelemetry", "otel"),
+    ("from rfs.pipeline.executors.celery_app import create_celery_app\ncreate_celery_app()",
+     "celery", "celery"),
+    ("from rfs.pipeline.io.serializers import ParquetSerializer\nParquetSerializer()",
+     "pyarrow", "parquet"),
 ]  # fmt: skip
 
 

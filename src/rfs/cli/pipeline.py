@@ -247,7 +247,7 @@ def checked_plan(
     from rfs.cli._params import parse_params
     from rfs.pipeline.loader import registry_of
     from rfs.pipeline.planner import PlanError, Planner
-    from rfs.pipeline.runner import _check_params
+    from rfs.pipeline.runner import check_params
 
     module = load_module(target)
     registry = registry_of(module)
@@ -265,7 +265,7 @@ def checked_plan(
         )
     run_params = parse_params(plan, params, params_file)
     try:
-        _check_params(plan, run_params)
+        check_params(plan, run_params)
     except PlanError as exc:
         raise UserError(_one_line(exc), "give it with --param task.name=value") from None
     return plan, run_params

@@ -11,6 +11,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from rfs._require import require
+
 _log = logging.getLogger("rfs.monitoring.alerts")
 
 Notification = dict[str, Any]
@@ -71,12 +73,7 @@ class Deliverer:
 
     def _post(self, url: str, notification: Notification) -> None:
         if self._client is None:
-            try:
-                import httpx
-            except ImportError as exc:
-                raise ImportError(
-                    "webhook alerts need httpx: pip install 'rfs[monitoring]'"
-                ) from exc
+            httpx = require("monitoring", "httpx", "webhook alerts")
             self._client = httpx.Client(timeout=self.webhook_timeout)
         response = self._client.post(url, json=notification)
         response.raise_for_status()

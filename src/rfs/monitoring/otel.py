@@ -13,17 +13,14 @@ from time import perf_counter
 from types import TracebackType
 from typing import Any
 
-try:
-    from opentelemetry import metrics, trace
-    from opentelemetry.trace import Status, StatusCode
-except ImportError as exc:  # pragma: no cover - exercised without the extra
-    raise ImportError(
-        "rfs.monitoring.otel needs opentelemetry-api: pip install 'rfs[otel]'"
-    ) from exc
-
+from rfs._require import require
 from rfs.monitoring import hook
 from rfs.monitoring.context import current_correlation_id
 from rfs.monitoring.entries import error_code_of
+
+require("otel", "opentelemetry.trace", "rfs.monitoring.otel")
+from opentelemetry import metrics, trace  # noqa: E402
+from opentelemetry.trace import Status, StatusCode  # noqa: E402
 
 _SCOPE = "rfs.monitoring"
 

@@ -12,22 +12,19 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-try:
-    from prometheus_client import CollectorRegistry, generate_latest
-    from prometheus_client.core import (
-        CounterMetricFamily,
-        GaugeMetricFamily,
-        HistogramMetricFamily,
-    )
-    from prometheus_client.registry import Collector
-except ImportError as exc:  # pragma: no cover - exercised without the extra
-    raise ImportError(
-        "rfs.monitoring.prometheus needs prometheus-client: pip install 'rfs[prometheus]'"
-    ) from exc
-
+from rfs._require import require
 from rfs.monitoring.metrics import ResultMetricsCollector
 from rfs.monitoring.sketch import LogSketch
 from rfs.result import Success
+
+require("prometheus", "prometheus_client", "rfs.monitoring.prometheus")
+from prometheus_client import CollectorRegistry, generate_latest  # noqa: E402
+from prometheus_client.core import (  # noqa: E402
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+)
+from prometheus_client.registry import Collector  # noqa: E402
 
 #: Histogram bucket bounds in seconds (prometheus-client's defaults).
 DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)

@@ -21,7 +21,7 @@ from rfs.pipeline.results import RunError, RunResult
 from rfs.pipeline.store.base import RunRecord, RunState, RunStore, TaskRecord, TaskState
 from rfs.result import Failure, Result, Success
 
-__all__ = ["new_run_id", "run_pipeline"]
+__all__ = ["check_params", "new_run_id", "run_pipeline"]
 
 
 def new_run_id() -> str:
@@ -30,7 +30,11 @@ def new_run_id() -> str:
     return f"{now}-{uuid.uuid4().hex[:8]}"
 
 
-def _check_params(plan: ExecutionPlan, params: Mapping[str, Mapping[str, Any]]) -> None:
+def check_params(plan: ExecutionPlan, params: Mapping[str, Mapping[str, Any]]) -> None:
+    """Raise :class:`PlanError` listing every task parameter of ``plan`` that has no value
+    (no default, no upstream task of that name, nothing in ``params``) and every entry of
+    ``params`` that names an unknown task or parameter. ``run_pipeline`` calls it before a
+    run starts; ``rfs plan`` and ``rfs run`` call it to refuse the same things."""
     problems = []
     for name in plan.execution_order:
         info = plan.dag.nodes[name]
@@ -91,7 +95,7 @@ async def run_pipeline(
     if plan is None:
         plan = Planner(registry).create_execution_plan(tags=tags, tasks=tasks, targets=targets)
     params = params or {}
-    _check_params(plan, params)
+    check_params(plan, params)
     if io_manager is None:
         from rfs.pipeline.io.filesystem import FilesystemIOManager
 

@@ -6,15 +6,13 @@ Needs FastAPI: ``pip install 'rfs[web]'``. ``APIError``/``ErrorCode`` live in
 
 from __future__ import annotations
 
-try:
-    import fastapi  # noqa: F401
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError("rfs.web needs FastAPI: pip install 'rfs[web]'") from exc
+from rfs._require import require
 
-from rfs.web.errors import APIError, ErrorCode
-from rfs.web.handle import FastAPIResult, handle_result
-from rfs.web.problem import PROBLEM_MEDIA_TYPE, problem_response
-from rfs.web.routing import ResultRoute, install, problem_responses
+require("web", "fastapi", "rfs.web")  # before the modules below, which import FastAPI
+from rfs.web.errors import APIError, ErrorCode  # noqa: E402
+from rfs.web.handle import FastAPIResult, handle_result  # noqa: E402
+from rfs.web.problem import PROBLEM_MEDIA_TYPE, problem_response  # noqa: E402
+from rfs.web.routing import ResultRoute, install, problem_responses  # noqa: E402
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
+from rfs._require import require
 from rfs.events.errors import PublishError
 from rfs.events.event import Event
 from rfs.events.server import Incoming, ServerBroker, ServerSubscription, incoming, wire_count
@@ -28,13 +29,11 @@ from rfs.events.subscription import Delivery, dead_letter_topic
 from rfs.events.topics import compile_pattern, validate_topic
 from rfs.result import Failure, Result, Success
 
-try:
-    import aiokafka.errors as kafka_errors
-    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-    from aiokafka.structs import OffsetAndMetadata
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError("the Kafka backend needs aiokafka: pip install 'rfs[kafka]'") from exc
+require("kafka", "aiokafka", "the Kafka backend")
+import aiokafka.errors as kafka_errors  # noqa: E402
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener  # noqa: E402
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # noqa: E402
+from aiokafka.structs import OffsetAndMetadata  # noqa: E402
 
 __all__ = ["KafkaBroker", "KafkaSubscription", "kafka_topic", "unpack_record"]
 

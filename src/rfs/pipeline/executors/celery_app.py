@@ -16,6 +16,7 @@ from dataclasses import asdict, replace
 from types import ModuleType
 from typing import Any
 
+from rfs._require import require
 from rfs.pipeline.executors.attempt import AttemptOutcome, AttemptStatus
 from rfs.pipeline.executors.celery_wire import (
     AttemptRejected,
@@ -53,10 +54,6 @@ PUBLISH_RETRY_POLICY: dict[str, float] = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
-
-
-def _install_hint() -> ImportError:
-    return ImportError("CeleryExecutor and `rfs worker` need Celery: pip install 'rfs[celery]'")
 
 
 def celery_config(
@@ -118,10 +115,7 @@ def create_celery_app(
     when it takes them, else set on ``app.conf`` as they are. ``task_modules`` are the
     modules whose functions unsigned (JSON) attempts may run on a worker of this app.
     """
-    try:
-        from celery import Celery
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise _install_hint() from None
+    Celery = require("celery", "celery", "CeleryExecutor and `rfs worker`").Celery
     broker = broker_url or os.environ.get("RFS_CELERY_BROKER_URL") or DEFAULT_BROKER_URL
     backend = backend_url or os.environ.get("RFS_CELERY_BACKEND_URL") or DEFAULT_BACKEND_URL
     known = {"queue", "time_limit", "soft_time_limit", "visibility_timeout"}

@@ -7,11 +7,11 @@ signature before unpickling when a key is configured (``key=`` or ``RFS_SIGNING_
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import pickle
 from typing import IO, Any, Protocol, runtime_checkable
 
+from rfs._require import require
 from rfs.pipeline.signing import SignatureError, is_signed, sign, signing_key, verify
 
 __all__ = [
@@ -101,14 +101,13 @@ class JsonSerializer:
 
 
 class ParquetSerializer:
-    """Tables as Parquet (``pip install pyarrow``): ``pyarrow.Table`` or pandas DataFrames in,
-    ``pyarrow.Table`` out (``.to_pandas()`` when you want a DataFrame)."""
+    """Tables as Parquet (``pip install 'rfs[parquet]'``): ``pyarrow.Table`` or pandas
+    DataFrames in, ``pyarrow.Table`` out (``.to_pandas()`` when you want a DataFrame)."""
 
     extension = "parquet"
 
     def __init__(self) -> None:
-        if importlib.util.find_spec("pyarrow") is None:
-            raise ImportError("ParquetSerializer needs pyarrow: pip install pyarrow")
+        require("parquet", "pyarrow", "ParquetSerializer")
 
     def dump(self, value: Any, file: IO[bytes]) -> None:
         import pyarrow as pa  # type: ignore[import-not-found, import-untyped, unused-ignore]
