@@ -271,25 +271,3 @@ async def test_store_outage_is_logged_and_firing_goes_on(
     assert "store connection dropped" in caplog.text
     assert len(publisher.published) == 5  # no tick lost, none repeated
     assert (await store.load_all())["t"].cursor == START + timedelta(minutes=5)
-
-
-@pytest.mark.parametrize("downtime_hours", [0, 5])
-async def test_list_counts_misfires(downtime_hours: int) -> None:
-    """A restart after downtime counts one misfire with what was missed; none without."""
-    clock = FakeClock(START)
-    store = MemoryStateStore()
-    for run in range(2):
-        scheduler = Scheduler(RecordingPublisher(clock), clock=clock, store=store)
-        trigger = create_cron_trigger(cron_expression="0 * * * *", misfire_policy="run_once")
-        await scheduler.register_trigger("hourly", trigger, "t")  # type: ignore[arg-type]
-        await scheduler.start()
-        await clock.advance(HOUR * 2 if run == 0 else timedelta(minutes=30))
-        [info] = scheduler.list()
-        await scheduler.stop()
-        await clock.advance(HOUR * downtime_hours + timedelta(minutes=10))
-    missed = downtime_hours > 0
-    assert info.misfires == (1 if missed else 0)
-    assert (info.last_misfire_time is not None) is missed
-    assert info.to_dict()["misfires"] == info.misfires
-    if missed:
-        assert info.last_misfire is not None and "policy run_once" in info.last_misfire

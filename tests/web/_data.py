@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 from rfs.pipeline.io.memory import MemoryIOManager
 from rfs.pipeline.registry import TaskRegistry
 from rfs.pipeline.runner import run_pipeline
 from rfs.pipeline.store import MemoryRunStore
-from rfs.result import Result, Success
 from rfs.saga.records import EventKind, LogEvent, SagaStatus
 from rfs.saga.store import MemorySagaLog
-from rfs.scheduler import FakeClock, MemoryStateStore, Scheduler, create_cron_trigger
 from rfs.web.ops_state import OpsState
 
 TOKEN = "test-token-0123456789"
@@ -73,26 +70,3 @@ async def build_world() -> World:
         error="refund failed",
     )
     return world
-
-
-class _Drop:
-    """A publisher that accepts every event (the tests look at the scheduler, not the bus)."""
-
-    async def publish(self, topic: str, event: object) -> Result[None, Exception]:
-        return Success(None)
-
-
-async def misfired_scheduler(name: str = "hourly-report") -> Scheduler:
-    """A scheduler that has just restarted after five hours down: ``name`` misfired once."""
-    clock = FakeClock(datetime(2026, 3, 1, tzinfo=UTC))
-    store = MemoryStateStore()
-    scheduler = Scheduler(_Drop(), clock=clock, store=store)
-    for run in range(2):
-        scheduler = Scheduler(_Drop(), clock=clock, store=store)
-        trigger = create_cron_trigger(cron_expression="0 * * * *", misfire_policy="run_once")
-        await scheduler.register_trigger(name, trigger, "reports")
-        await scheduler.start()
-        await clock.advance(timedelta(hours=2) if run == 0 else timedelta(minutes=1))
-        await scheduler.stop()
-        await clock.advance(timedelta(hours=5))
-    return scheduler

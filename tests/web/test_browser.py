@@ -16,7 +16,7 @@ import pytest
 
 from rfs.web.dashboard import create_app
 
-from ._data import TOKEN, World, build_world, misfired_scheduler
+from ._data import TOKEN, World, build_world
 
 pytestmark = [pytest.mark.service("chromium"), pytest.mark.slow]
 
@@ -140,17 +140,3 @@ async def test_database_down_is_said_not_spun(site: tuple[str, World, Any]) -> N
     assert "database is unavailable" in await page.locator("#banner").inner_text()
     assert not await page.locator("#loading").is_visible()
     await shot(page, "database-down")
-
-
-async def test_misfire_is_shown_and_acknowledged(site: tuple[str, World, Any]) -> None:
-    """A misfired trigger is its own "needs attention" row; acknowledging it clears the row."""
-    url, world, browser = site
-    world.state.scheduler = await misfired_scheduler("nightly-export")
-    page = await open_page(browser, url)
-    row = page.get_by_role("row").filter(has_text="nightly-export")
-    await row.wait_for()
-    assert "policy run_once" in await row.inner_text()
-    await shot(page, "misfires")
-    await page.get_by_role("button", name="Acknowledge misfires of nightly-export").focus()
-    await page.keyboard.press("Enter")  # the action works from the keyboard
-    await page.get_by_text("No misfires.").wait_for()

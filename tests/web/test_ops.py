@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from rfs.web import install
 from rfs.web.ops import ops_router
 
-from ._data import TOKEN, World, build_world, misfired_scheduler
+from ._data import TOKEN, World, build_world
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -173,23 +173,3 @@ async def test_oversized_body_is_413(world: World) -> None:
         ok = await c.post(f"/ops/runs/{world.failed_run}/ack", headers=AUTH, json={"note": "fixed"})
     assert big.status_code == 413 and big.json()["limit"] == 100
     assert ok.json()["note"] == "fixed"
-
-
-async def test_misfires_need_attention_until_acknowledged(world: World) -> None:
-    """A trigger that missed fire times is listed under misfires (not as a failing trigger)
-    until acknowledged; an unknown trigger is a 404 problem."""
-    world.state.scheduler = await misfired_scheduler("hourly-report")
-    async with client(app_for(world)) as c:
-        first = (await c.get("/ops/attention", headers=AUTH)).json()
-        unauthenticated = await c.post("/ops/triggers/hourly-report/ack")
-        ack = await c.post("/ops/triggers/hourly-report/ack", headers=AUTH)
-        unknown = await c.post("/ops/triggers/nope/ack", headers=AUTH)
-        after = (await c.get("/ops/attention", headers=AUTH)).json()
-    [missed] = first["misfires"]
-    assert missed["name"] == "hourly-report" and missed["misfires"] == 1
-    assert "policy run_once" in missed["last_misfire"]
-    assert first["triggers"] == []
-    assert unauthenticated.status_code == 401
-    assert ack.status_code == 200 and unknown.status_code == 404
-    assert unknown.headers["content-type"].startswith("application/problem+json")
-    assert after["misfires"] == []

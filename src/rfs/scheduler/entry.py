@@ -43,10 +43,6 @@ class TriggerInfo:
     fires: int
     failures: int
     last_error: str | None
-    #: times firing found fire times older than the grace time (the policy then applied)
-    misfires: int = 0
-    last_misfire_time: datetime | None = None
-    last_misfire: str | None = None  # what was missed and what the policy did
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (times in ISO 8601)."""
@@ -61,9 +57,6 @@ class TriggerInfo:
             "fires": self.fires,
             "failures": self.failures,
             "last_error": self.last_error,
-            "misfires": self.misfires,
-            "last_misfire_time": _iso(self.last_misfire_time),
-            "last_misfire": self.last_misfire,
         }
 
 
@@ -85,9 +78,6 @@ class Entry:
         "fresh",
         "last_error",
         "last_fired",
-        "last_misfire",
-        "last_misfire_time",
-        "misfires",
         "name",
         "next_fire",
         "paused",
@@ -111,9 +101,6 @@ class Entry:
         self.failures = 0
         self.last_error: str | None = None
         self.last_fired: datetime | None = None
-        self.misfires = 0
-        self.last_misfire_time: datetime | None = None
-        self.last_misfire: str | None = None
         self.consumer_task: asyncio.Task[None] | None = None
 
     def state(self) -> TriggerState:
@@ -133,13 +120,4 @@ class Entry:
             fires=self.fires,
             failures=self.failures,
             last_error=self.last_error,
-            misfires=self.misfires,
-            last_misfire_time=self.last_misfire_time,
-            last_misfire=self.last_misfire,
         )
-
-    def misfired(self, at: datetime, detail: str) -> None:
-        """Count a misfire found at ``at``."""
-        self.misfires += 1
-        self.last_misfire_time = at
-        self.last_misfire = detail

@@ -14,7 +14,6 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from rfs.monitoring import hook
 from rfs.result import Failure, Result, Success
 from rfs.scheduler.clock import Clock, SystemClock
 from rfs.scheduler.consumption import EventConsumption
@@ -344,15 +343,12 @@ class Scheduler:
             assert entry.cursor is not None  # set at registration
             plan = trigger.plan(entry.cursor, now, self.batch, entry.next_fire)
             if plan.misfired:
-                detail = (
-                    f"missed fire times before {(now - trigger.misfire_grace_time).isoformat()}"
-                    f" (policy {trigger.misfire_policy.value}, firing {len(plan.fire_times)} now)"
+                log.warning(
+                    "trigger %r missed fire times before %s (policy %s)",
+                    entry.name,
+                    (now - trigger.misfire_grace_time).isoformat(),
+                    trigger.misfire_policy.value,
                 )
-                log.warning("trigger %r %s", entry.name, detail)
-                entry.misfired(now, detail)
-                m = hook.monitor
-                if m is not None:
-                    m.observe("scheduler.misfire", False, 0.0, detail, subsystem="scheduler")
             planned.append((entry, plan))
         # with a leader lock, claim first: a fenced write before publishing, so an instance that
         # a newer leader replaced publishes nothing; the write after the fires records them

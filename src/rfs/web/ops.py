@@ -92,12 +92,13 @@ def ops_router(
         limit: int = Query(50, ge=1, le=500), state: RunState | None = None
     ) -> Result[list[Json], APIError]:
         """The latest runs first; ``state`` filters them."""
-        found = await runs_of(limit if state is None else _ATTENTION_SCAN)
-        if isinstance(found, Failure):
-            return found
-        runs = [r for r in found.value if state is None or r.state is state][:limit]
-        acked = await st.acknowledged([r.run_id for r in runs])
-        return acked.map(lambda ids: [run_view(r, acknowledged=r.run_id in ids) for r in runs])
+        return (await runs_of(limit if state is None else _ATTENTION_SCAN)).map(
+            lambda runs: [
+                run_view(r, acknowledged=r.run_id in st.acknowledged)
+                for r in runs
+                if state is None or r.state is state
+            ][:limit]
+        )
 
     @router.get("/runs/{run_id}", dependencies=[read])
     @handle_result
@@ -107,13 +108,10 @@ def ops_router(
         if isinstance(found, Failure):
             return found
         run = found.value
-        acked = await st.acknowledged([run_id])
-        if isinstance(acked, Failure):
-            return acked
         attempts = await guarded(st.run_store.list_attempts(run_id), "run store")  # type: ignore[union-attr]
         return attempts.map(
             lambda rows: {
-                **run_view(run, acknowledged=run_id in acked.value),
+                **run_view(run, acknowledged=run.run_id in st.acknowledged),
                 "tasks": [task_view(t) for t in run.tasks],
                 "attempts": [attempt_view(a) for a in rows],
                 "edges": [list(e) for e in st.edges(run)],
@@ -129,24 +127,9 @@ def ops_router(
             return body
         note = body.value.get("note") if isinstance(body.value, dict) else None
         found = await run_of(run_id)
-        if isinstance(found, Failure):
-            return found
-        stored = await st.acknowledge(run_id, note if isinstance(note, str) else None)
-        return stored.map(lambda _: {**run_view(found.value, acknowledged=True), "note": note})
-
-    @router.post("/triggers/{name}/ack", dependencies=[write])
-    @handle_result
-    async def acknowledge_misfires(name: str) -> Result[Json, APIError]:
-        """Mark a trigger's misfires so far as seen: it leaves the "needs attention" list
-        until it misfires again."""
-        if st.scheduler is None:
-            return _absent("scheduler")
-        info = next((i for i in st.scheduler.list() if i.name == name), None)
-        if info is None:
-            return Failure(APIError.not_found("trigger", name))
-        if info.last_misfire_time is not None:
-            st.misfire_acks[name] = info.last_misfire_time
-        return Success(info.to_dict())
+        if isinstance(found, Success):
+            st.acknowledged.add(run_id)
+        return found.map(lambda run: {**run_view(run, acknowledged=True), "note": note})
 
     async def start(run_id: str, resume: bool) -> Result[Json, APIError]:
         found = await run_of(run_id)
@@ -156,8 +139,8 @@ def ops_router(
             return Failure(APIError.conflict(f"run {run_id} is still running"))
         starter = st.start_run or st.default_start
         new_id = await starter(found.value, resume)
-        stored = await st.acknowledge(run_id, "re-run" if not resume else "resumed")
-        return stored.map(lambda _: {"id": new_id, "resumed": resume})
+        st.acknowledged.add(run_id)
+        return Success({"id": new_id, "resumed": resume})
 
     @router.post("/runs/{run_id}/resume", status_code=202, dependencies=[write])
     @handle_result
@@ -237,24 +220,19 @@ def ops_router(
     @router.get("/attention", dependencies=[read])
     @handle_result
     async def attention() -> Result[Json, APIError]:
-        """What needs a person: unacknowledged failed runs and misfires, stuck or failed
-        sagas, dead letters, failing triggers, alerts firing."""
-        body: Json = {
-            "runs": [], "sagas": [], "dead_letters": [], "triggers": [], "misfires": [],
-            "alerts": [],
-        }  # fmt: skip
+        """What needs a person: unacknowledged failed runs, stuck or failed sagas, dead letters."""
+        body: Json = {"runs": [], "sagas": [], "dead_letters": [], "triggers": [], "alerts": []}
         unavailable: list[str] = []
         if st.run_store is not None:
             runs = await runs_of(_ATTENTION_SCAN)
             if isinstance(runs, Failure):
                 unavailable.append("run store")
             else:
-                failed = [r for r in runs.value if r.state is RunState.FAILED]
-                acked = await st.acknowledged([r.run_id for r in failed])
-                if isinstance(acked, Failure):
-                    unavailable.append("run store")
-                else:
-                    body["runs"] = [run_view(r) for r in failed if r.run_id not in acked.value]
+                body["runs"] = [
+                    run_view(r)
+                    for r in runs.value
+                    if r.state is RunState.FAILED and r.run_id not in st.acknowledged
+                ]
         if st.saga_store is not None:
             sagas = await sagas_of((*ACTIVE_STATUSES, SagaStatus.FAILED), _ATTENTION_SCAN)
             if isinstance(sagas, Failure):
@@ -275,7 +253,6 @@ def ops_router(
             body["triggers"] = [
                 i.to_dict() for i in st.scheduler.list() if i.failures or i.last_error
             ]
-            body["misfires"] = st.misfires()
         if unavailable and len(unavailable) == (st.run_store is not None) + (
             st.saga_store is not None
         ):

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, TypeVar
 
 from rfs.pipeline.registry import TaskRegistry, get_registry
-from rfs.pipeline.store import Acknowledgements, RunRecord, RunStore
+from rfs.pipeline.store import RunRecord, RunStore
 from rfs.result import Failure, Result, Success
 from rfs.saga.store import SagaStore
 from rfs.web.errors import APIError
@@ -50,40 +48,8 @@ class OpsState:
     registry: TaskRegistry = field(default_factory=get_registry)
     alerts: Any = None  # rfs.monitoring AlertManager (default: the process-wide one)
     io_manager: Any = None  # rfs.pipeline IOManager used by the default re-run/resume
-    #: acknowledgements when the run store cannot keep them (a store without ``acknowledge``)
-    local_acks: set[str] = field(default_factory=set)
-    #: trigger name -> when its misfires were last acknowledged (the scheduler's misfire
-    #: counters live in its process too, so these go with them)
-    misfire_acks: dict[str, datetime] = field(default_factory=dict)
+    acknowledged: set[str] = field(default_factory=set)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
-
-    async def acknowledge(self, run_id: str, note: str | None) -> Result[None, APIError]:
-        """Record that a person dealt with ``run_id``: in the run store when it keeps
-        acknowledgements (durable, shared by every server on that database), else here."""
-        if isinstance(self.run_store, Acknowledgements):
-            return await guarded(self.run_store.acknowledge(run_id, note, time.time()), "run store")
-        self.local_acks.add(run_id)
-        return Success(None)
-
-    async def acknowledged(self, run_ids: list[str]) -> Result[set[str], APIError]:
-        """Which of ``run_ids`` have been acknowledged."""
-        if isinstance(self.run_store, Acknowledgements):
-            return await guarded(self.run_store.acknowledged(run_ids), "run store")
-        return Success(self.local_acks.intersection(run_ids))
-
-    def misfires(self) -> list[dict[str, Any]]:
-        """Triggers that misfired since their misfires were last acknowledged."""
-        if self.scheduler is None:
-            return []
-        return [
-            info.to_dict()
-            for info in self.scheduler.list()
-            if info.last_misfire_time is not None
-            and (
-                info.name not in self.misfire_acks
-                or self.misfire_acks[info.name] < info.last_misfire_time
-            )
-        ]
 
     def edges(self, run: RunRecord) -> list[tuple[str, str]]:
         """``(upstream, task)`` pairs of the run's tasks known to the task registry."""

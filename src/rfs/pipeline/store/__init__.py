@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rfs.pipeline.store.base import (
-    Acknowledgements,
     AttemptRecord,
     RunRecord,
     RunState,
@@ -16,7 +15,6 @@ from rfs.pipeline.store.base import (
 from rfs.pipeline.store.memory import MemoryRunStore
 
 __all__ = [
-    "Acknowledgements",
     "AttemptRecord",
     "MemoryRunStore",
     "RunRecord",

@@ -7,7 +7,6 @@ from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 __all__ = [
-    "Acknowledgements",
     "AttemptRecord",
     "RunRecord",
     "RunState",
@@ -184,18 +183,4 @@ class RunStore(Protocol):
 
     async def close(self) -> None:
         """Release connections."""
-        ...
-
-
-@runtime_checkable
-class Acknowledgements(Protocol):
-    """A run store that also keeps operators' acknowledgements of failed runs (the dashboard's
-    "needs attention" list); :class:`SqlRunStore` keeps them in its database, beside the runs."""
-
-    async def acknowledge(self, run_id: str, note: str | None, at: float) -> None:
-        """Record that a person has dealt with ``run_id`` (again: the latest note wins)."""
-        ...
-
-    async def acknowledged(self, run_ids: list[str]) -> set[str]:
-        """Which of ``run_ids`` have been acknowledged."""
         ...

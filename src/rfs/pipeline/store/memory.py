@@ -16,7 +16,6 @@ class MemoryRunStore:
         self._runs: dict[str, RunRecord] = {}
         self._tasks: dict[str, dict[str, TaskRecord]] = {}
         self._attempts: dict[str, dict[tuple[str, int], AttemptRecord]] = {}
-        self._acks: dict[str, tuple[str | None, float]] = {}
 
     async def create_run(self, run: RunRecord, task_names: list[str]) -> None:
         self._runs[run.run_id] = replace(run, tasks=())
@@ -48,12 +47,6 @@ class MemoryRunStore:
 
     async def list_attempts(self, run_id: str) -> list[AttemptRecord]:
         return sorted(self._attempts.get(run_id, {}).values(), key=lambda a: a.started_at)
-
-    async def acknowledge(self, run_id: str, note: str | None, at: float) -> None:
-        self._acks[run_id] = (note, at)
-
-    async def acknowledged(self, run_ids: list[str]) -> set[str]:
-        return {r for r in run_ids if r in self._acks}
 
     async def close(self) -> None:
         return None

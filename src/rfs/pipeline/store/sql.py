@@ -41,8 +41,7 @@ def _record(cls: type[_R], row: Any) -> _R:
 
 
 class SqlRunStore:
-    """Runs, tasks and attempts in three tables (``{prefix}runs``, ``..._tasks``, ``..._attempts``),
-    and operators' acknowledgements of failed runs in ``{prefix}acks``.
+    """Runs, tasks and attempts in three tables (``{prefix}runs``, ``..._tasks``, ``..._attempts``).
 
     Tables are created on first use. SQLite runs in WAL mode so ``rfs runs list`` can read while
     a run writes; on a SQLite file, writes go through the shared group-committing writer (one
@@ -134,13 +133,6 @@ class SqlRunStore:
             Column("started_at", Float, nullable=False),
             Column("finished_at", Float),
             Column("error", Text),
-        )
-        self._tables["acks"] = Table(
-            f"{p}acks",
-            md,
-            Column("run_id", String(200), primary_key=True),
-            Column("note", Text),
-            Column("acknowledged_at", Float, nullable=False),
         )
         return md
 
@@ -250,14 +242,6 @@ class SqlRunStore:
         async with engine.begin() as conn:
             await self._write_task(conn, self._tables["tasks"], task)
 
-    async def acknowledge(self, run_id: str, note: str | None, at: float) -> None:
-        """Record an acknowledgement of ``run_id``, durable when this returns."""
-        engine = await self._ready()
-        acks = self._tables["acks"]
-        async with engine.begin() as conn:
-            await conn.execute(acks.delete().where(acks.c.run_id == run_id))
-            await conn.execute(acks.insert().values(run_id=run_id, note=note, acknowledged_at=at))
-
     # -- reads ---------------------------------------------------------------------------------
     @staticmethod
     def _run(row: Any, tasks: tuple[TaskRecord, ...] = ()) -> RunRecord:
@@ -300,16 +284,6 @@ class SqlRunStore:
         )
         async with engine.connect() as conn:
             return [_record(AttemptRecord, r) for r in await conn.execute(query)]
-
-    async def acknowledged(self, run_ids: list[str]) -> set[str]:
-        """Which of ``run_ids`` have been acknowledged."""
-        if not run_ids:
-            return set()
-        engine = await self._ready()
-        acks = self._tables["acks"]
-        async with engine.connect() as conn:
-            rows = await conn.execute(acks.select().where(acks.c.run_id.in_(run_ids)))
-            return {r.run_id for r in rows}
 
     async def drop_tables(self) -> None:
         """Drop this store's tables (tests and cleanup)."""

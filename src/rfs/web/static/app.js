@@ -93,8 +93,7 @@
   // -- views -------------------------------------------------------------------------------
   async function attention() {
     const a = await api("/attention");
-    const misfires = a.misfires || [];
-    const total = a.runs.length + a.sagas.length + a.dead_letters.length + a.triggers.length + misfires.length + a.alerts.length;
+    const total = a.runs.length + a.sagas.length + a.dead_letters.length + a.triggers.length + a.alerts.length;
     return [
       h("h2", {}, "Needs attention"),
       h("ul", { class: "counts", "aria-label": "Counts" },
@@ -102,7 +101,6 @@
         h("li", {}, h("strong", {}, a.sagas.length), " sagas stuck or failed"),
         h("li", {}, h("strong", {}, a.dead_letters.length), " dead letters"),
         h("li", {}, h("strong", {}, a.triggers.length), " failing triggers"),
-        h("li", {}, h("strong", {}, misfires.length), " misfired triggers"),
         h("li", {}, h("strong", {}, a.alerts.length), " alerts")),
       total === 0 ? h("p", { class: "ok" }, "Nothing needs attention.") : null,
       a.unavailable && a.unavailable.length ? h("p", { class: "warn" }, "Unavailable: " + a.unavailable.join(", ")) : null,
@@ -122,14 +120,9 @@
           a.dead_letters.map((d) => [d.topic || "", d.error || "", JSON.stringify(d.data !== undefined ? d.data : d).slice(0, 200)]),
           "No dead letters.")),
       h("section", { "aria-labelledby": "h-tr" }, h("h3", { id: "h-tr" }, "Failing triggers"),
-        table("Triggers whose fires failed", ["Trigger", "Failures", "Last error", "Next fire"],
+        table("Triggers with failures or misfires", ["Trigger", "Failures", "Last error", "Next fire"],
           a.triggers.map((t) => [t.name, t.failures, t.last_error || "", when(Date.parse(t.next_fire_time) / 1000)]),
           "No failing triggers.")),
-      h("section", { "aria-labelledby": "h-mf" }, h("h3", { id: "h-mf" }, "Misfires"),
-        table("Triggers that missed fire times, not yet acknowledged", ["Trigger", "Misfires", "Last misfire", "What happened", "Actions"],
-          misfires.map((t) => [t.name, t.misfires, when(Date.parse(t.last_misfire_time) / 1000), t.last_misfire || "",
-            action("Acknowledge misfires of " + t.name, "/triggers/" + encodeURIComponent(t.name) + "/ack", "ackmf-" + t.name)]),
-          "No misfires.")),
       h("section", { "aria-labelledby": "h-al" }, h("h3", { id: "h-al" }, "Alerts firing"),
         table("Alerts firing", ["Rule", "Operation", "Value", "Threshold"],
           a.alerts.map((x) => [x.rule || x.name || "", x.operation || "", x.value !== undefined ? String(x.value) : "", x.threshold !== undefined ? String(x.threshold) : ""]),
