@@ -1,7 +1,13 @@
-"""``SQLStateStore``: trigger state in a SQL table through SQLAlchemy (SQLite or PostgreSQL)."""
+"""``SQLStateStore``: trigger state in a SQL table (SQLite or PostgreSQL).
+
+Reads and the table's creation go through SQLAlchemy; on a SQLite file, saves go through the
+shared group-committing writer (:class:`rfs._database.SqliteGroupWriter`), as the run store's
+and the saga log's writes do.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,10 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from rfs._database import (
+    SqliteGroupWriter,
     async_url,
     default_url,
     ensure_sqlite_parent,
     install_sqlite_pragmas,
+    sqlite_file,
 )
 from rfs.result import Failure, Result, Success
 from rfs.scheduler.store import StaleFence, TriggerState
@@ -53,6 +61,7 @@ class SqlStateStore:
         url = async_url(url or default_url(DEFAULT_FILE, "RFS_SCHEDULER_STORE_URL"))
         self.url = url
         sqlite = url.startswith("sqlite")
+        path = sqlite_file(url) if engine is None else None  # a given engine writes itself
         if engine is None:
             ensure_sqlite_parent(url)
             connect_args: dict[str, Any] = {"timeout": 30} if sqlite else {}
@@ -74,6 +83,7 @@ class SqlStateStore:
         )
         self._metadata = metadata
         self._ready = False
+        self._writer = SqliteGroupWriter(path, name="rfs-scheduler-store") if path else None
 
     async def _ensure(self) -> None:
         if self._ready:
@@ -127,6 +137,10 @@ class SqlStateStore:
         return Success(None)
 
     async def _save(self, states: list[TriggerState], fence: int, now: datetime) -> None:
+        if self._writer is not None:
+            table = self._engine.dialect.identifier_preparer.format_table(self.table)
+            await self._writer.write(lambda con: _upsert(con, table, states, fence, now))
+            return
         async with self._engine.begin() as conn:
             for state in states:
                 insert = self._insert().values(
@@ -167,7 +181,35 @@ class SqlStateStore:
         self._ready = False
 
     async def close(self) -> None:
+        if self._writer is not None:
+            await self._writer.close()
         await self._engine.dispose()
+
+
+def _stamp(value: datetime | None) -> str | None:
+    """A datetime as SQLAlchemy stores ``DateTime`` on SQLite (UTC, no offset), so reads agree."""
+    utc = _utc(value)
+    return None if utc is None else utc.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _upsert(
+    con: sqlite3.Connection, table: str, states: list[TriggerState], fence: int, now: datetime
+) -> None:
+    """Write every state in the writer's transaction; a newer fence on any row refuses them all
+    (the writer's savepoint undoes the ones written before)."""
+    upsert = (
+        f"INSERT INTO {table} (name, cursor, next_fire, paused, fence, updated_at)"  # nosec B608 - quoted table name
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+        " cursor = excluded.cursor, next_fire = excluded.next_fire, paused = excluded.paused,"
+        f" fence = excluded.fence, updated_at = excluded.updated_at WHERE {table}.fence <= ?"
+    )
+    stamp = _stamp(now)
+    for state in states:
+        row = (state.name, _stamp(state.cursor), _stamp(state.next_fire), state.paused, fence)
+        if con.execute(upsert, (*row, stamp, fence)).rowcount == 0:
+            query = f"SELECT fence FROM {table} WHERE name = ?"  # nosec B608 - quoted table name
+            current = con.execute(query, (state.name,)).fetchone()
+            raise _Refused(StaleFence(state.name, fence, int(current[0] if current else 0)))
 
 
 SQLStateStore = SqlStateStore
