@@ -74,7 +74,7 @@ class AsyncpgGroupWriter:
                         await con.executemany(sql, [args for _, args in writes[start:end]])
                     start = end
         except BaseException as exc:
-            if not _healthy(exc):  # maybe mid-protocol: never reuse it
+            if not reusable_after(exc):  # maybe mid-protocol: never reuse it
                 con.terminate()
                 self._con = None
             raise
@@ -101,7 +101,7 @@ class AsyncpgGroupWriter:
             self._con = None
 
 
-def _healthy(exc: BaseException) -> bool:
+def reusable_after(exc: BaseException) -> bool:
     """Whether a connection that raised ``exc`` can be reused: a server error, not a lost link."""
     import asyncpg
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.engine import URL
 
 from rfs._database import SqliteGroupWriter
+from rfs._pgwriter import reusable_after
 from rfs.saga.errors import ExecutionExists, OwnershipLost, SagaLogError
 from rfs.saga.records import LogEvent
 
@@ -149,17 +150,12 @@ class AsyncpgWriter:
         The pool skips asyncpg's reset query (a round trip per write), so a connection left
         mid-protocol by a dropped socket or a cancellation is terminated here instead.
         """
-        import asyncpg
-
         pool = await self._get_pool()
         async with pool.acquire() as con:
             try:
                 return await getattr(con, method)(sql, *args)
             except BaseException as exc:
-                healthy = isinstance(exc, asyncpg.PostgresError) and not isinstance(
-                    exc, asyncpg.PostgresConnectionError | asyncpg.OperatorInterventionError
-                )
-                if not healthy:
+                if not reusable_after(exc):
                     con.terminate()
                 raise
 
