@@ -52,3 +52,12 @@ def test_all_lists_canonical_names_and_v4_names_still_import() -> None:
         assert name not in rfs.__all__
         assert getattr(rfs, name) is not None
     assert "Registry" in rfs.__all__ and "MonoResult" in rfs.__all__
+
+
+def test_old_celery_app_path_re_exports_the_same_objects() -> None:
+    """``rfs.pipeline.celery_app`` (the old path) gives the executor module's own objects."""
+    import rfs.pipeline.celery_app as old
+    import rfs.pipeline.executors.celery_app as new
+
+    assert old.__all__ == new.__all__
+    assert all(getattr(old, name) is getattr(new, name) for name in new.__all__)
