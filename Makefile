@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/rfs run examples/etl/pipeline.py
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q --cov=rfs --cov-branch --cov-report=term-missing:skip-covered
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q --cov=rfs --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=90
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q --group bench
