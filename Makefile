@@ -21,7 +21,7 @@ run: $(STAMP)
 	$(BIN)/rfs run examples/etl/pipeline.py
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q --cov=rfs --cov-branch --cov-report=term-missing:skip-covered  $(COV_GATE)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q --cov=rfs --cov-branch --cov-report=term-missing:skip-covered $(COV_GATE)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q --group bench
