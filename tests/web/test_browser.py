@@ -137,19 +137,24 @@ async def test_acknowledge_and_resume_click_through(site: tuple[str, World, Any]
 
 
 async def test_database_down_is_said_not_spun(site: tuple[str, World, Any]) -> None:
-    """With the run store down the page shows that the database is unavailable."""
+    """With the run store down the page says the database is unavailable (no spinner);
+    once it is back the next poll shows the data again."""
     url, world, browser = site
 
     class Down:
         async def list_runs(self, limit: int = 20) -> list[Any]:
             raise ConnectionRefusedError("refused")
 
+    stores = world.state.run_store, world.state.saga_store
     world.state.run_store = Down()  # type: ignore[assignment]
     world.state.saga_store = None
     page = await open_page(browser, url)
     assert "database is unavailable" in await page.locator("#banner").inner_text()
     assert not await page.locator("#loading").is_visible()
     await shot(page, "database-down")
+    world.state.run_store, world.state.saga_store = stores  # the database is back
+    await page.locator("#banner").wait_for(state="hidden", timeout=15_000)
+    assert await page.get_by_role("link", name=world.failed_run).is_visible()
 
 
 async def test_misfire_click_through(site: tuple[str, World, Any]) -> None:
