@@ -89,8 +89,9 @@ async def test_acknowledgement_survives_a_restart_postgres(postgres_url: str) ->
     try:
         await restart_round(postgres_url, prefix)
     finally:
-        runs, acks = SqlRunStore(postgres_url, table_prefix=prefix), SqlAckStore(
-            postgres_url, table_prefix=prefix
+        runs, acks = (
+            SqlRunStore(postgres_url, table_prefix=prefix),
+            SqlAckStore(postgres_url, table_prefix=prefix),
         )
         await acks.drop_table()
         await runs.drop_tables()
@@ -119,7 +120,11 @@ async def test_store_reads_create_no_file(tmp_path: Path) -> None:
     store = SqlAckStore(sqlite_url(tmp_path / "nowhere" / "runs.db"))
     assert await store.find("run", ["a", "b"]) == {}
     await store.close()
-    assert list(tmp_path.iterdir()) == []
+    assert entries(tmp_path) == []
+
+
+def entries(path: Path) -> list[Path]:
+    return list(path.iterdir())
 
 
 async def test_a_run_that_fails_again_needs_attention_again() -> None:
@@ -167,13 +172,18 @@ def test_store_for_a_run_store() -> None:
 
 
 _ops = st.lists(
-    st.tuples(st.sampled_from(["run", "misfire"]), st.sampled_from("abcde"),
-              st.none() | st.text(max_size=20)),  # fmt: skip
+    st.tuples(
+        st.sampled_from(["run", "misfire"]),
+        st.sampled_from("abcde"),
+        st.none() | st.text(max_size=20),
+    ),
     max_size=12,
 )
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ops=_ops)
 def test_sql_store_agrees_with_memory_store(tmp_path: Path, ops: list[Any]) -> None:
     """Any sequence of acknowledgements: the SQL store finds what the memory store finds."""
