@@ -164,11 +164,14 @@ async def test_acknowledgement_store_down_is_a_503() -> None:
 
 
 def test_store_for_a_run_store() -> None:
-    """A SQL run store gets a table in its database; a memory run store a memory store."""
+    """A SQL run store on a file or server gets a table in its database; memory run stores
+    and in-memory SQLite (one database per connection) a memory store."""
     sql = ack_store_for(SqlRunStore("sqlite:///x/runs.db", table_prefix="p_"))
     assert isinstance(sql, SqlAckStore) and sql.url == "sqlite+aiosqlite:///x/runs.db"
     assert sql.table_prefix == "p_"
     assert isinstance(ack_store_for(MemoryRunStore()), MemoryAckStore)
+    assert isinstance(ack_store_for(SqlRunStore("sqlite+aiosqlite://")), MemoryAckStore)
+    assert isinstance(ack_store_for(None), MemoryAckStore)
 
 
 _ops = st.lists(

@@ -143,8 +143,13 @@ class SqlAckStore:
         ensure_sqlite_parent(self.url)
         engine, table = self._ready()
         if not self._exists:
-            async with engine.begin() as conn:
-                await conn.run_sync(table.create, checkfirst=True)
+            try:
+                async with engine.begin() as conn:
+                    await conn.run_sync(table.create, checkfirst=True)
+            except Exception:
+                # another server may have created it between the check and the create
+                if not await self._table_exists(engine, table):
+                    raise
             self._exists = True
         ack = Acknowledgement(kind, item_id, time.time(), note)
         key = (table.c.kind == kind) & (table.c.item_id == item_id)
@@ -197,9 +202,12 @@ class SqlAckStore:
 
 def ack_store_for(run_store: object) -> AckStore:
     """The acknowledgement store beside ``run_store``: a table in its database for a
-    :class:`~rfs.pipeline.store.sql.SqlRunStore`, else one in this process's memory."""
+    :class:`~rfs.pipeline.store.sql.SqlRunStore` on a file or server, else one in this
+    process's memory (memory run stores, in-memory SQLite)."""
     from rfs.pipeline.store.sql import SqlRunStore
 
     if isinstance(run_store, SqlRunStore):
-        return SqlAckStore(run_store.url, table_prefix=run_store.table_prefix)
+        in_memory = run_store.url.startswith("sqlite") and sqlite_file(run_store.url) is None
+        if not in_memory:  # a memory database is one per connection: keep them here instead
+            return SqlAckStore(run_store.url, table_prefix=run_store.table_prefix)
     return MemoryAckStore()
