@@ -55,11 +55,12 @@ def test_sqlite_file_paths() -> None:
     assert sqlite_file("postgresql://h/db") is None
 
 
+@pytest.mark.parametrize("inline", [False, True])
 async def test_group_writer_commits_a_burst_in_order_and_isolates_a_failure(
-    tmp_path: Path,
+    tmp_path: Path, inline: bool
 ) -> None:
     """Concurrent writes all commit in queue order; one that raises is undone alone."""
-    writer = SqliteGroupWriter(str(tmp_path / "sub" / "w.db"))
+    writer = SqliteGroupWriter(str(tmp_path / "sub" / "w.db"), inline=inline)
     await writer.write(lambda con: con.execute("CREATE TABLE t (n INTEGER PRIMARY KEY)"))
 
     def insert(n: int) -> object:
@@ -76,6 +77,35 @@ async def test_group_writer_commits_a_burst_in_order_and_isolates_a_failure(
     with sqlite3.connect(tmp_path / "sub" / "w.db") as con:
         assert [n for (n,) in con.execute("SELECT n FROM t ORDER BY rowid")] == list(range(200))
         assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_inline_writer_keeps_each_callers_order_under_threads(tmp_path: Path) -> None:
+    """Inline commits and thread hand-offs mix when three event loops write at once: every
+    write lands, each loop's writes in the order it made them."""
+    import threading
+
+    path = str(tmp_path / "w.db")
+    writer = SqliteGroupWriter(path, inline=True)
+    asyncio.run(writer.write(lambda con: con.execute("CREATE TABLE t (who, n)")))
+
+    async def burst(who: int) -> None:
+        for n in range(300):
+            await writer.write(
+                lambda con, n=n: con.execute("INSERT INTO t VALUES (?, ?)", (who, n))
+            )
+            if n % 7 == 0:
+                await asyncio.gather(*(writer.write(lambda con: None) for _ in range(3)))
+
+    threads = [threading.Thread(target=asyncio.run, args=(burst(w),)) for w in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    asyncio.run(writer.close())
+    with sqlite3.connect(path) as con:
+        for who in range(3):
+            rows = con.execute("SELECT n FROM t WHERE who = ? ORDER BY rowid", (who,))
+            assert [n for (n,) in rows] == list(range(300))
 
 
 @pytest.mark.slow

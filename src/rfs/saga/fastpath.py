@@ -37,7 +37,7 @@ class SqliteWriter:
     """Writes through the shared group-committing SQLite writer (one thread, one connection)."""
 
     def __init__(self, database: str, executions: str, events: str) -> None:
-        self._writer = SqliteGroupWriter(database, name="rfs-saga-log")
+        self._writer = SqliteGroupWriter(database, name="rfs-saga-log", inline=True)
         self._executions = executions
         self._events = events
 
