@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import rfs
-from _procs import unmeasured_env
+from _procs import third_party_imports_of
 
 
 def test_lazy_exports_resolve_to_their_modules() -> None:
@@ -30,17 +27,4 @@ def test_unknown_attribute_raises_attribute_error() -> None:
 
 def test_import_rfs_loads_no_third_party_package() -> None:
     """``import rfs`` imports only the standard library (a serverless cold-start feature)."""
-    code = (
-        "import sys, rfs\n"
-        "std = sys.stdlib_module_names\n"
-        "extra = sorted({m.split('.')[0] for m in sys.modules} - set(std) - {'rfs'})\n"
-        "print(','.join(x for x in extra if not x.startswith('_')))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=unmeasured_env(),
-    )
-    assert out.stdout.strip() == ""
+    assert third_party_imports_of("import rfs") == ""

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
-from _procs import unmeasured_env
+from _procs import python_output, third_party_imports_of
 
 
 @pytest.mark.parametrize(
@@ -20,20 +17,7 @@ from _procs import unmeasured_env
 )
 def test_importing_loads_no_third_party_package(statement: str) -> None:
     """Importing the headline class imports nothing outside the standard library and rfs."""
-    code = (
-        f"import sys\n{statement}\n"
-        "std = sys.stdlib_module_names\n"
-        "extra = sorted({m.split('.')[0] for m in sys.modules} - set(std) - {'rfs'})\n"
-        "print(','.join(x for x in extra if not x.startswith('_')))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=unmeasured_env(),
-    )
-    assert out.stdout.strip() == ""
+    assert third_party_imports_of(statement) == ""
 
 
 def test_importing_the_packages_imports_no_implementation() -> None:
@@ -42,11 +26,5 @@ def test_importing_the_packages_imports_no_implementation() -> None:
         "import sys, rfs.async_tasks, rfs.serverless, rfs.plugins\n"
         "print(sorted(m for m in sys.modules if m.startswith('rfs.')))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=unmeasured_env(),
-    )
-    assert out.stdout.strip() == "['rfs._lazy', 'rfs.async_tasks', 'rfs.plugins', 'rfs.serverless']"
+    loaded = python_output(code)
+    assert loaded == "['rfs._lazy', 'rfs.async_tasks', 'rfs.plugins', 'rfs.serverless']"
