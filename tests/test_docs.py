@@ -75,7 +75,7 @@ def write_page_module(page: Path, folder: Path) -> dict[int, str] | None:
 
 
 def test_page_code_blocks_type_check(tmp_path: Path) -> None:
-    """Every checked block of README and docs/ passes ``mypy --strict``, as a reader's code would."""
+    """Every checked block of README and docs/ passes ``mypy --strict``, as a reader's would."""
     package = tmp_path / "docs_blocks"
     package.mkdir()
     origins: dict[str, dict[int, str]] = {}
