@@ -24,6 +24,7 @@ from rfs import (
     safe_async,
     sequence,
 )
+from rfs.result import is_failure, is_success
 
 values = st.one_of(st.integers(), st.text(max_size=5), st.none())
 results = st.one_of(st.builds(Success, values), st.builds(Failure, values))
@@ -95,6 +96,14 @@ def test_partition_splits_in_order(items: list[Result[Any, Any]]) -> None:
     oks, errs = partition(items)
     assert oks == [r.unwrap() for r in items if r.is_success()]
     assert errs == [r.unwrap_error() for r in items if r.is_failure()]
+
+
+@given(results)
+def test_narrowing_functions_agree_with_the_methods(result: Result[Any, Any]) -> None:
+    """is_success(r)/is_failure(r) (the narrowing TypeIs forms) answer as the methods do."""
+    assert is_success(result) is result.is_success()
+    assert is_failure(result) is result.is_failure()
+    assert is_success(result) is not is_failure(result)
 
 
 # Queries and extraction ---------------------------------------------------------------

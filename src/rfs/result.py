@@ -29,6 +29,8 @@ __all__ = [
     "UnwrapError",
     "collect",
     "from_optional",
+    "is_failure",
+    "is_success",
     "partition",
     "safe",
     "safe_async",
@@ -61,6 +63,8 @@ BOOL_MESSAGE = (
 )
 
 if TYPE_CHECKING:
+    from typing_extensions import TypeIs  # typing.TypeIs from 3.13; checkers only
+
     _Variant = object
 else:
 
@@ -386,6 +390,21 @@ def sequence(results: Iterable[Result[T, E]]) -> Result[list[T], E]:
 
 
 collect = sequence
+
+
+def is_success(result: Result[T, E]) -> TypeIs[Success[T]]:
+    """True for a ``Success``; narrows ``result`` for mypy and pyright (PEP 742 ``TypeIs``).
+
+    The method ``result.is_success()`` answers the same but cannot narrow: a type guard
+    narrows an argument, never ``self``. Use this function, ``match`` or ``isinstance``
+    where the checker should then allow ``.value`` (``else`` narrows to ``Failure``).
+    """
+    return type(result) is Success
+
+
+def is_failure(result: Result[T, E]) -> TypeIs[Failure[E]]:
+    """True for a ``Failure``; narrows ``result`` to ``Failure[E]`` (``else``: ``Success[T]``)."""
+    return type(result) is Failure
 
 
 def partition(results: Iterable[Result[T, E]]) -> tuple[list[T], list[E]]:

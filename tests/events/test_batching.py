@@ -82,3 +82,16 @@ async def test_failed_batch_is_redelivered() -> None:
     await broker.close()
     await asyncio.wait_for(task, 2)
     assert sorted(attempts[1]) == [1, 2] and batcher.failed_batches == 1
+
+
+async def test_pushes_any_item_type_its_handler_takes() -> None:
+    """Push style is not limited to Events: plain dicts reach the handler in batches."""
+    totals: list[int] = []
+
+    def handle(batch: list[dict[str, int]]) -> None:
+        totals.append(sum(row["n"] for row in batch))
+
+    async with BatchingConsumer(handle, batch_size=2) as batcher:
+        for n in (1, 2, 3):
+            await batcher.process_with_backpressure({"n": n})
+    assert totals == [3, 3]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from typing import Any
@@ -83,6 +84,26 @@ def test_bad_constructor_arguments_raise() -> None:
         MonoResult.from_result(42)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="needs an awaitable"):
         MonoResult.from_awaitable(42)  # type: ignore[call-overload]
+
+
+async def test_a_coroutine_passed_as_the_source_names_the_fix() -> None:
+    """A coroutine where a function belongs: the error suggests a lambda or from_awaitable,
+    and the coroutine is closed (no 'never awaited' warning on top)."""
+
+    async def fetch() -> Result[int, str]:
+        return Success(1)
+
+    coroutine: Any = fetch()
+    with pytest.raises(TypeError, match="got the awaitable") as raised:
+        MonoResult.from_async_result(coroutine)  # type: ignore[arg-type]
+    assert "`lambda: fetch(user_id)`" in str(raised.value)
+    assert "MonoResult.from_awaitable(awaitable)" in str(raised.value)
+    assert inspect.getcoroutinestate(coroutine) == inspect.CORO_CLOSED
+    with pytest.raises(TypeError, match="from_awaitable"):
+        MonoResult(fetch())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"use MonoResult.from_result\(result\)"):
+        MonoResult.from_async_result(Success(1))  # type: ignore[arg-type]
+    assert await MonoResult.from_awaitable(fetch()) == Success(1)  # the suggested fix works
 
 
 async def test_source_returning_a_non_result_raises() -> None:

@@ -45,6 +45,36 @@ def test_list_and_show(tmp_path: Path) -> None:
     assert purged.exit_code == 0 and "deleted 1" in purged.output
 
 
+def test_show_lists_each_retried_attempts_error(tmp_path: Path) -> None:
+    """A step that failed twice before it succeeded: the log keeps both errors (one
+    ``step_attempt_failed`` row per retried attempt) and ``show`` prints them."""
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    errors = iter(["courier API busy (1)", "courier API busy (2)"])
+
+    def courier(ctx: object) -> object:
+        error = next(errors, None)
+        return Failure(error) if error else "booked"
+
+    async def go() -> None:
+        async with SagaLog(url) as log:
+            saga = Saga("retrying", log=log, registry=SagaRegistry(), retry_backoff=0.001)
+            saga.add_step("courier", courier, retries=2)
+            assert (await saga.execute({}, execution_id="r-1")).is_success()
+            record = await log.load("r-1")
+            assert record is not None
+            failed = [(e.attempt, e.detail) for e in record.events if e.kind.value.endswith(
+                "attempt_failed")]  # fmt: skip
+            assert failed == [(1, "courier API busy (1)"), (2, "courier API busy (2)")]
+
+    asyncio.run(go())
+    shown = runner.invoke(
+        build_app(), ["saga", "show", "r-1", "--url", url], env={"COLUMNS": "200"}
+    )
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.count("step_attempt_failed") == 2
+    assert "courier API busy (1)" in shown.output and "courier API busy (2)" in shown.output
+
+
 def test_list_rejects_an_unknown_status(tmp_path: Path) -> None:
     """A misspelt ``--status`` is a usage error naming the valid statuses."""
     url = f"sqlite:///{tmp_path / 'log.db'}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from rfs.pipeline import MemoryIOManager, MemoryRunStore, TaskRegistry
 from rfs.scheduler import FakeClock, PipelineTarget, Scheduler, create_cron_trigger
 
-from .conftest import RecordingPublisher
+from .conftest import START, RecordingPublisher
 
 
 async def running_scheduler(
@@ -82,10 +83,10 @@ def test_pipeline_target_needs_a_selection() -> None:
         PipelineTarget()
 
 
-async def test_overlapping_run_is_refused(
-    clock: FakeClock, caplog: pytest.LogCaptureFixture
-) -> None:
-    """A fire while the previous run still goes is logged and skipped (max_running=1)."""
+async def test_overlapping_run_is_refused(caplog: pytest.LogCaptureFixture) -> None:
+    """A fire while the previous run still goes is logged as one line and skipped
+    (max_running=1; ``run_wait=0``: the clock does not wait for the run)."""
+    clock = FakeClock(START, run_wait=0)
     registry = TaskRegistry()
     release = asyncio.Event()
     started: list[int] = []
@@ -96,7 +97,7 @@ async def test_overlapping_run_is_refused(
         await release.wait()
 
     scheduler = await running_scheduler(clock, registry, "slow", "hourly", "0 * * * *")
-    with caplog.at_level(logging.ERROR, logger="rfs.scheduler"):
+    with caplog.at_level(logging.WARNING, logger="rfs.scheduler"):
         await clock.advance(timedelta(hours=1))
         for _ in range(200):
             if started:
@@ -107,6 +108,51 @@ async def test_overlapping_run_is_refused(
     release.set()
     await scheduler.stop()
     assert started == [1]
-    assert "still going" in caplog.text
+    [refusal] = [r for r in caplog.records if "still going" in r.getMessage()]
+    assert refusal.levelno == logging.WARNING and refusal.exc_info is None  # one line
+    assert "max_running=1; raise it" in refusal.getMessage()
     info = scheduler.list()[0]
     assert info.fires == 1 and info.failures == 1
+
+
+async def test_advance_over_two_daily_fires_waits_for_each_run(
+    clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``advance(days=2)`` over two nightly fires runs both: the clock waits for the first
+    run (real time, a thread) to finish before the second fire, so nothing is refused."""
+    registry = TaskRegistry()
+    runs: list[int] = []
+    gate = threading.Event()
+
+    @registry.task(name="extract", tags=["etl"])
+    def extract() -> int:
+        gate.wait(0.2)  # real time the fake clock cannot skip
+        runs.append(len(runs) + 1)
+        return len(runs)
+
+    scheduler = await running_scheduler(clock, registry, "etl", "nightly", "0 3 * * *")
+    with caplog.at_level(logging.WARNING, logger="rfs.scheduler"):
+        await clock.advance(timedelta(days=2))
+    await scheduler.stop()
+    assert runs == [1, 2]
+    info = scheduler.list()[0]
+    assert info.fires == 2 and info.failures == 0
+    assert "still going" not in caplog.text
+
+
+async def test_failed_run_is_one_log_line(
+    clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A run that returned Failure is an expected outcome: logged without a traceback."""
+    registry = TaskRegistry()
+
+    @registry.task(name="boom", tags=["bad"])
+    def boom() -> None:
+        raise RuntimeError("task exploded")
+
+    scheduler = await running_scheduler(clock, registry, "bad", "bad", "0 3 * * *")
+    with caplog.at_level(logging.ERROR, logger="rfs.scheduler"):
+        await clock.advance(timedelta(days=1))
+        await scheduler.stop()
+    [record] = [r for r in caplog.records if r.name == "rfs.scheduler"]
+    assert record.exc_info is None and "task exploded" in record.getMessage()

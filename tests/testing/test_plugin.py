@@ -76,3 +76,44 @@ def test_fixture_patches_are_undone_after_the_test(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "2 passed" in proc.stdout
+
+
+FRESH_TEST = """\
+import asyncio
+
+from rfs.result import Success
+
+
+async def get_user(user_id: str):
+    await asyncio.sleep(0)
+    return Success(user_id)
+
+
+async def test_get_user():
+    assert await get_user("1") == Success("1")
+"""
+
+
+def _pytest_in_fresh_project(folder: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    (folder / "pyproject.toml").write_text('[project]\nname = "orders"\nversion = "0"\n')
+    (folder / "test_orders.py").write_text(FRESH_TEST)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"]
+    return subprocess.run(
+        [*command, "-p", "no:randomly", *flags], cwd=folder, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+
+
+def test_async_tests_run_in_a_fresh_project_with_no_configuration(tmp_path: Path) -> None:
+    """A new project's ``async def`` test passes with no asyncio_mode, with or without
+    pytest-asyncio installed (``-p no:asyncio`` stands in for "not installed")."""
+    for flags in ((), ("-p", "no:asyncio")):
+        run = _pytest_in_fresh_project(tmp_path, *flags)
+        assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout + run.stderr
+
+
+def test_without_the_plugin_pytest_refuses_the_async_test(tmp_path: Path) -> None:
+    """The control: the same project without rfs's plugin fails as the new user saw it."""
+    run = _pytest_in_fresh_project(tmp_path, "-p", "no:asyncio", "-p", "no:rfs")
+    assert run.returncode == 1, run.stdout
+    assert "async def functions are not natively supported" in run.stdout

@@ -34,3 +34,14 @@ async def use() -> None:
 memory = LocalMemory(indexes=["status"])
 memory.add({"id": 1, "type": "note"})
 assert_type(memory.query_by_type("note")[0], Any)
+
+
+class Catalog:
+    @cached(ttl=60)
+    def price(self, sku: str) -> int:
+        return 100
+
+
+# on the class, the cached function keeps its controls; on an instance it is the bound call
+assert_type(Catalog.price.key_for(None, "A1"), str)
+assert_type(Catalog().price("A1"), int)

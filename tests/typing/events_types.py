@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import assert_type
+
 from rfs.events import (
     Backpressure,
     BatchingConsumer,
@@ -34,3 +36,18 @@ async def usage() -> None:
     decoded: Result[Event, object] = Event.from_json("{}")
     del ok, matched, decoded
     await broker.close()
+
+
+def rows_total(batch: list[dict[str, int]]) -> int:
+    return sum(row["n"] for row in batch)
+
+
+async def batching_what_it_accepts(event: Event) -> None:
+    """BatchingConsumer batches Events by default; any item type its handler takes otherwise."""
+    events = BatchingConsumer(lambda batch: len(batch), batch_size=2)
+    assert_type(events, BatchingConsumer[Event])
+    await events.process_with_backpressure(event)
+    rows = BatchingConsumer(rows_total, batch_size=2)
+    assert_type(rows, BatchingConsumer[dict[str, int]])
+    await rows.process_with_backpressure({"n": 1})
+    await rows.add(event)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]

@@ -10,7 +10,7 @@ import functools
 import inspect
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any, ParamSpec, Protocol, TypeVar, overload
+from typing import Any, ParamSpec, Protocol, Self, TypeVar, overload
 
 from rfs.cache.defaults import default_backend
 from rfs.cache.engine import CacheCore
@@ -33,7 +33,10 @@ class CachedFunction(Protocol[P, R_co]):
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R_co: ...
 
-    def __get__(self, instance: Any, owner: type | None = None) -> Callable[..., R_co]: ...
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> Self: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> Callable[..., R_co]: ...
 
     def key_for(self, *args: Any, **kwargs: Any) -> str: ...
 
@@ -49,8 +52,11 @@ class AsyncCachedFunction(Protocol[P, R_co]):
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Coroutine[Any, Any, R_co]: ...
 
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> Self: ...
+    @overload
     def __get__(
-        self, instance: Any, owner: type | None = None
+        self, instance: object, owner: type | None = None
     ) -> Callable[..., Coroutine[Any, Any, R_co]]: ...
 
     def key_for(self, *args: Any, **kwargs: Any) -> str: ...

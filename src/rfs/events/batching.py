@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic
 
 from rfs.events.errors import HandlerError
 from rfs.events.event import Event
@@ -20,10 +20,23 @@ __all__ = ["BatchHandler", "BatchingConsumer"]
 
 BatchHandler = Callable[[list[Event]], Any | Awaitable[Any]]
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeVar  # a default (PEP 696); checkers only
 
-class BatchingConsumer(AsyncClosing):
+    Item = TypeVar("Item", default=Event)
+else:
+    from typing import TypeVar
+
+    Item = TypeVar("Item")
+
+
+class BatchingConsumer(AsyncClosing, Generic[Item]):
     """Collect events and call ``handler(batch)`` when ``batch_size`` is reached or ``timeout``
     seconds have passed since the batch's first event.
+
+    Generic in what it batches: ``Event`` by default (and for ``run``); pushed items may be
+    anything the handler takes (``BatchingConsumer[dict[str, int]](handle_rows)``, or inferred
+    from an annotated handler).
 
     Use it push-style (``await add(event)``, ``await flush()``, the seed's names) or let it
     drain a subscription with ``await run(subscription)``. ``add`` waits while a flush is
@@ -31,7 +44,11 @@ class BatchingConsumer(AsyncClosing):
     """
 
     def __init__(
-        self, handler: BatchHandler, *, batch_size: int = 100, timeout: float = 5.0
+        self,
+        handler: Callable[[list[Item]], object],
+        *,
+        batch_size: int = 100,
+        timeout: float = 5.0,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -40,7 +57,7 @@ class BatchingConsumer(AsyncClosing):
         self.handler = handler
         self.batch_size = batch_size
         self.timeout = timeout
-        self.batch: list[Event] = []
+        self.batch: list[Item] = []
         self._deliveries: list[Delivery] = []
         self._lock = asyncio.Lock()
         self._timer: asyncio.TimerHandle | None = None
@@ -48,8 +65,8 @@ class BatchingConsumer(AsyncClosing):
         self.batches = 0
         self.failed_batches = 0
 
-    async def add(self, event: Event) -> None:
-        """Add one event; flushes when the batch is full (waits while a flush runs)."""
+    async def add(self, event: Item) -> None:
+        """Add one event (or item); flushes when the batch is full (waits while a flush runs)."""
         async with self._lock:
             self.batch.append(event)
             if len(self.batch) == 1:
@@ -96,7 +113,7 @@ class BatchingConsumer(AsyncClosing):
 
     _source: BaseSubscription | None = None
 
-    async def _call(self, batch: list[Event]) -> BaseException | None:
+    async def _call(self, batch: list[Item]) -> BaseException | None:
         try:
             out = self.handler(batch)
             if inspect.isawaitable(out):
@@ -107,7 +124,7 @@ class BatchingConsumer(AsyncClosing):
             return out.error if isinstance(out.error, BaseException) else HandlerError(out.error)
         return None
 
-    async def run(self, subscription: BaseSubscription) -> int:
+    async def run(self: BatchingConsumer[Event], subscription: BaseSubscription) -> int:
         """Drain ``subscription`` in batches until it closes; flush the rest; return batches."""
         self._source = subscription
         receive: asyncio.Task[Delivery | None] | None = None

@@ -51,6 +51,14 @@ class ServerBroker(ABC, Generic[S]):
     async def _disconnect(self) -> None:
         """Close the connection (every subscription is closed already)."""
 
+    def _where(self) -> str:
+        """Where a publish goes (server address, stream), for error messages."""
+        return self._name
+
+    def _fix(self) -> str:
+        """What to check when the server cannot be reached."""
+        return f"is the {self._name} server running and reachable?"
+
     async def publish(self, topic: str, event: Event | Any = None) -> Result[None, PublishError]:
         """Publish ``event`` (a non-``Event`` is wrapped as ``data``) once the server has taken it.
 
@@ -63,7 +71,11 @@ class ServerBroker(ABC, Generic[S]):
         try:
             await self._send(topic, *encoded.value)
         except self._transient as exc:
-            return Failure(PublishError(f"{self._name} publish failed: {exc!r}"))
+            return Failure(
+                PublishError(
+                    f"{self._where()}: publish to {topic!r} failed: {exc!r}; {self._fix()}"
+                )
+            )
         return _OK
 
     def _encode(self, topic: str, event: Event | Any) -> Result[tuple[Event, str], PublishError]:

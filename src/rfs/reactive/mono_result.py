@@ -93,10 +93,7 @@ class MonoResult(Generic[T_co, E_co]):
     ) -> None:
         """Wrap a function returning an awaitable of a Result (same as ``from_async_result``)."""
         if not callable(async_func):
-            raise TypeError(
-                f"MonoResult needs a function returning an awaitable Result, got {async_func!r}; "
-                "use MonoResult.from_result(...) for a ready Result"
-            )
+            raise _not_a_function("MonoResult", async_func)
         self._prev = None
         self._kind = _CALL
         self._fn = async_func
@@ -128,7 +125,7 @@ class MonoResult(Generic[T_co, E_co]):
     ) -> MonoResult[T, E]:
         """A Mono calling ``fn()`` and awaiting its Result on every await (a sync fn works too)."""
         if not callable(fn):
-            raise TypeError(f"MonoResult.from_async_result needs a function, got {fn!r}")
+            raise _not_a_function("MonoResult.from_async_result", fn)
         return _source(_CALL, fn)
 
     @overload
@@ -415,3 +412,22 @@ def _log(name: str, result: Result[Any, Any], start: float, errors_only: bool) -
     from rfs.monitoring.steps import log_mono_step
 
     log_mono_step(name, result, start, errors_only)
+
+
+def _not_a_function(where: str, value: object) -> TypeError:
+    """The TypeError for a source that is not a function, naming the constructor that fits."""
+    if hasattr(type(value), "__await__"):
+        close = getattr(value, "close", None)
+        if callable(close):
+            close()  # a coroutine that will never run: no "never awaited" warning on top
+        return TypeError(
+            f"{where} needs a function returning an awaitable Result, got the awaitable "
+            f"{value!r}: pass a function that makes it (`lambda: fetch(user_id)`), or use "
+            "MonoResult.from_awaitable(awaitable) for one awaitable, which runs only once"
+        )
+    if isinstance(value, (Success, Failure)):
+        return TypeError(
+            f"{where} needs a function returning an awaitable Result, got the Result "
+            f"{value!r}: use MonoResult.from_result(result) for a ready Result"
+        )
+    return TypeError(f"{where} needs a function returning an awaitable Result, got {value!r}")

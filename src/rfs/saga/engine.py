@@ -179,7 +179,8 @@ class Execution:
         """Run step ``index``'s action (or compensation) until it succeeds or its retries end.
 
         Each attempt is logged as started before it runs (the first is not when ``logged``
-        says the caller already did); a failed compensation attempt is logged with its error.
+        says the caller already did); a failed compensation attempt, and a failed step attempt
+        that will be retried, is logged with its error (the last step failure is the caller's).
         Returns the last Result and its attempt number.
         """
         step = self.steps[index]
@@ -217,6 +218,9 @@ class Execution:
                 await self.write([self.event(EventKind.COMPENSATION_FAILED, index, attempt, text)])
             if n > retries:
                 return result, attempt
+            if not compensating:
+                text = describe(result.error)
+                await self.write([self.event(EventKind.STEP_ATTEMPT_FAILED, index, attempt, text)])
             await asyncio.sleep(backoff(step.retry_backoff, n))
             attempt += 1
             n += 1

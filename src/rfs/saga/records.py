@@ -32,6 +32,7 @@ class EventKind(StrEnum):
     STEP_STARTED = "step_started"
     STEP_SUCCEEDED = "step_succeeded"
     STEP_FAILED = "step_failed"
+    STEP_ATTEMPT_FAILED = "step_attempt_failed"  # a failed attempt that will be retried
     COMPENSATION_STARTED = "compensation_started"
     COMPENSATION_SUCCEEDED = "compensation_succeeded"
     COMPENSATION_FAILED = "compensation_failed"

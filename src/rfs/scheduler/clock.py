@@ -65,9 +65,20 @@ class FakeClock:
     ``await clock.advance(timedelta(days=1))`` steps through every deadline in between, waking
     each sleeper at its exact time and waiting until the woken tasks are asleep again (or done),
     so a day of a cron schedule runs in milliseconds.
+
+    Background runs the scheduler starts (a ``PipelineTarget``) take real time; ``advance``
+    waits for each to finish, up to ``run_wait`` real seconds, before it moves past the next
+    deadline, so a second fire does not find the first run "still going". A run still going
+    after ``run_wait`` is left running (``run_wait=0``: never wait for runs).
     """
 
-    def __init__(self, start: datetime | None = None, *, settle_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        start: datetime | None = None,
+        *,
+        settle_timeout: float = 10.0,
+        run_wait: float = 10.0,
+    ) -> None:
         start = start or datetime(2026, 1, 1, tzinfo=UTC)
         if start.tzinfo is None:
             raise ValueError("FakeClock needs an aware start time, e.g. datetime(..., tzinfo=UTC)")
@@ -78,6 +89,8 @@ class FakeClock:
             asyncio.Future[None], tuple[asyncio.Task[object] | None, asyncio.Event | None]
         ] = {}
         self._tasks: set[asyncio.Task[object]] = set()
+        self._run_wait = run_wait
+        self._runs: dict[asyncio.Task[Any], float] = {}  # background run -> wait-until (loop time)
         self._seq = itertools.count()
 
     def now(self) -> datetime:
@@ -109,6 +122,20 @@ class FakeClock:
             if not future.done():
                 future.cancel()
 
+    def track(self, task: asyncio.Task[Any]) -> None:
+        """Count ``task`` as work of this clock: ``advance`` waits until it sleeps or ends.
+
+        The scheduler calls this for each background run it starts (a ``PipelineTarget``), so
+        ``advance(timedelta(days=2))`` over two daily fires lets the first run finish (in real
+        time, up to ``settle_timeout``) before the second fire, which is then not refused.
+        """
+        self._runs[task] = asyncio.get_running_loop().time() + self._run_wait
+
+    def _runs_settled(self, now: float) -> bool:
+        """Whether every tracked run has finished, sleeps on this clock, or waited long enough."""
+        self._runs = {t: until for t, until in self._runs.items() if not t.done()}
+        return all(now >= until or self._asleep(t) for t, until in self._runs.items())
+
     def _asleep(self, task: asyncio.Task[object]) -> bool:
         """Whether ``task`` waits on this clock (and no interrupt is about to wake it)."""
         return any(
@@ -122,7 +149,7 @@ class FakeClock:
         deadline = loop.time() + self._settle_timeout
         while True:
             self._tasks = {t for t in self._tasks if not t.done()}
-            if all(self._asleep(t) for t in self._tasks):
+            if all(self._asleep(t) for t in self._tasks) and self._runs_settled(loop.time()):
                 # one more turn lets just-woken callbacks run before we call it settled
                 await asyncio.sleep(0)
                 if all(self._asleep(t) for t in self._tasks if not t.done()):

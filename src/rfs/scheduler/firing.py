@@ -6,12 +6,19 @@ import asyncio
 import inspect
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from rfs.monitoring import hook
 from rfs.monitoring.context import correlation_scope
 from rfs.scheduler.entry import Entry
-from rfs.scheduler.targets import FIRE_ID_HEADER, FireContext, Publisher
+from rfs.scheduler.targets import (
+    FIRE_ID_HEADER,
+    FireContext,
+    PipelineRunError,
+    Publisher,
+    RunRefused,
+)
 
 log = logging.getLogger("rfs.scheduler")
 
@@ -19,9 +26,15 @@ log = logging.getLogger("rfs.scheduler")
 class Firing:
     """Runs fires for the scheduler; background targets (pipeline runs) are tracked tasks."""
 
-    def __init__(self, publisher: Publisher | None) -> None:
+    def __init__(
+        self,
+        publisher: Publisher | None,
+        *,
+        track: Callable[[asyncio.Task[Any]], None] | None = None,
+    ) -> None:
         self.publisher = publisher
         self.inflight: set[asyncio.Task[None]] = set()
+        self._track = track
 
     async def execute(
         self, entry: Entry, context: FireContext, argument: Any, *, mark_fired: bool
@@ -52,6 +65,8 @@ class Firing:
                 task = asyncio.create_task(self._run_background(entry, context, event))
                 self.inflight.add(task)
                 task.add_done_callback(self.inflight.discard)
+                if self._track is not None:
+                    self._track(task)
             else:
                 await entry.target.run(context, event, self.publisher)
                 entry.fires += 1
@@ -88,12 +103,15 @@ class Firing:
         message = f"{type(exc).__name__}: {exc}"
         entry.failures += 1
         entry.last_error = message
-        log.error(
+        # an expected outcome (a refused overlap, a run that returned Failure) is one line; a
+        # traceback is kept for what is a bug (an exception from the target itself)
+        log.log(
+            logging.WARNING if isinstance(exc, RunRefused) else logging.ERROR,
             "trigger %r fire at %s failed: %s",
             entry.name,
             context.scheduled_time.isoformat(),
             message,
-            exc_info=exc,
+            exc_info=None if isinstance(exc, PipelineRunError) else exc,
         )
         return message
 

@@ -62,7 +62,8 @@ class Scheduler:
         self.instance_id = instance_id or uuid.uuid4().hex[:12]
         self._entries: dict[str, Entry] = {}
         self._queue = TimingQueue(self._entries)
-        self._firing = Firing(publisher)
+        # a clock that can wait for background runs (FakeClock.track) is told about each one
+        self._firing = Firing(publisher, track=getattr(self.clock, "track", None))
         self._leadership = Leadership(leader, self.instance_id, self._elected, self._deposed)
         self._consumers = EventConsumption(
             self._firing,

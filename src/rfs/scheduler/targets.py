@@ -89,8 +89,10 @@ class PipelineTarget:
 
     The run goes on in the background; ``Scheduler.stop()`` waits for it. A ``Failure`` from
     the run is raised as ``PipelineRunError`` so the scheduler logs it. When ``max_running``
-    runs started by this target are still going, a new fire is refused (logged) rather than
-    starting an overlapping run.
+    runs started by this target are still going, a new fire is refused (``RunRefused``, logged
+    as one warning line) rather than starting an overlapping run. Under a ``FakeClock`` no fire
+    is refused for a run that real time has not finished yet: ``clock.advance`` waits for the
+    runs its fires started before it moves past the next deadline.
     """
 
     background = True
@@ -115,9 +117,9 @@ class PipelineTarget:
 
     async def run(self, context: FireContext, event: Any, publisher: Publisher | None) -> None:
         if self.running >= self.max_running:
-            raise PipelineRunError(
+            raise RunRefused(
                 f"trigger {context.trigger_name!r}: not started, {self.running} run(s) "
-                f"still going (max_running={self.max_running})"
+                f"still going (max_running={self.max_running}; raise it to allow overlaps)"
             )
         self.running += 1
         try:
@@ -144,4 +146,8 @@ class PipelineTarget:
 
 
 class PipelineRunError(RuntimeError):
-    """A pipeline run started by a trigger returned Failure."""
+    """A pipeline run started by a trigger returned Failure (or was refused)."""
+
+
+class RunRefused(PipelineRunError):
+    """A fire not started because ``max_running`` runs of its target are still going."""

@@ -26,6 +26,30 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {description}")
 
 
+_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
+
+
+@pytest.hookimpl
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run an ``async def`` test that no async plugin took, each in a fresh event loop.
+
+    pytest runs no coroutine itself ("async def functions are not natively supported"). A
+    test that pytest-asyncio (its ``auto`` mode or ``@pytest.mark.asyncio``) or anyio runs is
+    already synchronous or handled by the time this hook sees it; any other ``async def`` test
+    runs here with ``asyncio.run``. Async *fixtures* still need pytest-asyncio with
+    ``asyncio_mode = "auto"`` (docs/testing.md).
+    """
+    test = pyfuncitem.obj
+    code = getattr(test, "__code__", None)
+    if code is None or not code.co_flags & _CO_COROUTINE:
+        return None
+    import asyncio
+
+    names = pyfuncitem._fixtureinfo.argnames
+    asyncio.run(test(**{name: pyfuncitem.funcargs[name] for name in names}))
+    return True
+
+
 def _v4_fixture(name: str) -> Any:
     """A fixture calling ``rfs.testing.fixtures.<name>()``, imported when a test asks for it."""
 

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Awaitable, Callable
-from typing import Any, overload
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Protocol, overload
 
 from rfs.result import Result
 from rfs.saga.code import CodeSaga, TransactionScope, current_transaction
@@ -39,6 +39,7 @@ from rfs.saga.step import StepFunction
 from rfs.saga.store import UNLOGGED, SagaStore
 
 __all__ = [
+    "DistributedCall",
     "DistributedSaga",
     "DistributedTransaction",
     "TransactionScope",
@@ -48,6 +49,18 @@ __all__ = [
 
 Declaration = Callable[[Saga], object]
 Decorated = Callable[..., Any]
+
+
+class DistributedCall(Protocol):
+    """What ``@DistributedTransaction`` gives back, for type checkers: awaiting a call runs one
+    execution to ``Result[value, SagaError]``; ``.saga`` is the saga behind it."""
+
+    @property
+    def saga(self) -> Saga | CodeSaga: ...
+
+    def __call__(
+        self, *args: Any, **kwargs: Any
+    ) -> Coroutine[Any, Any, Result[Any, SagaError]]: ...
 
 
 class DistributedSaga:
@@ -89,13 +102,14 @@ class DistributedSaga:
 
 
 @overload
-def DistributedTransaction(fn: Decorated, /) -> Any: ...
+def DistributedTransaction(fn: Decorated, /) -> DistributedCall: ...
 @overload
 def DistributedTransaction(
-    saga_id: str | None = None,
+    saga_name: str | None = None,
     /,
     *,
     name: str | None = None,
+    saga_id: str | None = None,
     log: SagaStore | None = None,
     registry: SagaRegistry | None = None,
     timeout: float | None = None,
@@ -104,7 +118,7 @@ def DistributedTransaction(
     idempotent: bool = True,
     retry_backoff: float = 0.05,
     lease: float = 30.0,
-) -> Callable[[Decorated], Any]: ...
+) -> Callable[[Decorated], DistributedCall]: ...
 def DistributedTransaction(
     fn: Decorated | str | None = None,
     /,

@@ -94,6 +94,14 @@ class RedisStreamsBroker(ServerBroker["RedisStreamsSubscription"]):
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
 
+    def _where(self) -> str:
+        kwargs = self.client.connection_pool.connection_kwargs
+        address = kwargs.get("path") or f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
+        return f"redis at {address}, stream {self.stream!r}"
+
+    def _fix(self) -> str:
+        return "is Redis running and reachable there? Check the url= of RedisStreamsBroker"
+
     async def _send(self, topic: str, event: Event, body: str) -> None:
         """XADD the event (trimming the stream to about ``maxlen``)."""
         await self.client.xadd(
