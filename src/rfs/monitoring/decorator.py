@@ -20,7 +20,7 @@ from rfs.monitoring.context import _correlation, _operation, new_correlation_id
 from rfs.monitoring.entries import ResultLogEntry, error_code_of
 from rfs.monitoring.logs import LOGGER_NAME
 from rfs.monitoring.masking import get_masker
-from rfs.result import Failure, Result
+from rfs.result import Failure, Result, Success
 
 F = TypeVar("F", bound=Callable[..., Any])
 _INFO = logging.INFO
@@ -84,8 +84,22 @@ def emit_result(
 ) -> None:
     """Log the entry of one call of ``name`` (the fields of ``ResultLogEntry.to_dict`` without
     the timestamp, which is the record's own ``created``)."""
-    fields: dict[str, Any] = {
-        "correlation_id": cid or new_correlation_id(),
+    cid = cid or new_correlation_id()
+    if isinstance(result, Success) and not metadata:  # the common case, in one dict literal
+        fields: dict[str, Any] = {
+            "correlation_id": cid,
+            "operation_name": name,
+            "result_type": "success",
+            "processing_time_ms": duration_ms,
+            "success_type": type(result.value).__name__,
+            "service_name": "rfs-framework",
+            "environment": "production",
+        }
+        extra = {"rfs_fields": fields, "correlation_id": cid, "operation": name}
+        lg.log(level, "%s: success after %.2f ms", name, duration_ms, extra=extra)
+        return
+    fields = {
+        "correlation_id": cid,
         "operation_name": name,
         "processing_time_ms": duration_ms,
         "service_name": "rfs-framework",
@@ -127,38 +141,33 @@ def log_result_operation(
     name = operation_name
 
     def decorator(func: F) -> F:
-        def begin() -> _Call:
-            cid = _correlation.get()
-            cid_token = None
-            if cid is None:
-                cid = new_correlation_id()
-                cid_token = _correlation.set(cid)
-            call = _Call(cid, cid_token, _operation.set(name))
-            spans = hook.spans
-            if spans is not None:
-                call.scope = spans(name)
-                call.span = call.scope.__enter__()
-            call.start = perf_counter()
-            return call
-
-        def end(call: _Call, result: object, args: tuple[Any, ...], kw: dict[str, Any]) -> None:
-            duration_ms = (perf_counter() - call.start) * 1000.0
+        def end(
+            result: object,
+            start: float,
+            cid: str,
+            tokens: tuple[Any, Any],
+            scope: hook.SpanScope | None,
+            span: hook.SpanHandle | None,
+            args: tuple[Any, ...],
+            kw: dict[str, Any],
+        ) -> None:
+            duration_ms = (perf_counter() - start) * 1000.0
             failed = isinstance(result, Failure | BaseException)
             error = _error(result) if failed else None
-            if call.scope is not None and call.span is not None:
-                call.span.finish(not failed, error)
+            if scope is not None and span is not None:
+                span.finish(not failed, error)
                 exc = result if isinstance(result, BaseException) else None
-                call.scope.__exit__(type(exc) if exc else None, exc, None)
+                scope.__exit__(type(exc) if exc else None, exc, None)
             m = hook.monitor
             if m is not None:
                 m.observe(name, not failed, duration_ms, error, "app")
             level = _ERROR if failed else _INFO
             if lg.isEnabledFor(level):
                 meta = _metadata(func, args, kw) if include_args else None
-                emit_result(lg, level, name, result, duration_ms, call.cid, meta)
-            _operation.reset(call.op_token)
-            if call.cid_token is not None:
-                _correlation.reset(call.cid_token)
+                emit_result(lg, level, name, result, duration_ms, cid, meta)
+            _operation.reset(tokens[1])
+            if tokens[0] is not None:
+                _correlation.reset(tokens[0])
 
         def quiet_failure(result: object, start: float, a: tuple[Any, ...], k: Any) -> None:
             # nothing listens but the logger may still want errors
@@ -184,13 +193,23 @@ def log_result_operation(
                     if isinstance(result, Failure):
                         quiet_failure(result, start, args, kwargs)
                     return result
-                call = begin()
+                cid = _correlation.get()
+                cid_token = None
+                if cid is None:
+                    cid = new_correlation_id()
+                    cid_token = _correlation.set(cid)
+                tokens = (cid_token, _operation.set(name))
+                scope = span = None
+                if (spans := hook.spans) is not None:
+                    scope = spans(name)
+                    span = scope.__enter__()
+                start = perf_counter()
                 try:
                     result = await func(*args, **kwargs)
                 except Exception as exc:
-                    end(call, exc, args, kwargs)
+                    end(exc, start, cid, tokens, scope, span, args, kwargs)
                     raise
-                end(call, result, args, kwargs)
+                end(result, start, cid, tokens, scope, span, args, kwargs)
                 return result
 
             return cast(F, async_wrapper)
@@ -210,13 +229,23 @@ def log_result_operation(
                 if isinstance(result, Failure):
                     quiet_failure(result, start, args, kwargs)
                 return result
-            call = begin()
+            cid = _correlation.get()
+            cid_token = None
+            if cid is None:
+                cid = new_correlation_id()
+                cid_token = _correlation.set(cid)
+            tokens = (cid_token, _operation.set(name))
+            scope = span = None
+            if (spans := hook.spans) is not None:
+                scope = spans(name)
+                span = scope.__enter__()
+            start = perf_counter()
             try:
                 result = func(*args, **kwargs)
             except Exception as exc:
-                end(call, exc, args, kwargs)
+                end(exc, start, cid, tokens, scope, span, args, kwargs)
                 raise
-            end(call, result, args, kwargs)
+            end(result, start, cid, tokens, scope, span, args, kwargs)
             return result
 
         return cast(F, sync_wrapper)
@@ -233,17 +262,3 @@ def _error(result: object) -> object | None:
         error: object = result.error
         return error
     return result if isinstance(result, BaseException) else None
-
-
-class _Call:
-    """The state of one decorated call between ``begin`` and ``end``."""
-
-    __slots__ = ("cid", "cid_token", "op_token", "scope", "span", "start")
-
-    def __init__(self, cid: str | None, cid_token: Any, op_token: Any) -> None:
-        self.cid = cid
-        self.cid_token = cid_token
-        self.op_token = op_token
-        self.scope: hook.SpanScope | None = None
-        self.span: hook.SpanHandle | None = None
-        self.start = 0.0

@@ -93,8 +93,9 @@ class OperationWindows:
     def __init__(self, accuracy: float = DEFAULT_ACCURACY) -> None:
         self.accuracy = accuracy
         self.lock = threading.Lock()
-        self.rings: dict[str, list[Slice]] = {
-            name: [Slice(accuracy) for _ in range(n)] for name, (_w, n) in WINDOWS.items()
+        # slices are made on first use: an operation seen once costs one slice per range
+        self.rings: dict[str, list[Slice | None]] = {
+            name: [None] * n for name, (_w, n) in WINDOWS.items()
         }
         self._coarse = tuple((w, n, self.rings[name]) for name, (w, n) in WINDOWS.items())[1:]
         self.total = LogSketch(accuracy)  # closed slices since start (see ``totals``)
@@ -113,10 +114,7 @@ class OperationWindows:
             self._fold()
             self._close()
             index = int(now // FINE_WIDTH)
-            ring = self.rings[FINE]
-            sl = ring[index % len(ring)]
-            if sl.index != index:
-                sl.reset(index, index * FINE_WIDTH)
+            sl = self._slot(self.rings[FINE], index, FINE_WIDTH)
             self.open = sl
             self.open_end = (index + 1) * FINE_WIDTH
 
@@ -150,13 +148,19 @@ class OperationWindows:
         if sl is None:
             return
         for width, n, ring in self._coarse:
-            index = int(sl.start // width)
-            target = ring[index % n]
-            if target.index != index:
-                target.reset(index, index * width)
-            target.merge(sl)
+            self._slot(ring, int(sl.start // width), width).merge(sl)
         self.total.merge(sl.sketch)
         self.total_failures += sl.failures
+
+    def _slot(self, ring: list[Slice | None], index: int, width: int) -> Slice:
+        """The slice of ``ring`` for slice ``index`` (made, or reset when it held an older one)."""
+        pos = index % len(ring)
+        sl = ring[pos]
+        if sl is None:
+            sl = ring[pos] = Slice(self.accuracy)
+        if sl.index != index:
+            sl.reset(index, index * width)
+        return sl
 
     def add_resources(self, now: float, memory_mb: float | None, cpu_percent: float | None) -> None:
         """Record the memory and CPU use of one call at ``now``."""
@@ -174,7 +178,7 @@ class OperationWindows:
         includes the open 10-second slice, which is merged into them only when it closes."""
         width, n = WINDOWS[time_range]
         current = int(now // width)
-        live = [s for s in self.rings[time_range] if current - n < s.index <= current]
+        live = [s for s in self.rings[time_range] if s is not None and current - n < s.index <= current]
         sl = self.open
         if time_range != FINE and sl is not None and current - n < sl.start // width <= current:
             live.append(sl)
