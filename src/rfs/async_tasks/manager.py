@@ -19,6 +19,12 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from rfs.monitoring import hook
+from rfs.monitoring.context import (
+    bind_correlation_id,
+    current_correlation_id,
+    reset_correlation_id,
+)
 from rfs.async_tasks.arguments import check_count, check_seconds, is_async
 from rfs.async_tasks.backoff import retry_delay
 from rfs.async_tasks.errors import TaskCancelled, TaskFailed, TaskNotFound, WaitTimeout
@@ -136,6 +142,7 @@ class AsyncTaskManager:
             retries=retries,
             created=time.time(),
         )
+        info.correlation_id = current_correlation_id()
         self.tasks[task_id] = info
         heapq.heappush(self._heap, (-priority, next(self._seq), info))
         self._queued += 1
@@ -347,6 +354,13 @@ class AsyncTaskManager:
                 self._active -= 1
 
     async def _execute(self, info: TaskInfo, me: asyncio.Task[None]) -> None:
+        token = bind_correlation_id(info.correlation_id)  # not the worker's first submitter's
+        try:
+            await self._execute_task(info, me)
+        finally:
+            reset_correlation_id(token)
+
+    async def _execute_task(self, info: TaskInfo, me: asyncio.Task[None]) -> None:
         info.status = _RUNNING
         info.started = started = time.time()
         info._worker = me
@@ -446,6 +460,10 @@ class AsyncTaskManager:
         info.completed = now = time.time()
         if info.started is not None:
             self._run.add(now - info.started)
+            if (mon := hook.monitor) is not None:
+                error = None if status is _COMPLETED else getattr(result, "error", status)
+                ms = (now - info.started) * 1000.0
+                mon.observe(f"async_task.{info.name}", error is None, ms, error, "async_tasks")
         if status is _COMPLETED:
             self._completed += 1
         elif status is _FAILED:

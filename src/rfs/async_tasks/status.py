@@ -48,6 +48,7 @@ class TaskInfo:
         "cancel_ignored",
         "cancel_requested",
         "completed",
+        "correlation_id",
         "created",
         "id",
         "name",
@@ -92,6 +93,7 @@ class TaskInfo:
         self._is_async = is_async
         self._waiters: list[asyncio.Future[None]] = []
         self._worker: asyncio.Task[None] | None = None
+        self.correlation_id: str | None = None  # the submitter's, set again around each run
 
     @property
     def created_at(self) -> datetime:
