@@ -19,18 +19,18 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from rfs.monitoring import hook
-from rfs.monitoring.context import (
-    bind_correlation_id,
-    current_correlation_id,
-    reset_correlation_id,
-)
 from rfs.async_tasks.arguments import check_count, check_seconds, is_async
 from rfs.async_tasks.backoff import retry_delay
 from rfs.async_tasks.errors import TaskCancelled, TaskFailed, TaskNotFound, WaitTimeout
 from rfs.async_tasks.ids import new_id
 from rfs.async_tasks.stats import QueueStats, Samples, ShutdownReport
 from rfs.async_tasks.status import FINISHED, TaskInfo, TaskStatus
+from rfs.monitoring import hook
+from rfs.monitoring.context import (
+    bind_correlation_id,
+    current_correlation_id,
+    reset_correlation_id,
+)
 from rfs.result import Failure, Result, Success
 
 if TYPE_CHECKING:  # both imported on first use: an app without them does not pay for them

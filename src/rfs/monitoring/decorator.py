@@ -118,10 +118,10 @@ def emit_result(
         fields["metadata"] = (masker or get_masker()).mask(metadata, "metadata")
     extra = {"rfs_fields": fields, "correlation_id": fields["correlation_id"], "operation": name}
     if masker is not None:
-        msg, args = "%s: error %s after %.2f ms", (name, fields["error_type"], duration_ms)
+        err = fields["error_type"]
+        lg.log(level, "%s: error %s after %.2f ms", name, err, duration_ms, extra=extra)
     else:
-        msg, args = "%s: success after %.2f ms", (name, duration_ms)
-    lg.log(level, msg, *args, extra=extra)
+        lg.log(level, "%s: success after %.2f ms", name, duration_ms, extra=extra)
 
 
 def log_result_operation(
@@ -253,7 +253,9 @@ def log_result_operation(
     return decorator
 
 
-def _metadata(func: Callable[..., Any], args: tuple[Any, ...], kw: dict[str, Any]) -> dict[str, Any]:
+def _metadata(
+    func: Callable[..., Any], args: tuple[Any, ...], kw: dict[str, Any]
+) -> dict[str, Any]:
     return {"function_name": func.__name__, "args": list(args), "kwargs": kw}
 
 

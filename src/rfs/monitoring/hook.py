@@ -12,8 +12,8 @@ A subsystem reports with::
 
 from __future__ import annotations
 
-from types import TracebackType
 from collections.abc import Callable
+from types import TracebackType
 from typing import Protocol
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, deque
+
 from rfs.monitoring.entries import error_code_of
 from rfs.monitoring.sketch import DEFAULT_ACCURACY, LogSketch
 
@@ -147,7 +148,7 @@ class OperationWindows:
         sl = self.open
         if sl is None:
             return
-        for width, n, ring in self._coarse:
+        for width, _n, ring in self._coarse:
             self._slot(ring, int(sl.start // width), width).merge(sl)
         self.total.merge(sl.sketch)
         self.total_failures += sl.failures
@@ -178,7 +179,9 @@ class OperationWindows:
         includes the open 10-second slice, which is merged into them only when it closes."""
         width, n = WINDOWS[time_range]
         current = int(now // width)
-        live = [s for s in self.rings[time_range] if s is not None and current - n < s.index <= current]
+        live = [
+            s for s in self.rings[time_range] if s is not None and current - n < s.index <= current
+        ]
         sl = self.open
         if time_range != FINE and sl is not None and current - n < sl.start // width <= current:
             live.append(sl)
@@ -193,4 +196,3 @@ class OperationWindows:
             copy.merge(self.open.sketch)
             failures += self.open.failures
         return copy, failures
-
