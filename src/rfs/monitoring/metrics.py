@@ -217,6 +217,12 @@ class ResultMetricsCollector:
         with ops.lock:
             return ops.totals()
 
+    def pending(self, operation: str) -> int:
+        """Observations of ``operation`` not yet folded into its windows (at most
+        ``rfs.monitoring.windows.PENDING_MAX``)."""
+        ops = self._ops.get(operation)
+        return 0 if ops is None else len(ops.values)
+
     def subsystem_of(self, operation: str) -> str:
         """The subsystem that reported ``operation`` (``app`` for decorated functions)."""
         return self._subsystems.get(operation, "app")
