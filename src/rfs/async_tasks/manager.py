@@ -2,8 +2,7 @@
 
 At most ``max_workers`` tasks run at once; the rest wait in a priority queue (higher first,
 then submission order). Workers exist only while there is work, so an idle manager holds no
-asyncio task. Coroutine functions run on the loop, sync functions in daemon threads.
-"""
+asyncio task. Coroutine functions run on the loop, sync functions in daemon threads."""
 
 from __future__ import annotations
 
@@ -24,13 +23,9 @@ from rfs.async_tasks.backoff import retry_delay
 from rfs.async_tasks.errors import TaskCancelled, TaskFailed, TaskNotFound, WaitTimeout
 from rfs.async_tasks.ids import new_id
 from rfs.async_tasks.stats import QueueStats, Samples, ShutdownReport
-from rfs.async_tasks.status import FINISHED, TaskInfo, TaskStatus
+from rfs.async_tasks.status import FINISHED, TaskInfo, TaskStatus, report_outcome
+from rfs.monitoring import context as _ctx
 from rfs.monitoring import hook
-from rfs.monitoring.context import (
-    bind_correlation_id,
-    current_correlation_id,
-    reset_correlation_id,
-)
 from rfs.result import Failure, Result, Success
 
 if TYPE_CHECKING:  # both imported on first use: an app without them does not pay for them
@@ -142,7 +137,6 @@ class AsyncTaskManager:
             retries=retries,
             created=time.time(),
         )
-        info.correlation_id = current_correlation_id()
         self.tasks[task_id] = info
         heapq.heappush(self._heap, (-priority, next(self._seq), info))
         self._queued += 1
@@ -345,7 +339,11 @@ class AsyncTaskManager:
             while heap and me not in self._detached:
                 info = heapq.heappop(heap)[2]
                 if info.status is _PENDING:  # else cancelled while queued
-                    await self._execute(info, me)
+                    token = _ctx.bind_correlation_id(info.correlation_id)  # the submitter's
+                    try:
+                        await self._execute(info, me)
+                    finally:
+                        _ctx.reset_correlation_id(token)
         finally:
             self._workers.discard(me)
             if me in self._detached:
@@ -354,13 +352,6 @@ class AsyncTaskManager:
                 self._active -= 1
 
     async def _execute(self, info: TaskInfo, me: asyncio.Task[None]) -> None:
-        token = bind_correlation_id(info.correlation_id)  # not the worker's first submitter's
-        try:
-            await self._execute_task(info, me)
-        finally:
-            reset_correlation_id(token)
-
-    async def _execute_task(self, info: TaskInfo, me: asyncio.Task[None]) -> None:
         info.status = _RUNNING
         info.started = started = time.time()
         info._worker = me
@@ -460,10 +451,8 @@ class AsyncTaskManager:
         info.completed = now = time.time()
         if info.started is not None:
             self._run.add(now - info.started)
-            if (mon := hook.monitor) is not None:
-                error = None if status is _COMPLETED else getattr(result, "error", status)
-                ms = (now - info.started) * 1000.0
-                mon.observe(f"async_task.{info.name}", error is None, ms, error, "async_tasks")
+            if hook.monitor is not None:
+                report_outcome(info, status is _COMPLETED, result, now)
         if status is _COMPLETED:
             self._completed += 1
         elif status is _FAILED:
