@@ -148,3 +148,100 @@ def test_operation_count_is_capped() -> None:
     for name in "abc":
         c.record(name, Success(1), 1.0)
     assert c.operations() == ["a", "b"] and c.dropped_operations == 1
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.floats(min_value=1e-3, max_value=1e7, allow_nan=False), min_size=1, max_size=500),
+    st.sampled_from([0.0, 0.5, 0.9, 0.99, 1.0]),
+)
+def test_batch_path_quantiles_within_one_percent(values: list[float], q: float) -> None:
+    """Observations folded in batches keep the 1% bound and the exact count, sum and max."""
+    c = ResultMetricsCollector(clock=Clock())
+    for v in values:
+        c.observe("op", True, v)
+    m = c.snapshot("op", "1m").unwrap()
+    exact = sorted(values)[math.floor(q * (len(values) - 1))]
+    got = {0.5: m.p50_response_time_ms, 0.9: m.p90_response_time_ms}
+    got[0.99] = m.p99_response_time_ms
+    if q in got:
+        assert abs(got[q] - exact) <= 0.01 * exact
+    assert m.total_requests == len(values) and m.max_response_time_ms == max(values)
+    assert math.isclose(m.avg_response_time_ms, sum(values) / len(values), rel_tol=1e-9)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 7200), st.booleans()), min_size=1, max_size=300))
+def test_every_window_counts_what_happened_inside_it(steps: list[tuple[int, bool]]) -> None:
+    """Whatever the spacing of observations, each range counts exactly those inside its window
+    (slices close lazily into the coarse rings; none is counted twice or lost)."""
+    clock = Clock()
+    c = ResultMetricsCollector(clock=clock)
+    seen: list[tuple[float, bool]] = []
+    for gap, ok in steps:
+        clock.now += gap
+        c.observe("op", ok, 1.0, None if ok else KeyError("k"))
+        seen.append((clock.now, ok))
+    for name, (width, n) in (("1m", (10, 6)), ("5m", (30, 10)), ("1h", (300, 12))):
+        current = int(clock.now // width)
+        inside = [ok for t, ok in seen if current - n < int(t // width) <= current]
+        m = c.snapshot("op", name).unwrap()
+        assert (m.total_requests, m.failed_requests) == (len(inside), inside.count(False))
+    sketch, failures = c.totals("op") or (None, -1)
+    assert sketch is not None and sketch.count == len(seen)
+    assert failures == [ok for _, ok in seen].count(False)
+
+
+def test_pending_buffer_is_bounded_whatever_the_rate() -> None:
+    """A burst in one slice never keeps more than the fold size pending."""
+    from rfs.monitoring.windows import PENDING_MAX
+
+    c = ResultMetricsCollector(clock=Clock())
+    for i in range(50_000):
+        c.observe("op", i % 10 != 0, 1.0 + i % 97, None if i % 10 else ValueError("bad"))
+        assert i % 4096 or c.pending("op") < PENDING_MAX
+    m = c.snapshot("op", "1m").unwrap()
+    assert (m.total_requests, m.failed_requests) == (50_000, 5_000)
+    assert m.error_breakdown == {"ValueError": 5_000}
+
+
+def test_v4_generic_metrics_and_dashboard() -> None:
+    """collect_metric counts, keeps gauges, feeds histograms to the collector; the dashboard
+    dict holds them with the operations; bad input is refused."""
+    from rfs.monitoring import collect_metric, get_dashboard_data, reset_metrics
+
+    reset_metrics()
+    collect_metric("jobs", 1, "counter")
+    collect_metric("jobs", 2, "counter")
+    collect_metric("queue", 7, "gauge", tags={"q": "a"})
+    collect_metric("queue", 3, "gauge", tags={"q": "a"})
+    collect_metric("render_ms", 12.5, "timer")
+    data = get_dashboard_data("1m")
+    assert data["counters"] == {"jobs": 3.0}
+    assert data["gauges"] == {"queue{q=a}": 3.0}
+    assert data["operations"]["render_ms"]["total_requests"] >= 1
+    for bad in (float("nan"), float("inf"), "3", True):
+        try:
+            collect_metric("x", bad)  # type: ignore[arg-type]
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} accepted")
+    try:
+        collect_metric("x", 1, "bogus")
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("unknown type accepted")
+    reset_metrics()
+
+
+def test_v4_start_and_stop_monitoring() -> None:
+    """start_monitoring turns the hook on (and the alert evaluator), stop_monitoring off."""
+    from rfs.monitoring import hook, start_monitoring, stop_monitoring
+
+    collector = start_monitoring(alert_interval=None)
+    try:
+        assert hook.monitor is not None and collector in hook.monitor.sinks
+    finally:
+        stop_monitoring()
+    assert hook.monitor is None

@@ -2,8 +2,7 @@
 
 At most ``max_workers`` tasks run at once; the rest wait in a priority queue (higher first,
 then submission order). Workers exist only while there is work, so an idle manager holds no
-asyncio task. Coroutine functions run on the loop, sync functions in daemon threads.
-"""
+asyncio task. Coroutine functions run on the loop, sync functions in daemon threads."""
 
 from __future__ import annotations
 
@@ -24,7 +23,9 @@ from rfs.async_tasks.backoff import retry_delay
 from rfs.async_tasks.errors import TaskCancelled, TaskFailed, TaskNotFound, WaitTimeout
 from rfs.async_tasks.ids import new_id
 from rfs.async_tasks.stats import QueueStats, Samples, ShutdownReport
-from rfs.async_tasks.status import FINISHED, TaskInfo, TaskStatus
+from rfs.async_tasks.status import FINISHED, TaskInfo, TaskStatus, report_outcome
+from rfs.monitoring import context as _ctx
+from rfs.monitoring import hook
 from rfs.result import Failure, Result, Success
 
 if TYPE_CHECKING:  # both imported on first use: an app without them does not pay for them
@@ -338,7 +339,11 @@ class AsyncTaskManager:
             while heap and me not in self._detached:
                 info = heapq.heappop(heap)[2]
                 if info.status is _PENDING:  # else cancelled while queued
-                    await self._execute(info, me)
+                    token = _ctx.bind_correlation_id(info.correlation_id)  # the submitter's
+                    try:
+                        await self._execute(info, me)
+                    finally:
+                        _ctx.reset_correlation_id(token)
         finally:
             self._workers.discard(me)
             if me in self._detached:
@@ -446,6 +451,8 @@ class AsyncTaskManager:
         info.completed = now = time.time()
         if info.started is not None:
             self._run.add(now - info.started)
+            if hook.monitor is not None:
+                report_outcome(info, status is _COMPLETED, result, now)
         if status is _COMPLETED:
             self._completed += 1
         elif status is _FAILED:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from rfs.monitoring import hook
+from rfs.monitoring.context import current_correlation_id
 from rfs.result import Success
 
 if TYPE_CHECKING:
@@ -48,6 +50,7 @@ class TaskInfo:
         "cancel_ignored",
         "cancel_requested",
         "completed",
+        "correlation_id",
         "created",
         "id",
         "name",
@@ -92,6 +95,7 @@ class TaskInfo:
         self._is_async = is_async
         self._waiters: list[asyncio.Future[None]] = []
         self._worker: asyncio.Task[None] | None = None
+        self.correlation_id = current_correlation_id()  # the submitter's, set around each run
 
     @property
     def created_at(self) -> datetime:
@@ -148,3 +152,13 @@ def _datetime(timestamp: float) -> datetime:
     from datetime import datetime  # on use: importing datetime is a cold-start cost
 
     return datetime.fromtimestamp(timestamp)
+
+
+def report_outcome(info: TaskInfo, completed: bool, result: Result[Any, Any], now: float) -> None:
+    """Report a finished task to the monitor hook as ``async_task.<name>`` (callers check
+    ``hook.monitor`` first, so nothing is paid while monitoring is off)."""
+    mon = hook.monitor
+    if mon is not None and info.started is not None:
+        error = None if completed else getattr(result, "error", info.status)
+        ms = (now - info.started) * 1000.0
+        mon.observe(f"async_task.{info.name}", error is None, ms, error, "async_tasks")

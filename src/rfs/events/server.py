@@ -15,8 +15,9 @@ from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 from rfs._backoff import retry_delay
 from rfs.events.errors import BrokerClosedError, DecodeError, InvalidTopicError, PublishError
 from rfs.events.event import Event
-from rfs.events.subscription import BaseSubscription, Delivery, make_dead_letter
+from rfs.events.subscription import BaseSubscription, Delivery, count_publish, make_dead_letter
 from rfs.events.topics import compile_pattern, validate_topic
+from rfs.monitoring import hook
 from rfs.result import Failure, Result, Success
 
 __all__ = ["Incoming", "ServerBroker", "ServerSubscription", "incoming", "wire_count"]
@@ -71,11 +72,16 @@ class ServerBroker(ABC, Generic[S]):
         try:
             await self._send(topic, *encoded.value)
         except self._transient as exc:
-            return Failure(
+            failed = Failure(
                 PublishError(
                     f"{self._where()}: publish to {topic!r} failed: {exc!r}; {self._fix()}"
                 )
             )
+            if hook.monitor is not None:
+                count_publish(failed)
+            return failed
+        if hook.monitor is not None:
+            count_publish(_OK)
         return _OK
 
     def _encode(self, topic: str, event: Event | Any) -> Result[tuple[Event, str], PublishError]:

@@ -16,7 +16,7 @@ from rfs.events.ports import Handler
 from rfs.events.topics import MAX_TOPIC_LENGTH, validate_topic
 from rfs.monitoring import context as _ctx
 from rfs.monitoring import hook
-from rfs.result import Failure
+from rfs.result import Failure, Result
 
 __all__ = [
     "HEADER_DELIVERIES",
@@ -89,6 +89,15 @@ def make_dead_letter(
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def count_publish(result: Result[None, Any]) -> None:
+    """Report one publish (``events.publish``) to the monitor hook; publishers call it only
+    after checking ``hook.monitor is not None``, so nothing is paid while monitoring is off."""
+    mon = hook.monitor
+    if mon is not None:
+        error = result.error if isinstance(result, Failure) else None
+        mon.observe("events.publish", error is None, 0.0, error, "events")
 
 
 @dataclass(slots=True)

@@ -59,6 +59,12 @@ _EXPORTS = {
     "parse_rule": "rfs.monitoring.alerts",
     "setup_default_alerts": "rfs.monitoring.alerts",
     "Deliverer": "rfs.monitoring.delivery",
+    "collect_metric": "rfs.monitoring.generic",
+    "get_dashboard_data": "rfs.monitoring.generic",
+    "reset_metrics": "rfs.monitoring.generic",
+    "start_monitoring": "rfs.monitoring.generic",
+    "stop_monitoring": "rfs.monitoring.generic",
+    "bind_correlation_id": _C,
 }
 
 __all__ = sorted(_EXPORTS)

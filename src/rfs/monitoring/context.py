@@ -57,6 +57,12 @@ def set_correlation_id(correlation_id: str) -> Token[str | None]:
     return _correlation.set(correlation_id)
 
 
+def bind_correlation_id(correlation_id: str | None) -> Token[str | None]:
+    """Set the id (or no id, with None) for the current context, e.g. a worker about to run
+    work submitted elsewhere; reset with ``reset_correlation_id``."""
+    return _correlation.set(correlation_id or None)
+
+
 def reset_correlation_id(token: Token[str | None]) -> None:
     """Restore the id that was current before ``set_correlation_id`` returned ``token``."""
     _correlation.reset(token)

@@ -12,6 +12,7 @@ A subsystem reports with::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol
 
@@ -32,14 +33,18 @@ class Monitor(Protocol):
 
 
 class MonitorHub:
-    """Fans one observation out to several monitors (metrics collector, OTel, ...)."""
+    """Fans one observation out to several monitors (metrics collector, OTel, ...). With one
+    sink, ``observe`` is that sink's own bound method (no fan-out call in between)."""
 
-    __slots__ = ("sinks",)
+    __slots__ = ("observe", "sinks")
 
     def __init__(self, sinks: list[Monitor]) -> None:
-        self.sinks = sinks
+        self.sinks: tuple[Monitor, ...] = tuple(sinks)
+        self.observe: Callable[..., None] = (
+            self.sinks[0].observe if len(self.sinks) == 1 else self._fan_out
+        )
 
-    def observe(
+    def _fan_out(
         self,
         operation: str,
         ok: bool,
@@ -47,7 +52,6 @@ class MonitorHub:
         error: object | None = None,
         subsystem: str = "app",
     ) -> None:
-        """Pass the observation to every sink."""
         for sink in self.sinks:
             sink.observe(operation, ok, duration_ms, error, subsystem)
 
@@ -60,6 +64,19 @@ def install(hub: MonitorHub | None) -> None:
     """Set (or, with None, clear) the monitor every subsystem reports to."""
     global monitor
     monitor = hub
+
+
+def add_sink(sink: Monitor) -> None:
+    """Report to ``sink`` as well (idempotent); installs a hub when monitoring was off."""
+    sinks = monitor.sinks if monitor is not None else ()
+    if sink not in sinks:
+        install(MonitorHub([*sinks, sink]))
+
+
+def remove_sink(sink: Monitor) -> None:
+    """Stop reporting to ``sink``; monitoring turns off when no sink is left."""
+    sinks = [s for s in (monitor.sinks if monitor is not None else ()) if s is not sink]
+    install(MonitorHub(sinks) if sinks else None)
 
 
 def report(

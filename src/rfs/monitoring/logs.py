@@ -16,8 +16,17 @@ LOGGER_NAME = "rfs.monitoring"
 _default_logger = logging.getLogger(LOGGER_NAME)
 
 
+_DEBUG, _INFO, _WARNING, _ERROR = logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR
+_by_name: dict[str, logging.Logger] = {}  # getLogger takes the module lock; loggers are never freed
+
+
 def _logger(name: str | None) -> logging.Logger:
-    return _default_logger if name is None else logging.getLogger(name)
+    if name is None:
+        return _default_logger
+    lg = _by_name.get(name)
+    if lg is None:
+        lg = _by_name[name] = logging.getLogger(name)
+    return lg
 
 
 def log_event(
@@ -25,35 +34,48 @@ def log_event(
 ) -> None:
     """Log ``message`` with structured ``fields`` (masked), the correlation id and operation."""
     lg = logger if isinstance(logger, logging.Logger) else _logger(logger)
-    if not lg.isEnabledFor(level):
-        return
+    if lg.isEnabledFor(level):
+        _emit(lg, level, message, fields, 4)
+
+
+def _emit(
+    lg: logging.Logger, level: int, message: str, fields: dict[str, Any], depth: int = 3
+) -> None:
     masker = get_masker()
     extra = {
         "rfs_fields": masker.mask_fields(fields) if fields else {},
         "correlation_id": current_correlation_id(),
         "operation": current_operation(),
     }
-    lg.log(level, "%s", masker.mask_text(message), extra=extra, stacklevel=3)
+    lg.log(level, "%s", masker.mask_text(message), extra=extra, stacklevel=depth)
 
 
 def log_info(message: str, *, logger: str | None = None, **fields: Any) -> None:
     """Log ``message`` at INFO with ``fields`` as structured data."""
-    log_event(logging.INFO, message, fields, logger)
+    lg = _default_logger if logger is None else _by_name.get(logger) or _logger(logger)
+    if lg.isEnabledFor(_INFO):
+        _emit(lg, _INFO, message, fields)
 
 
 def log_warning(message: str, *, logger: str | None = None, **fields: Any) -> None:
     """Log ``message`` at WARNING with ``fields`` as structured data."""
-    log_event(logging.WARNING, message, fields, logger)
+    lg = _default_logger if logger is None else _by_name.get(logger) or _logger(logger)
+    if lg.isEnabledFor(_WARNING):
+        _emit(lg, _WARNING, message, fields)
 
 
 def log_error(message: str, *, logger: str | None = None, **fields: Any) -> None:
     """Log ``message`` at ERROR with ``fields`` as structured data."""
-    log_event(logging.ERROR, message, fields, logger)
+    lg = _default_logger if logger is None else _by_name.get(logger) or _logger(logger)
+    if lg.isEnabledFor(_ERROR):
+        _emit(lg, _ERROR, message, fields)
 
 
 def log_debug(message: str, *, logger: str | None = None, **fields: Any) -> None:
     """Log ``message`` at DEBUG with ``fields`` as structured data."""
-    log_event(logging.DEBUG, message, fields, logger)
+    lg = _default_logger if logger is None else _by_name.get(logger) or _logger(logger)
+    if lg.isEnabledFor(_DEBUG):
+        _emit(lg, _DEBUG, message, fields)
 
 
 _FREE_TEXT = ("error_message", "metadata", "user_id", "request_id")

@@ -13,9 +13,8 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from rfs.monitoring import hook
-from rfs.monitoring.entries import error_code_of
 from rfs.monitoring.sketch import LogSketch
-from rfs.monitoring.windows import WINDOWS, OperationWindows
+from rfs.monitoring.windows import PENDING_MAX, WINDOWS, OperationWindows
 from rfs.reactive.mono_result import MonoResult
 from rfs.result import Failure, Result, Success
 
@@ -86,7 +85,7 @@ class ResultMetricsCollector:
                 inst = cls._instance
         return inst
 
-    def _windows(self, operation: str) -> OperationWindows | None:
+    def _windows(self, operation: str, subsystem: str = "app") -> OperationWindows | None:
         ops = self._ops.get(operation)
         if ops is None:
             with self._lock:
@@ -96,6 +95,8 @@ class ResultMetricsCollector:
                         self.dropped_operations += 1
                         return None
                     ops = self._ops[operation] = OperationWindows()
+                    if subsystem != "app":
+                        self._subsystems[operation] = subsystem
         return ops
 
     def observe(
@@ -106,17 +107,20 @@ class ResultMetricsCollector:
         error: object | None = None,
         subsystem: str = "app",
     ) -> None:
-        """Record one outcome (the ``hook.Monitor`` interface)."""
-        ops = self._windows(operation)
+        """Record one outcome (the ``hook.Monitor`` interface): two appends to the operation's
+        pending buffers, folded into the windows in batches (see ``rfs.monitoring.windows``)."""
+        ops = self._ops.get(operation) or self._windows(operation, subsystem)
         if ops is None:
             return
-        if subsystem != "app":
-            self._subsystems.setdefault(operation, subsystem)
-        code = message = None
+        now = self._clock()
+        if now >= ops.open_end:
+            ops.rotate(now)
+        values = ops.values
+        values.append(duration_ms)
         if not ok:
-            code = error_code_of(error) or type(error).__name__
-            message = str(error)
-        ops.observe(self._clock(), duration_ms, ok, code, message)
+            ops.failed.append(error)
+        if len(values) >= PENDING_MAX:
+            ops.fold()
 
     def record(
         self,
@@ -127,16 +131,12 @@ class ResultMetricsCollector:
         cpu_percent: float | None = None,
     ) -> None:
         """Record ``result`` of ``operation`` with its duration (and optional resource use)."""
-        ops = self._windows(operation)
-        if ops is None:
-            return
-        code = message = None
         ok = isinstance(result, Success)
-        if not ok:
-            error = result.error  # type: ignore[union-attr]
-            code = error_code_of(error) or type(error).__name__
-            message = str(error)
-        ops.observe(self._clock(), duration_ms, ok, code, message, memory_mb, cpu_percent)
+        self.observe(operation, ok, duration_ms, None if ok else result.error)  # type: ignore[union-attr]
+        if memory_mb is not None or cpu_percent is not None:
+            ops = self._ops.get(operation)
+            if ops is not None:
+                ops.add_resources(self._clock(), memory_mb, cpu_percent)
 
     def operations(self) -> list[str]:
         """Names of the operations seen so far."""
@@ -165,6 +165,7 @@ class ResultMetricsCollector:
         messages: Counter[str] = Counter()
         memory = cpu = 0.0
         resources = 0
+        ops.fold()
         with ops.lock:
             for sl in ops.live_slices(time_range, now):
                 sketch.merge(sl.sketch)
@@ -212,10 +213,15 @@ class ResultMetricsCollector:
         ops = self._ops.get(operation)
         if ops is None:
             return None
-        copy = LogSketch(ops.accuracy)
+        ops.fold()
         with ops.lock:
-            copy.merge(ops.total)
-            return copy, ops.total_failures
+            return ops.totals()
+
+    def pending(self, operation: str) -> int:
+        """Observations of ``operation`` not yet folded into its windows (at most
+        ``rfs.monitoring.windows.PENDING_MAX``)."""
+        ops = self._ops.get(operation)
+        return 0 if ops is None else len(ops.values)
 
     def subsystem_of(self, operation: str) -> str:
         """The subsystem that reported ``operation`` (``app`` for decorated functions)."""
@@ -232,11 +238,7 @@ def enable_monitoring(collector: ResultMetricsCollector | None = None) -> Result
     """Turn monitoring on: every subsystem and decorated function reports into ``collector``
     (the process-wide one by default). Idempotent; returns the collector."""
     collector = collector or ResultMetricsCollector.instance()
-    current = hook.monitor
-    if current is None:
-        hook.install(hook.MonitorHub([collector]))
-    elif collector not in current.sinks:
-        current.sinks.append(collector)
+    hook.add_sink(collector)
     return collector
 
 

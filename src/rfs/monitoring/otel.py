@@ -116,11 +116,7 @@ def instrument(tracer_provider: Any = None, meter_provider: Any = None) -> OTelI
     uninstrument()
     _current = OTelInstrumentation(tracer_provider, meter_provider)
     hook.install_spans(_current)
-    hub = hook.monitor
-    if hub is None:
-        hook.install(hook.MonitorHub([_current]))
-    else:
-        hub.sinks.append(_current)
+    hook.add_sink(_current)
     return _current
 
 
@@ -128,9 +124,6 @@ def uninstrument() -> None:
     """Remove what ``instrument()`` installed."""
     global _current
     hook.install_spans(None)
-    hub = hook.monitor
-    if _current is not None and hub is not None and _current in hub.sinks:
-        hub.sinks.remove(_current)
-        if not hub.sinks:
-            hook.install(None)
+    if _current is not None:
+        hook.remove_sink(_current)
     _current = None

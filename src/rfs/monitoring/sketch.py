@@ -5,6 +5,13 @@ Memory is bounded: at most ``max_buckets`` buckets (the lowest are merged past t
 from __future__ import annotations
 
 import math
+import sys
+from collections import Counter
+from functools import partial
+from itertools import repeat
+from operator import lt, mul
+
+_positive = partial(lt, 0.0)
 
 DEFAULT_ACCURACY = 0.005  # 0.5% relative error, inside the 1% the monitoring contract asks
 DEFAULT_MAX_BUCKETS = 2048  # covers 1 ns .. 1e9 s at 0.5%; 24 bytes-ish per used bucket
@@ -62,6 +69,34 @@ class LogSketch:
         buckets = self.buckets
         buckets[key] = buckets.get(key, 0) + 1
         if len(buckets) > self.max_buckets:
+            self._collapse()
+
+    def add_many(self, values: list[float]) -> None:
+        """Record every value of ``values`` (the batch path: the per-value work runs in C)."""
+        if not values:
+            return
+        self.count += len(values)
+        self.sum += sum(values)
+        high, low = max(values), min(values)
+        if high > self.max:
+            self.max = high
+        if low < self.min:
+            self.min = low
+        positive = list(filter(_positive, values))
+        self.zeros += len(values) - len(positive)
+        if not positive:
+            return
+        scale = repeat(self._inv_log_gamma)
+        try:
+            keys = Counter(map(math.ceil, map(mul, map(math.log, positive), scale)))
+        except OverflowError:  # an infinite value: it lands in the highest bucket
+            top = math.ceil(math.log(sys.float_info.max) * self._inv_log_gamma)
+            keys = Counter(self.key(v) if v < math.inf else top for v in positive)
+        buckets = self.buckets
+        get = buckets.get
+        for key, n in keys.items():
+            buckets[key] = get(key, 0) + n
+        while len(buckets) > self.max_buckets:
             self._collapse()
 
     def _collapse(self) -> None:

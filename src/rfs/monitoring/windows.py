@@ -1,12 +1,19 @@
 """Per-operation sliding windows: for each range ("1m", "5m", "1h", "1d") a ring of time slices,
-each with counts, a latency sketch and bounded error tallies. Memory per operation is fixed by
-the slice counts and the sketch/tally caps, whatever the call rate."""
+each with counts, a latency sketch and bounded error tallies.
+
+An observation appends its latency (and its error, for a failure) to a short pending buffer of
+the open 10-second slice. The buffer is folded into the slice's sketch in one batch when it
+fills (``PENDING_MAX``), when the slice closes or when someone reads; a closed 10-second slice
+is merged once into the coarser rings and the since-start totals. So an observation costs two
+appends, and memory per operation is fixed by the slice counts, the sketch and tally caps and
+``PENDING_MAX``, whatever the call rate."""
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
+from collections import Counter, deque
 
+from rfs.monitoring.entries import error_code_of
 from rfs.monitoring.sketch import DEFAULT_ACCURACY, LogSketch
 
 #: range name -> (slice width in seconds, number of slices)
@@ -16,8 +23,11 @@ WINDOWS: dict[str, tuple[int, int]] = {
     "1h": (300, 12),
     "1d": (3600, 24),
 }
+FINE = "1m"
+FINE_WIDTH = WINDOWS[FINE][0]  # every coarser width is a multiple of it
 MAX_ERROR_KEYS = 32  # distinct error codes / messages kept per slice; the rest count as "other"
 OTHER = "other"
+PENDING_MAX = 512  # observations buffered before a fold (about 16 KB per busy operation)
 
 
 def _tally(counter: Counter[str], key: str, n: int = 1) -> None:
@@ -64,54 +74,125 @@ class Slice:
         self.memory = self.cpu = 0.0
         self.resources = 0
 
+    def merge(self, other: Slice) -> None:
+        """Add ``other``'s observations (a finer slice inside this one)."""
+        self.sketch.merge(other.sketch)
+        self.failures += other.failures
+        for key, n in other.errors.items():
+            _tally(self.errors, key, n)
+        for key, n in other.messages.items():
+            _tally(self.messages, key, n)
+        self.memory += other.memory
+        self.cpu += other.cpu
+        self.resources += other.resources
+
 
 class OperationWindows:
-    """All windows of one operation; ``observe`` is O(number of ranges)."""
+    """All windows of one operation. ``values``/``failed`` are the pending buffers the collector
+    appends to; everything else changes under ``lock``."""
 
     def __init__(self, accuracy: float = DEFAULT_ACCURACY) -> None:
         self.accuracy = accuracy
         self.lock = threading.Lock()
-        self.rings: dict[str, list[Slice]] = {
-            name: [Slice(accuracy) for _ in range(n)] for name, (_w, n) in WINDOWS.items()
+        # slices are made on first use: an operation seen once costs one slice per range
+        self.rings: dict[str, list[Slice | None]] = {
+            name: [None] * n for name, (_w, n) in WINDOWS.items()
         }
-        self._flat = tuple((w, n, self.rings[name]) for name, (w, n) in WINDOWS.items())
-        self.total = LogSketch(accuracy)  # since start, for Prometheus' cumulative histogram
+        self._coarse = tuple((w, n, self.rings[name]) for name, (w, n) in WINDOWS.items())[1:]
+        self.total = LogSketch(accuracy)  # closed slices since start (see ``totals``)
         self.total_failures = 0
+        self.values: deque[float] = deque()
+        self.failed: deque[object] = deque()
+        self.open: Slice | None = None
+        self.open_end = float("-inf")  # the first observation opens a slice
 
-    def observe(
-        self,
-        now: float,
-        duration_ms: float,
-        ok: bool,
-        error_code: str | None,
-        error_message: str | None,
-        memory_mb: float | None = None,
-        cpu_percent: float | None = None,
-    ) -> None:
-        """Record one outcome at time ``now`` (seconds)."""
-        key = self.total.key(duration_ms) if duration_ms > 0.0 else None
+    # -- writing -----------------------------------------------------------------------------
+    def rotate(self, now: float) -> None:
+        """Close the open slice (fold, merge into the coarse rings) and open the one of ``now``."""
         with self.lock:
-            self.total.add(duration_ms, key)
-            if not ok:
-                self.total_failures += 1
-            for width, n, ring in self._flat:
-                index = int(now // width)
-                sl = ring[index % n]
-                if sl.index != index:
-                    sl.reset(index, index * width)
-                sl.sketch.add(duration_ms, key)
-                if not ok:
-                    sl.failures += 1
-                    _tally(sl.errors, error_code or "unknown")
-                    if error_message:
-                        _tally(sl.messages, error_message[:200])
-                if memory_mb is not None or cpu_percent is not None:
-                    sl.resources += 1
-                    sl.memory += memory_mb or 0.0
-                    sl.cpu += cpu_percent or 0.0
+            if now < self.open_end:
+                return  # another thread rotated first
+            self._fold()
+            self._close()
+            index = int(now // FINE_WIDTH)
+            sl = self._slot(self.rings[FINE], index, FINE_WIDTH)
+            self.open = sl
+            self.open_end = (index + 1) * FINE_WIDTH
 
+    def fold(self) -> None:
+        """Fold the pending buffers into the open slice."""
+        with self.lock:
+            self._fold()
+
+    def _fold(self) -> None:
+        sl = self.open
+        if sl is None:
+            return
+        values, failed = self.values, self.failed
+        n, k = len(values), len(failed)  # items appended meanwhile stay for the next fold
+        if n:
+            pop = values.popleft
+            sl.sketch.add_many([pop() for _ in range(n)])
+        if k:
+            pop_error = failed.popleft
+            sl.failures += k
+            for _ in range(k):
+                error = pop_error()
+                code = error_code_of(error) or type(error).__name__
+                _tally(sl.errors, code)
+                message = str(error)[:200] if error is not None else ""
+                if message:
+                    _tally(sl.messages, message)
+
+    def _close(self) -> None:
+        sl = self.open
+        if sl is None:
+            return
+        for width, _n, ring in self._coarse:
+            self._slot(ring, int(sl.start // width), width).merge(sl)
+        self.total.merge(sl.sketch)
+        self.total_failures += sl.failures
+
+    def _slot(self, ring: list[Slice | None], index: int, width: int) -> Slice:
+        """The slice of ``ring`` for slice ``index`` (made, or reset when it held an older one)."""
+        pos = index % len(ring)
+        sl = ring[pos]
+        if sl is None:
+            sl = ring[pos] = Slice(self.accuracy)
+        if sl.index != index:
+            sl.reset(index, index * width)
+        return sl
+
+    def add_resources(self, now: float, memory_mb: float | None, cpu_percent: float | None) -> None:
+        """Record the memory and CPU use of one call at ``now``."""
+        if now >= self.open_end:
+            self.rotate(now)
+        with self.lock:
+            if self.open is not None:
+                self.open.resources += 1
+                self.open.memory += memory_mb or 0.0
+                self.open.cpu += cpu_percent or 0.0
+
+    # -- reading (call with ``lock`` held, after ``fold``) -----------------------------------
     def live_slices(self, time_range: str, now: float) -> list[Slice]:
-        """Copies-free view of the slices of ``time_range`` still inside the window at ``now``."""
+        """The slices of ``time_range`` inside the window at ``now``; for the coarse ranges this
+        includes the open 10-second slice, which is merged into them only when it closes."""
         width, n = WINDOWS[time_range]
         current = int(now // width)
-        return [s for s in self.rings[time_range] if current - n < s.index <= current]
+        live = [
+            s for s in self.rings[time_range] if s is not None and current - n < s.index <= current
+        ]
+        sl = self.open
+        if time_range != FINE and sl is not None and current - n < sl.start // width <= current:
+            live.append(sl)
+        return live
+
+    def totals(self) -> tuple[LogSketch, int]:
+        """A copy of the since-start sketch and failure count (open slice included)."""
+        copy = LogSketch(self.accuracy)
+        copy.merge(self.total)
+        failures = self.total_failures
+        if self.open is not None:
+            copy.merge(self.open.sketch)
+            failures += self.open.failures
+        return copy, failures

@@ -14,6 +14,7 @@ from typing import Any
 import rfs.pipeline.events as ev
 from rfs._backoff import retry_delay
 from rfs.monitoring import hook
+from rfs.monitoring.context import current_correlation_id
 from rfs.pipeline.executors.attempt import (
     OUTPUT_ID,
     AttemptOutcome,
@@ -166,6 +167,7 @@ class RunDriver:
             max_retries=info.max_retries,
             stream_output=info.stream_output,
             func=info.func,
+            correlation_id=current_correlation_id(),
         )
 
     async def execute(self, name: str) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import rfs.pipeline.events as ev
 from rfs.monitoring import hook
+from rfs.monitoring.context import correlation_scope, current_correlation_id
 from rfs.pipeline.driver import RunDriver, outputs_present
 from rfs.pipeline.executors.base import Executor
 from rfs.pipeline.io.base import IOManager, check_name
@@ -109,10 +110,11 @@ async def run_pipeline(
         raise ValueError(f"max_concurrency must be >= 1, got {max_concurrency}")
     exe, own_executor = _make_executor(executor)
     try:
-        return await _run(
+        with correlation_scope():  # the caller's id, or a new one for this run
+            return await _run(
             plan, exe, io_manager, run_store, max_concurrency, resume, run_id, params,
-            publisher, dict(spec or {}),
-        )  # fmt: skip
+                publisher, dict(spec or {}),
+            )  # fmt: skip
     finally:
         if own_executor:
             await exe.shutdown()
@@ -159,6 +161,7 @@ async def _run(
                 await store.save_task(TaskRecord(rid, old.task_name, attempts=old.attempts))
         await store.update_run(rid, RunState.RUNNING, finished_at=None, error=None)
     else:
+        spec.setdefault("correlation_id", current_correlation_id())
         new = RunRecord(rid, plan.dag_id, RunState.RUNNING, started, spec=spec)
         await store.create_run(new, plan.execution_order)
     await executor.start()

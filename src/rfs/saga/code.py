@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Unpack
 
+from rfs.monitoring.context import correlation_scope
 from rfs.result import Failure, Result, Success
 from rfs.saga.definition import SagaDefinition, SagaOptions
 from rfs.saga.engine import Execution, describe
@@ -213,6 +214,10 @@ class CodeSaga(SagaDefinition):
     async def run(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Result[Any, SagaError]:
         """Log a new execution with its arguments, then run the function."""
         context = {"args": list(args), "kwargs": kwargs}
+        with correlation_scope():  # the caller's id, or a new one logged with the execution
+            return await self._start(context)
+
+    async def _start(self, context: dict[str, Any]) -> Result[Any, SagaError]:
         ex = self._execution(self._store(None), uuid.uuid4().hex, context)
         try:
             await ex.store.start(

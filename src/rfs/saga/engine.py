@@ -16,6 +16,7 @@ from typing import Any
 
 from rfs._backoff import retry_delay
 from rfs.monitoring import hook
+from rfs.monitoring.context import current_correlation_id
 from rfs.result import Failure, Result
 from rfs.saga.errors import (
     CompensationFailure,
@@ -25,7 +26,7 @@ from rfs.saga.errors import (
     SagaLogError,
 )
 from rfs.saga.owner import process_owner
-from rfs.saga.records import EventKind, LogEvent, SagaStatus
+from rfs.saga.records import CORRELATION_PREFIX, EventKind, LogEvent, SagaStatus
 from rfs.saga.state import ExecutionState
 from rfs.saga.step import SagaStep, StepContext
 from rfs.saga.store import UNSET, SagaStore
@@ -99,6 +100,9 @@ class Execution:
         detail: str | None = None,
     ) -> LogEvent:
         step = None if index is None else self.steps[index].name
+        if kind is EventKind.SAGA_STARTED and detail is None:
+            cid = current_correlation_id()  # kept so that recovery runs under it again
+            detail = None if cid is None else CORRELATION_PREFIX + cid
         return LogEvent(kind, step, index, attempt, detail, time.time())
 
     async def write(

@@ -54,6 +54,10 @@ class LogEvent:
     at: float = 0.0
 
 
+#: ``detail`` of a ``saga_started`` event: this prefix, then the execution's correlation id
+CORRELATION_PREFIX = "correlation_id="
+
+
 @dataclass(slots=True)
 class ExecutionRecord:
     """An execution as the log knows it; ``events`` is empty when listed without them.
@@ -73,3 +77,14 @@ class ExecutionRecord:
     error: str | None = None
     events: list[LogEvent] = field(default_factory=list)
     unreadable: str | None = None
+
+    @property
+    def correlation_id(self) -> str | None:
+        """The correlation id the execution started under (kept in its ``saga_started`` row)."""
+        for event in self.events:
+            if event.kind is EventKind.SAGA_STARTED:
+                detail = event.detail or ""
+                if detail.startswith(CORRELATION_PREFIX):
+                    return detail[len(CORRELATION_PREFIX) :] or None
+                return None
+        return None

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from rfs.monitoring.context import correlation_scope
 from rfs.result import Failure, Result, Success
 from rfs.saga.errors import SagaError, SagaLogError, UnreadableRecord
 from rfs.saga.owner import owner_is_dead, process_owner
@@ -96,7 +97,8 @@ async def recover(
                 if not saga.matches_record(full):
                     report.mismatched.append(record.id)
                     return
-                report.results[record.id] = await saga.resume_execution(store, full)
+                with correlation_scope(full.correlation_id):  # the id it started under
+                    report.results[record.id] = await saga.resume_execution(store, full)
             except UnreadableRecord as exc:
                 report.unreadable.append(record.id)
                 report.reasons[record.id] = str(exc)

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar, Unpack
 
+from rfs.monitoring.context import correlation_scope
 from rfs.result import Result
 from rfs.saga import declared
 from rfs.saga.definition import SagaDefinition, SagaOptions
@@ -141,4 +142,5 @@ class Saga(SagaDefinition):
         still running returns a Failure saying so.
         """
         execution = self._execution(self._store(log), execution_id or uuid.uuid4().hex, context)
-        return await declared.start(execution)
+        with correlation_scope():  # the caller's id, or a new one logged with the execution
+            return await declared.start(execution)

@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from rfs.monitoring import hook
 from rfs.result import Failure, Result, Success
 from rfs.scheduler.clock import Clock, SystemClock
 from rfs.scheduler.consumption import EventConsumption
@@ -352,6 +353,7 @@ class Scheduler:
                     (now - trigger.misfire_grace_time).isoformat(),
                     trigger.misfire_policy.value,
                 )
+                hook.report(f"scheduler.misfire.{entry.name}", False, 0.0, "misfired", "scheduler")
             planned.append((entry, plan))
         # with a leader lock, claim first: a fenced write before publishing, so an instance that
         # a newer leader replaced publishes nothing; the write after the fires records them

@@ -10,12 +10,14 @@ drives it with the sync driver, whose operations never suspend, so it completes 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Literal
 
 from sqlalchemy import TextClause, text
 
 from rfs._backoff import retry_delay
+from rfs.monitoring import hook
 from rfs.result import Failure
 from rfs.tx.context import CURRENT, Frame
 from rfs.tx.drivers import ASYNC, SYNC, Driver
@@ -90,13 +92,34 @@ async def _run(fn: TxFunction, call: Callable[[], Any], io: Driver) -> Any:
     attempt = 1
     while True:
         try:
-            return await _attempt(fn, manager, outer, call, io)
+            if hook.monitor is None:
+                return await _attempt(fn, manager, outer, call, io)
+            return await _observed(fn.name, _attempt(fn, manager, outer, call, io))
         except Retry as signal:
+            if (mon := hook.monitor) is not None:
+                mon.observe(f"tx.retry.{fn.name}", False, 0.0, signal.cause, "tx")
             if attempt > opts.retries:
                 error = _serialization_error(signal.cause, attempt)
                 return report(error, signal.cause, fn.wants_result)
             await io.sleep(backoff_delay(opts, attempt))
             attempt += 1
+
+
+async def _observed(name: str, attempt: Coroutine[Any, Any, Any]) -> Any:
+    """Await one attempt and report ``tx.<name>``: ok when it committed, else the Failure or
+    exception it rolled back for (a retry is reported by the caller as ``tx.retry.<name>``)."""
+    started = time.perf_counter()
+    try:
+        result = await attempt
+    except Retry:
+        raise
+    except BaseException as exc:
+        hook.report(f"tx.{name}", False, (time.perf_counter() - started) * 1000.0, exc, "tx")
+        raise
+    error = result.error if isinstance(result, Failure) else None
+    ok = not isinstance(result, Failure)
+    hook.report(f"tx.{name}", ok, (time.perf_counter() - started) * 1000.0, error, "tx")
+    return result
 
 
 def _route(opts: TxOptions, frame: Frame | None, is_async: bool) -> Route:

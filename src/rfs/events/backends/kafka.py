@@ -25,8 +25,9 @@ from rfs._require import require
 from rfs.events.errors import PublishError
 from rfs.events.event import Event
 from rfs.events.server import Incoming, ServerBroker, ServerSubscription, incoming, wire_count
-from rfs.events.subscription import Delivery, dead_letter_topic
+from rfs.events.subscription import Delivery, count_publish, dead_letter_topic
 from rfs.events.topics import compile_pattern, validate_topic
+from rfs.monitoring import hook
 from rfs.result import Failure, Result, Success
 
 require("kafka", "aiokafka", "the Kafka backend")
@@ -179,6 +180,8 @@ class KafkaBroker(ServerBroker["KafkaSubscription"]):
             return Failure(PublishError(f"event is not UTF-8 encodable: {exc}"))
         except self._transient as exc:
             return Failure(PublishError(f"kafka publish failed: {exc!r}"))
+        if hook.monitor is not None:
+            count_publish(_OK)
         return _OK
 
     async def _send(self, topic: str, event: Event, body: str) -> None:

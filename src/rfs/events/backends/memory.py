@@ -12,8 +12,9 @@ from typing import Any
 from rfs.events.backpressure import CLOSED, Backpressure, BoundedBuffer
 from rfs.events.errors import BrokerClosedError, PublishError
 from rfs.events.event import Event
-from rfs.events.subscription import BaseSubscription, Delivery, dead_letter_topic
+from rfs.events.subscription import BaseSubscription, Delivery, count_publish, dead_letter_topic
 from rfs.events.topics import compile_pattern, validate_topic
+from rfs.monitoring import hook
 from rfs.result import Failure, Result, Success
 
 __all__ = ["InMemoryBroker", "InMemoryConsumer", "InMemoryPublisher", "InMemorySubscription"]
@@ -99,6 +100,8 @@ class InMemoryBroker:
             result = await buffer.put(event)
             if isinstance(result, Failure):
                 failure = result
+        if hook.monitor is not None:
+            count_publish(failure)
         return failure
 
     def publisher(self) -> InMemoryPublisher:

@@ -28,8 +28,9 @@ from rfs.events.backends.memory import InMemoryBroker, InMemorySubscription
 from rfs.events.backpressure import Backpressure
 from rfs.events.errors import BrokerClosedError, DecodeError, InvalidTopicError, PublishError
 from rfs.events.event import Event
-from rfs.events.subscription import make_dead_letter
+from rfs.events.subscription import count_publish, make_dead_letter
 from rfs.events.topics import validate_topic
+from rfs.monitoring import hook
 from rfs.result import Failure, Result, Success
 
 __all__ = ["MultiprocessBroker", "MultiprocessPublisher", "MultiprocessQueue"]
@@ -196,6 +197,8 @@ class MultiprocessPublisher:
             return Failure(PublishError(f"event cannot be pickled: {exc}"))
         except (ValueError, OSError) as exc:  # the queue was closed
             return Failure(BrokerClosedError(str(exc)))
+        if hook.monitor is not None:
+            count_publish(_OK)
         return _OK
 
 

@@ -161,6 +161,7 @@ class TaskAttempt:
     max_retries: int = 0
     stream_output: bool = False
     func: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
+    correlation_id: str | None = None  # the run's id, set again around the attempt by workers
 
     # Hand-written: fills ``__dict__`` directly, several times faster than the generated
     # frozen ``__init__`` (one ``object.__setattr__`` call per field) on this per-task path.
@@ -178,6 +179,7 @@ class TaskAttempt:
         max_retries: int = 0,
         stream_output: bool = False,
         func: Callable[..., Any] | None = None,
+        correlation_id: str | None = None,
     ) -> None:
         d = self.__dict__
         d["run_id"] = run_id
@@ -192,6 +194,7 @@ class TaskAttempt:
         d["max_retries"] = max_retries
         d["stream_output"] = stream_output
         d["func"] = func
+        d["correlation_id"] = correlation_id
 
     @property
     def is_stream(self) -> bool:

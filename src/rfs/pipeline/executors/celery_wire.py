@@ -179,6 +179,7 @@ def _attempt_to_json(attempt: TaskAttempt) -> dict[str, Any] | None:
         "timeout": attempt.timeout,
         "max_retries": attempt.max_retries,
         "stream_output": attempt.stream_output,
+        "correlation_id": attempt.correlation_id,
     }
 
 
@@ -375,7 +376,22 @@ def _attempt_from_json(data: Mapping[str, Any]) -> TaskAttempt:
         timeout=_optional_number(data, "timeout"),
         max_retries=retries,
         stream_output=data.get("stream_output") is True,
+        correlation_id=_correlation_id(data.get("correlation_id")),
     )
+
+
+_MAX_CORRELATION_ID = 128
+
+
+def _correlation_id(value: Any) -> str | None:
+    """The attempt's correlation id: absent, or short printable text (it ends up in logs)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 0 < len(value) <= _MAX_CORRELATION_ID:
+        raise AttemptRejected(f"correlation_id {_short(value)} is not a short text")
+    if not value.isprintable():
+        raise AttemptRejected(f"correlation_id {_short(value)} has control characters")
+    return value
 
 
 def _in_modules(name: str, modules: list[ModuleType]) -> bool:

@@ -13,6 +13,7 @@ import traceback
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+from rfs.monitoring.context import reset_correlation_id, set_correlation_id
 from rfs.pipeline.context import TaskContext, _current
 from rfs.pipeline.executors.attempt import (
     OUTPUT_ID,
@@ -115,9 +116,13 @@ def _context(attempt: TaskAttempt) -> TaskContext:
 def run_attempt_sync(attempt: TaskAttempt) -> AttemptOutcome:
     """Run an attempt in the current thread (async kinds get their own event loop)."""
     token = _current.set(_context(attempt))
+    cid = attempt.correlation_id
+    cid_token = set_correlation_id(cid) if cid else None  # a worker process starts without one
     try:
         return _run_sync(attempt)
     finally:
+        if cid_token is not None:
+            reset_correlation_id(cid_token)
         _current.reset(token)
 
 
@@ -167,6 +172,8 @@ async def run_attempt_async(attempt: TaskAttempt) -> AttemptOutcome:
         return await asyncio.to_thread(run_attempt_sync, attempt)
     started = time.time()
     token = _current.set(_context(attempt))
+    cid = attempt.correlation_id
+    cid_token = set_correlation_id(cid) if cid else None
     try:
         func = attempt.resolve()
         kwargs = load_inputs(attempt)
@@ -174,4 +181,6 @@ async def run_attempt_async(attempt: TaskAttempt) -> AttemptOutcome:
     except Exception as exc:
         return _failure(exc, started)
     finally:
+        if cid_token is not None:
+            reset_correlation_id(cid_token)
         _current.reset(token)
