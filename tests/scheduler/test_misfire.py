@@ -271,3 +271,27 @@ async def test_store_outage_is_logged_and_firing_goes_on(
     assert "store connection dropped" in caplog.text
     assert len(publisher.published) == 5  # no tick lost, none repeated
     assert (await store.load_all())["t"].cursor == START + timedelta(minutes=5)
+
+
+async def test_misfires_are_counted_per_trigger() -> None:
+    """Each restart that finds fire times past the grace time counts one misfire, with its
+    time; a restart without downtime counts none."""
+    clock = FakeClock(START)
+    store = MemoryStateStore()
+    scheduler = Scheduler(RecordingPublisher(clock), clock=clock, store=store)
+    trigger = create_cron_trigger(cron_expression="0 * * * *", misfire_policy="skip")
+    await scheduler.register_trigger("hourly", trigger, "t")
+    await scheduler.start()
+    await clock.advance(HOUR * 2)
+    info = scheduler.get("hourly")
+    assert info is not None and (info.misfires, info.last_misfire_time) == (0, None)
+    for downtime in (HOUR * 3, timedelta(0)):
+        await scheduler.stop()
+        await clock.advance(downtime)
+        await scheduler.start()
+        await clock.settle()
+    info = scheduler.get("hourly")
+    assert info is not None and info.misfires == 1
+    assert info.last_misfire_time == START + HOUR * 5
+    assert info.to_dict()["last_misfire_time"] == (START + HOUR * 5).isoformat()
+    await scheduler.stop()

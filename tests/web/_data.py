@@ -1,16 +1,21 @@
-"""Real records for the ops API and dashboard tests: a failed pipeline run and saga executions."""
+"""Real records for the ops API and dashboard tests: a failed pipeline run, saga executions,
+and a scheduler whose trigger misfired (it was "down" for five hours)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from rfs.pipeline.io.memory import MemoryIOManager
 from rfs.pipeline.registry import TaskRegistry
 from rfs.pipeline.runner import run_pipeline
-from rfs.pipeline.store import MemoryRunStore
+from rfs.pipeline.store import MemoryRunStore, RunStore
 from rfs.saga.records import EventKind, LogEvent, SagaStatus
+from rfs.result import Result, Success
 from rfs.saga.store import MemorySagaLog
+from rfs.scheduler import FakeClock, MemoryStateStore, Scheduler, TriggerState, create_cron_trigger
 from rfs.web.ops_state import OpsState
 
 TOKEN = "test-token-0123456789"
@@ -26,9 +31,10 @@ class World:
     broken: dict[str, bool] = field(default_factory=lambda: {"b": True})
 
 
-async def build_world() -> World:
+async def build_world(store: RunStore | None = None) -> World:
+    """A world over ``store`` (a memory run store by default) with one failed run in it."""
     registry = TaskRegistry()
-    store = MemoryRunStore()
+    store = store or MemoryRunStore()
     io = MemoryIOManager()
     world = World(OpsState(run_store=store, saga_store=MemorySagaLog(), registry=registry))
     world.state.io_manager = io
@@ -70,3 +76,35 @@ async def build_world() -> World:
         error="refund failed",
     )
     return world
+
+
+MISFIRED = "hourly-export"
+
+
+class Discard:
+    """A publisher that accepts every event."""
+
+    async def publish(self, topic: str, event: Any) -> Result[None, Any]:
+        return Success(None)
+
+
+async def misfired_scheduler() -> tuple[Scheduler, FakeClock]:
+    """A started scheduler (fake clock at real now) whose hourly trigger was last handled five
+    hours ago: its first turn finds the missed fire times, a misfire (policy ``skip``)."""
+    clock = FakeClock(datetime.now(UTC))
+    store = MemoryStateStore()
+    await store.save([TriggerState(MISFIRED, cursor=clock.now() - timedelta(hours=5))], 0)
+    scheduler = Scheduler(Discard(), clock=clock, store=store)
+    trigger = create_cron_trigger("0 * * * *", misfire_policy="skip", misfire_grace_time=60)
+    await scheduler.register_trigger(MISFIRED, trigger, "exports")
+    await scheduler.start()
+    await clock.settle()
+    return scheduler, clock
+
+
+async def misfire_again(scheduler: Scheduler, clock: FakeClock) -> None:
+    """Stop the scheduler, stay down five more hours, start again: a new misfire."""
+    await scheduler.stop()
+    await clock.advance(timedelta(hours=5))
+    await scheduler.start()
+    await clock.settle()

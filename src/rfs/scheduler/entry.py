@@ -43,6 +43,10 @@ class TriggerInfo:
     fires: int
     failures: int
     last_error: str | None
+    #: how many times fire times were found later than the grace time (this process)
+    misfires: int = 0
+    #: when the latest misfire was found
+    last_misfire_time: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (times in ISO 8601)."""
@@ -57,6 +61,8 @@ class TriggerInfo:
             "fires": self.fires,
             "failures": self.failures,
             "last_error": self.last_error,
+            "misfires": self.misfires,
+            "last_misfire_time": _iso(self.last_misfire_time),
         }
 
 
@@ -78,7 +84,9 @@ class Entry:
         "fresh",
         "last_error",
         "last_fired",
+        "last_misfire",
         "name",
+        "misfires",
         "next_fire",
         "paused",
         "target",
@@ -101,6 +109,8 @@ class Entry:
         self.failures = 0
         self.last_error: str | None = None
         self.last_fired: datetime | None = None
+        self.misfires = 0
+        self.last_misfire: datetime | None = None
         self.consumer_task: asyncio.Task[None] | None = None
 
     def state(self) -> TriggerState:
@@ -120,4 +130,6 @@ class Entry:
             fires=self.fires,
             failures=self.failures,
             last_error=self.last_error,
+            misfires=self.misfires,
+            last_misfire_time=self.last_misfire,
         )

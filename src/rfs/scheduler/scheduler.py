@@ -343,6 +343,8 @@ class Scheduler:
             assert entry.cursor is not None  # set at registration
             plan = trigger.plan(entry.cursor, now, self.batch, entry.next_fire)
             if plan.misfired:
+                entry.misfires += 1
+                entry.last_misfire = now
                 log.warning(
                     "trigger %r missed fire times before %s (policy %s)",
                     entry.name,

@@ -28,7 +28,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: ``Result[T, APIError]``: what a route with ``@handle_result`` returns
 FastAPIResult: TypeAlias = Result[T, APIError]
 
-_REQUEST = "_rfs_web_request"
+_REQUEST = "_rfs_web_request"  # also spelt out as ``_fast_route``'s keyword-only parameter
 MARKER = "__rfs_handle_result__"
 
 
@@ -104,18 +104,24 @@ def to_response(result: object, request: Request | None) -> Any:
     return result  # not a Result: FastAPI handles it as usual
 
 
-def handle_result(fn: F) -> F:
-    """Answer a route's ``Success(v)`` with ``v`` and its ``Failure(e)`` with a problem.
+def _fast_route(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The common case, an async route without a ``Request`` of its own: the hidden request
+    arrives as a keyword-only parameter and a Success answers without a further call."""
 
-    ``Failure(APIError)`` keeps its status; a timeout becomes 504 and any other error a
-    500 problem with no internals. Exceptions propagate to FastAPI's handlers.
-    """
-    if getattr(fn, MARKER, False):
-        return fn
-    is_async = inspect.iscoroutinefunction(fn)
-    own_request = _request_param(fn)
+    async def route(*args: Any, _rfs_web_request: Any = None, **kwargs: Any) -> Any:
+        result = await fn(*args, **kwargs)
+        if _rfs_web_request is None:  # a direct call, not through FastAPI
+            return result
+        if result.__class__ is Success:
+            return result.value
+        return to_response(result, _rfs_web_request)
 
-    @functools.wraps(fn)
+    return route
+
+
+def _route(fn: Callable[..., Any], is_async: bool, own_request: str | None) -> Callable[..., Any]:
+    """Any other route: sync ones run in the thread pool; an own ``Request`` is reused."""
+
     async def route(*args: Any, **kwargs: Any) -> Any:
         request = kwargs.pop(_REQUEST, None) if own_request is None else kwargs.get(own_request)
         if is_async:
@@ -128,6 +134,22 @@ def handle_result(fn: F) -> F:
             return result
         return to_response(result, request)
 
+    return route
+
+
+def handle_result(fn: F) -> F:
+    """Answer a route's ``Success(v)`` with ``v`` and its ``Failure(e)`` with a problem.
+
+    ``Failure(APIError)`` keeps its status; a timeout becomes 504 and any other error a
+    500 problem with no internals. Exceptions propagate to FastAPI's handlers.
+    """
+    if getattr(fn, MARKER, False):
+        return fn
+    is_async = inspect.iscoroutinefunction(fn)
+    own_request = _request_param(fn)
+
+    route = _fast_route(fn) if is_async and own_request is None else _route(fn, is_async, own_request)
+    functools.update_wrapper(route, fn)
     route.__signature__ = _signature(fn, own_request)  # type: ignore[attr-defined]
     setattr(route, MARKER, True)
     return typing.cast(F, route)

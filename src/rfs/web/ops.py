@@ -7,30 +7,27 @@ Unknown ids answer a 404 problem, an unavailable store a 503 problem.
 
 from __future__ import annotations
 
-import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from rfs.pipeline.store import RunState
+from rfs.pipeline.store.acks import MISFIRE, RUN
 from rfs.result import Failure, Result, Success
-from rfs.saga.records import ACTIVE_STATUSES, SagaStatus
-from rfs.saga.recovery import is_interrupted
+from rfs.saga.records import SagaStatus
+from rfs.web.attention import ATTENTION_SCAN, attention_body, misfire_view
 from rfs.web.auth import bearer_guard
 from rfs.web.body import read_body
-from rfs.web.errors import APIError, ErrorCode
+from rfs.web.errors import APIError
 from rfs.web.handle import handle_result
-from rfs.web.ops_state import DeadLetterSource, OpsState, RunStarter, guarded
+from rfs.web.ops_state import DeadLetterSource, OpsState, RunStarter, absent, guarded
 from rfs.web.views import attempt_view, execution_view, run_view, task_view
 
 __all__ = ["ops_router"]
 
 Json = dict[str, Any]
-_ATTENTION_SCAN = 500  # latest runs/executions looked at for the "needs attention" screen
-
-
-def _absent(what: str) -> Failure[APIError]:
-    return Failure(APIError(ErrorCode.UNAVAILABLE, f"no {what} is configured", status=501))
 
 
 def ops_router(
@@ -61,30 +58,24 @@ def ops_router(
     st = state or OpsState(run_store, saga_store, scheduler, dead_letters, start_run)
     write = Depends(bearer_guard(token))
     read = Depends(bearer_guard() if open_reads else bearer_guard(token, read_token))
-    router = APIRouter(tags=["ops"])
+
+    @asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        yield
+        await st.close()  # the acknowledgement store's connections
+
+    router = APIRouter(tags=["ops"], lifespan=lifespan)
 
     def alert_manager() -> Any:
         from rfs.monitoring.alerts import get_alert_manager
 
         return st.alerts if st.alerts is not None else get_alert_manager()
 
-    async def runs_of(limit: int) -> Result[list[Any], APIError]:
-        if st.run_store is None:
-            return _absent("run store")
-        return await guarded(st.run_store.list_runs(limit), "run store")
-
-    async def run_of(run_id: str) -> Result[Any, APIError]:
-        if st.run_store is None:
-            return _absent("run store")
-        found = await guarded(st.run_store.get_run(run_id), "run store")
-        if isinstance(found, Success) and found.value is None:
-            return Failure(APIError.not_found("run", run_id))
-        return found
-
-    async def sagas_of(statuses: Any, limit: int) -> Result[list[Any], APIError]:
-        if st.saga_store is None:
-            return _absent("saga log")
-        return await guarded(st.saga_store.list(status=statuses, limit=limit), "saga log")
+    async def note_of(request: Request) -> Result[str | None, APIError]:
+        body = await read_body(request, max_body_size)
+        return body.map(lambda v: v.get("note") if isinstance(v, dict) else None).map(
+            lambda note: note if isinstance(note, str) else None
+        )
 
     @router.get("/runs", dependencies=[read])
     @handle_result
@@ -92,26 +83,28 @@ def ops_router(
         limit: int = Query(50, ge=1, le=500), state: RunState | None = None
     ) -> Result[list[Json], APIError]:
         """The latest runs first; ``state`` filters them."""
-        return (await runs_of(limit if state is None else _ATTENTION_SCAN)).map(
-            lambda runs: [
-                run_view(r, acknowledged=r.run_id in st.acknowledged)
-                for r in runs
-                if state is None or r.state is state
-            ][:limit]
-        )
+        found = await st.runs(limit if state is None else ATTENTION_SCAN)
+        if isinstance(found, Failure):
+            return found
+        runs = [r for r in found.value if state is None or r.state is state][:limit]
+        acked = await st.run_acks(runs)
+        return acked.map(lambda ids: [run_view(r, acknowledged=r.run_id in ids) for r in runs])
 
     @router.get("/runs/{run_id}", dependencies=[read])
     @handle_result
     async def get_run(run_id: str) -> Result[Json, APIError]:
         """One run with its tasks, their attempts and the DAG's edges."""
-        found = await run_of(run_id)
+        found = await st.run(run_id)
         if isinstance(found, Failure):
             return found
         run = found.value
         attempts = await guarded(st.run_store.list_attempts(run_id), "run store")  # type: ignore[union-attr]
+        acked = await st.run_acks([run])
+        if isinstance(acked, Failure):
+            return acked
         return attempts.map(
             lambda rows: {
-                **run_view(run, acknowledged=run.run_id in st.acknowledged),
+                **run_view(run, acknowledged=run.run_id in acked.value),
                 "tasks": [task_view(t) for t in run.tasks],
                 "attempts": [attempt_view(a) for a in rows],
                 "edges": [list(e) for e in st.edges(run)],
@@ -121,25 +114,29 @@ def ops_router(
     @router.post("/runs/{run_id}/ack", dependencies=[write])
     @handle_result
     async def acknowledge(run_id: str, request: Request) -> Result[Json, APIError]:
-        """Mark a failed run as dealt with: it leaves the "needs attention" list."""
-        body = await read_body(request, max_body_size)
-        if isinstance(body, Failure):
-            return body
-        note = body.value.get("note") if isinstance(body.value, dict) else None
-        found = await run_of(run_id)
-        if isinstance(found, Success):
-            st.acknowledged.add(run_id)
-        return found.map(lambda run: {**run_view(run, acknowledged=True), "note": note})
+        """Mark a failed run as dealt with: it leaves the "needs attention" list (durably)."""
+        note = await note_of(request)
+        if isinstance(note, Failure):
+            return note
+        found = await st.run(run_id)
+        if isinstance(found, Failure):
+            return found
+        ack = await st.acknowledge(RUN, run_id, note.value)
+        return ack.map(
+            lambda a: {**run_view(found.value, acknowledged=True), "note": a.note, "at": a.at}
+        )
 
     async def start(run_id: str, resume: bool) -> Result[Json, APIError]:
-        found = await run_of(run_id)
+        found = await st.run(run_id)
         if isinstance(found, Failure):
             return found
         if resume and found.value.state is RunState.RUNNING:
             return Failure(APIError.conflict(f"run {run_id} is still running"))
+        acked = await st.acknowledge(RUN, run_id, "resumed" if resume else "re-run")
+        if isinstance(acked, Failure):
+            return acked
         starter = st.start_run or st.default_start
         new_id = await starter(found.value, resume)
-        st.acknowledged.add(run_id)
         return Success({"id": new_id, "resumed": resume})
 
     @router.post("/runs/{run_id}/resume", status_code=202, dependencies=[write])
@@ -160,7 +157,7 @@ def ops_router(
         limit: int = Query(50, ge=1, le=500), status: SagaStatus | None = None
     ) -> Result[list[Json], APIError]:
         """Saga executions, newest first."""
-        found = await sagas_of(status, limit)
+        found = await st.sagas(status, limit)
         return found.map(lambda rows: [execution_view(r) for r in rows])
 
     @router.get("/sagas/{execution_id}", dependencies=[read])
@@ -168,7 +165,7 @@ def ops_router(
     async def get_saga(execution_id: str) -> Result[Json, APIError]:
         """One execution with its log (the timeline)."""
         if st.saga_store is None:
-            return _absent("saga log")
+            return absent("saga log")
         found = await guarded(st.saga_store.load(execution_id), "saga log")
         if isinstance(found, Success) and found.value is None:
             return Failure(APIError.not_found("saga execution", execution_id))
@@ -181,7 +178,7 @@ def ops_router(
         from rfs.saga.recovery import recover as recover_pass
 
         if st.saga_store is None:
-            return _absent("saga log")
+            return absent("saga log")
         report = await guarded(recover_pass(st.saga_store), "saga log")
         if isinstance(report, Failure):
             return report
@@ -198,8 +195,23 @@ def ops_router(
     async def triggers() -> Result[list[Json], APIError]:
         """Scheduler triggers with their next fire times."""
         if st.scheduler is None:
-            return _absent("scheduler")
+            return absent("scheduler")
         return Success([info.to_dict() for info in st.scheduler.list()])
+
+    @router.post("/triggers/{name}/misfires/ack", dependencies=[write])
+    @handle_result
+    async def acknowledge_misfires(name: str, request: Request) -> Result[Json, APIError]:
+        """Mark a trigger's misfires so far as dealt with (a later misfire shows again)."""
+        note = await note_of(request)
+        if isinstance(note, Failure):
+            return note
+        if st.scheduler is None:
+            return absent("scheduler")
+        info = st.scheduler.get(name)
+        if info is None:
+            return Failure(APIError.not_found("trigger", name))
+        ack = await st.acknowledge(MISFIRE, name, note.value)
+        return ack.map(lambda a: {**misfire_view(info), "note": a.note, "at": a.at})
 
     @router.get("/dead-letters", dependencies=[read])
     @handle_result
@@ -220,45 +232,9 @@ def ops_router(
     @router.get("/attention", dependencies=[read])
     @handle_result
     async def attention() -> Result[Json, APIError]:
-        """What needs a person: unacknowledged failed runs, stuck or failed sagas, dead letters."""
-        body: Json = {"runs": [], "sagas": [], "dead_letters": [], "triggers": [], "alerts": []}
-        unavailable: list[str] = []
-        if st.run_store is not None:
-            runs = await runs_of(_ATTENTION_SCAN)
-            if isinstance(runs, Failure):
-                unavailable.append("run store")
-            else:
-                body["runs"] = [
-                    run_view(r)
-                    for r in runs.value
-                    if r.state is RunState.FAILED and r.run_id not in st.acknowledged
-                ]
-        if st.saga_store is not None:
-            sagas = await sagas_of((*ACTIVE_STATUSES, SagaStatus.FAILED), _ATTENTION_SCAN)
-            if isinstance(sagas, Failure):
-                unavailable.append("saga log")
-            else:
-                now = time.time()
-                body["sagas"] = [
-                    {**execution_view(r), "stuck": r.status is not SagaStatus.FAILED}
-                    for r in sagas.value
-                    if r.status is SagaStatus.FAILED or is_interrupted(r, now)
-                ]
-        if st.dead_letters is not None:
-            letters = await guarded(st.dead_letters(), "dead-letter source")
-            body["dead_letters"] = letters.unwrap_or([])
-        if monitoring:
-            body["alerts"] = alert_manager().active_alerts()
-        if st.scheduler is not None:
-            body["triggers"] = [
-                i.to_dict() for i in st.scheduler.list() if i.failures or i.last_error
-            ]
-        if unavailable and len(unavailable) == (st.run_store is not None) + (
-            st.saga_store is not None
-        ):
-            return Failure(APIError.unavailable(f"the {' and '.join(unavailable)} is unavailable"))
-        body["unavailable"] = unavailable
-        return Success(body)
+        """What needs a person: unacknowledged failed runs and misfires, stuck or failed
+        sagas, dead letters, failing triggers, alerts firing."""
+        return await attention_body(st, alert_manager().active_alerts() if monitoring else [])
 
     if monitoring:
         from rfs.web.monitoring_api import monitoring_router

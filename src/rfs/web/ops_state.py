@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from rfs.pipeline.registry import TaskRegistry, get_registry
-from rfs.pipeline.store import RunRecord, RunStore
+from rfs.pipeline.store import RunRecord, RunState, RunStore
+from rfs.pipeline.store.acks import RUN, Acknowledgement, AckStore, ack_store_for
 from rfs.result import Failure, Result, Success
+from rfs.saga.records import ExecutionRecord
 from rfs.saga.store import SagaStore
-from rfs.web.errors import APIError
+from rfs.web.errors import APIError, ErrorCode
 
-__all__ = ["OpsState", "guarded"]
+__all__ = ["OpsState", "absent", "guarded"]
 
 T = TypeVar("T")
 _log = logging.getLogger("rfs.web")
@@ -36,9 +38,18 @@ async def guarded(call: Awaitable[T], what: str) -> Result[T, APIError]:
         return Failure(APIError.unavailable(f"the {what} is unavailable"))
 
 
+def absent(what: str) -> Failure[APIError]:
+    """The 501 problem of an endpoint whose subsystem this server was not given."""
+    return Failure(APIError(ErrorCode.UNAVAILABLE, f"no {what} is configured", status=501))
+
+
 @dataclass
 class OpsState:
-    """The subsystems an ops router serves; any of them may be absent (``None``)."""
+    """The subsystems an ops router serves; any of them may be absent (``None``).
+
+    ``acks`` keeps acknowledgements; by default the store beside ``run_store``
+    (:func:`rfs.pipeline.store.acks.ack_store_for`: a table in a SQL run store's database).
+    """
 
     run_store: RunStore | None = None
     saga_store: SagaStore | None = None
@@ -48,8 +59,58 @@ class OpsState:
     registry: TaskRegistry = field(default_factory=get_registry)
     alerts: Any = None  # rfs.monitoring AlertManager (default: the process-wide one)
     io_manager: Any = None  # rfs.pipeline IOManager used by the default re-run/resume
-    acknowledged: set[str] = field(default_factory=set)
+    acks: AckStore | None = None
     background: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def ack_store(self) -> AckStore:
+        """``acks``, made beside the run store on first use."""
+        if self.acks is None:
+            self.acks = ack_store_for(self.run_store)
+        return self.acks
+
+    async def run_acks(self, runs: list[RunRecord]) -> Result[set[str], APIError]:
+        """The ids of ``runs`` whose acknowledgement covers their latest finish."""
+        ids = [r.run_id for r in runs if r.state is not RunState.RUNNING]
+        if not ids:
+            return Success(set())
+        found = await guarded(self.ack_store().find(RUN, ids), "acknowledgement store")
+        return found.map(lambda acks: {r.run_id for r in runs if _covered(acks, r)})
+
+    async def acknowledge(
+        self, kind: str, item_id: str, note: str | None = None
+    ) -> Result[Acknowledgement, APIError]:
+        """Record an acknowledgement durably (503 when its store is down)."""
+        return await guarded(
+            self.ack_store().acknowledge(kind, item_id, note), "acknowledgement store"
+        )
+
+    async def close(self) -> None:
+        """Release the acknowledgement store's connections."""
+        if self.acks is not None:
+            await self.acks.close()
+
+    async def runs(self, limit: int) -> Result[list[RunRecord], APIError]:
+        """The latest ``limit`` runs (501 without a run store, 503 when it is down)."""
+        if self.run_store is None:
+            return absent("run store")
+        return await guarded(self.run_store.list_runs(limit), "run store")
+
+    async def run(self, run_id: str) -> Result[RunRecord, APIError]:
+        """One run with its tasks; 404 when unknown."""
+        if self.run_store is None:
+            return absent("run store")
+        found = await guarded(self.run_store.get_run(run_id), "run store")
+        if isinstance(found, Failure):
+            return found
+        if found.value is None:
+            return Failure(APIError.not_found("run", run_id))
+        return Success(found.value)
+
+    async def sagas(self, statuses: Any, limit: int) -> Result[list[ExecutionRecord], APIError]:
+        """Saga executions, newest first, in ``statuses`` (all when ``None``)."""
+        if self.saga_store is None:
+            return absent("saga log")
+        return await guarded(self.saga_store.list(status=statuses, limit=limit), "saga log")
 
     def edges(self, run: RunRecord) -> list[tuple[str, str]]:
         """``(upstream, task)`` pairs of the run's tasks known to the task registry."""
@@ -81,3 +142,8 @@ class OpsState:
         self.background.add(task)
         task.add_done_callback(self.background.discard)
         return run_id
+
+
+def _covered(acks: dict[str, Acknowledgement], run: RunRecord) -> bool:
+    ack = acks.get(run.run_id)
+    return ack is not None and ack.covers(run.finished_at or run.started_at)

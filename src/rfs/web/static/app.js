@@ -57,6 +57,7 @@
     return body;
   }
 
+  const iso = (t) => (t ? new Date(t).toLocaleString() : "—");
   const when = (t) => (t ? new Date(t * 1000).toLocaleString() : "—");
   const secs = (d) => (d === null || d === undefined ? "—" : d < 1 ? (d * 1000).toFixed(0) + " ms" : d.toFixed(2) + " s");
   const badge = (state) => h("span", { class: "badge s-" + state }, state);
@@ -93,7 +94,8 @@
   // -- views -------------------------------------------------------------------------------
   async function attention() {
     const a = await api("/attention");
-    const total = a.runs.length + a.sagas.length + a.dead_letters.length + a.triggers.length + a.alerts.length;
+    const misfires = a.misfires || [];
+    const total = a.runs.length + a.sagas.length + a.dead_letters.length + a.triggers.length + misfires.length + a.alerts.length;
     return [
       h("h2", {}, "Needs attention"),
       h("ul", { class: "counts", "aria-label": "Counts" },
@@ -101,6 +103,7 @@
         h("li", {}, h("strong", {}, a.sagas.length), " sagas stuck or failed"),
         h("li", {}, h("strong", {}, a.dead_letters.length), " dead letters"),
         h("li", {}, h("strong", {}, a.triggers.length), " failing triggers"),
+        h("li", {}, h("strong", {}, misfires.length), " misfired triggers"),
         h("li", {}, h("strong", {}, a.alerts.length), " alerts")),
       total === 0 ? h("p", { class: "ok" }, "Nothing needs attention.") : null,
       a.unavailable && a.unavailable.length ? h("p", { class: "warn" }, "Unavailable: " + a.unavailable.join(", ")) : null,
@@ -120,9 +123,15 @@
           a.dead_letters.map((d) => [d.topic || "", d.error || "", JSON.stringify(d.data !== undefined ? d.data : d).slice(0, 200)]),
           "No dead letters.")),
       h("section", { "aria-labelledby": "h-tr" }, h("h3", { id: "h-tr" }, "Failing triggers"),
-        table("Triggers with failures or misfires", ["Trigger", "Failures", "Last error", "Next fire"],
-          a.triggers.map((t) => [t.name, t.failures, t.last_error || "", when(Date.parse(t.next_fire_time) / 1000)]),
+        table("Triggers whose fires failed", ["Trigger", "Failures", "Last error", "Next fire"],
+          a.triggers.map((t) => [t.name, t.failures, t.last_error || "", iso(t.next_fire_time)]),
           "No failing triggers.")),
+      h("section", { "aria-labelledby": "h-mf" }, h("h3", { id: "h-mf" }, "Misfires"),
+        table("Missed fire times not yet acknowledged", ["Trigger", "Misfires", "Last misfire", "Next fire", "Actions"],
+          misfires.map((m) => [h("span", {}, m.name, h("br"), h("small", { class: "muted" }, m.description)), m.misfires,
+            iso(m.last_misfire_time), iso(m.next_fire_time),
+            action("Acknowledge misfires of " + m.name, "/triggers/" + encodeURIComponent(m.name) + "/misfires/ack", "mack-" + m.name)]),
+          "No misfires waiting.")),
       h("section", { "aria-labelledby": "h-al" }, h("h3", { id: "h-al" }, "Alerts firing"),
         table("Alerts firing", ["Rule", "Operation", "Value", "Threshold"],
           a.alerts.map((x) => [x.rule || x.name || "", x.operation || "", x.value !== undefined ? String(x.value) : "", x.threshold !== undefined ? String(x.threshold) : ""]),
@@ -217,9 +226,8 @@
   async function triggers() {
     const list = await api("/triggers");
     return [h("h2", {}, "Scheduler triggers"),
-      table("Triggers", ["Trigger", "Kind", "Next fire", "Last fire", "Fires", "Failures", "Actions"],
-        list.map((t) => [t.name, t.kind, t.next_fire_time ? new Date(t.next_fire_time).toLocaleString() : "—",
-          t.last_fire_time ? new Date(t.last_fire_time).toLocaleString() : "—", t.fires, t.failures,
+      table("Triggers", ["Trigger", "Kind", "Next fire", "Last fire", "Fires", "Failures", "Misfires", "Actions"],
+        list.map((t) => [t.name, t.kind, iso(t.next_fire_time), iso(t.last_fire_time), t.fires, t.failures, t.misfires || 0,
           t.paused ? action("Resume trigger " + t.name, "/scheduler/triggers/" + encodeURIComponent(t.name) + "/resume", "tres-" + t.name)
             : action("Pause trigger " + t.name, "/scheduler/triggers/" + encodeURIComponent(t.name) + "/pause", "tpause-" + t.name)]), "No triggers.")];
   }
