@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 
@@ -37,3 +38,15 @@ def test_ui_command_is_registered() -> None:
 
     out = CliRunner().invoke(build_app(), ["ui", "--help"])
     assert out.exit_code == 0 and "dashboard" in out.output
+
+
+def test_readme_and_docs_screenshots_exist() -> None:
+    """Every image README.md and docs/*.md show (the dashboard screenshot among them) exists."""
+    root = Path(__file__).resolve().parents[2]
+    shown = []
+    for page in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", page.read_text(encoding="utf-8")):
+            if "://" not in target:
+                shown.append((page.parent / target).resolve())
+    assert root / "docs" / "dashboard.png" in shown
+    assert [p for p in shown if not p.is_file()] == []

@@ -69,8 +69,9 @@ class OpsState:
         return self.acks
 
     async def run_acks(self, runs: list[RunRecord]) -> Result[set[str], APIError]:
-        """The ids of ``runs`` whose acknowledgement covers their latest finish."""
-        ids = [r.run_id for r in runs if r.state is not RunState.RUNNING]
+        """The ids of the failed ``runs`` whose acknowledgement covers their latest finish
+        (only failed runs are looked up: the others need no acknowledgement)."""
+        ids = [r.run_id for r in runs if r.state is RunState.FAILED]
         if not ids:
             return Success(set())
         found = await guarded(self.ack_store().find(RUN, ids), "acknowledgement store")
