@@ -12,8 +12,8 @@ from rfs.pipeline.io.memory import MemoryIOManager
 from rfs.pipeline.registry import TaskRegistry
 from rfs.pipeline.runner import run_pipeline
 from rfs.pipeline.store import MemoryRunStore, RunStore
-from rfs.saga.records import EventKind, LogEvent, SagaStatus
 from rfs.result import Result, Success
+from rfs.saga.records import EventKind, LogEvent, SagaStatus
 from rfs.saga.store import MemorySagaLog
 from rfs.scheduler import FakeClock, MemoryStateStore, Scheduler, TriggerState, create_cron_trigger
 from rfs.web.ops_state import OpsState

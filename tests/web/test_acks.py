@@ -89,8 +89,9 @@ async def test_acknowledgement_survives_a_restart_postgres(postgres_url: str) ->
     try:
         await restart_round(postgres_url, prefix)
     finally:
-        runs, acks = SqlRunStore(postgres_url, table_prefix=prefix), SqlAckStore(
-            postgres_url, table_prefix=prefix
+        runs, acks = (
+            SqlRunStore(postgres_url, table_prefix=prefix),
+            SqlAckStore(postgres_url, table_prefix=prefix),
         )
         await acks.drop_table()
         await runs.drop_tables()
@@ -119,7 +120,11 @@ async def test_store_reads_create_no_file(tmp_path: Path) -> None:
     store = SqlAckStore(sqlite_url(tmp_path / "nowhere" / "runs.db"))
     assert await store.find("run", ["a", "b"]) == {}
     await store.close()
-    assert list(tmp_path.iterdir()) == []
+    assert entries(tmp_path) == []
+
+
+def entries(path: Path) -> list[Path]:
+    return list(path.iterdir())
 
 
 async def test_a_run_that_fails_again_needs_attention_again() -> None:
@@ -159,21 +164,29 @@ async def test_acknowledgement_store_down_is_a_503() -> None:
 
 
 def test_store_for_a_run_store() -> None:
-    """A SQL run store gets a table in its database; a memory run store a memory store."""
+    """A SQL run store on a file or server gets a table in its database; memory run stores
+    and in-memory SQLite (one database per connection) a memory store."""
     sql = ack_store_for(SqlRunStore("sqlite:///x/runs.db", table_prefix="p_"))
     assert isinstance(sql, SqlAckStore) and sql.url == "sqlite+aiosqlite:///x/runs.db"
     assert sql.table_prefix == "p_"
     assert isinstance(ack_store_for(MemoryRunStore()), MemoryAckStore)
+    assert isinstance(ack_store_for(SqlRunStore("sqlite+aiosqlite://")), MemoryAckStore)
+    assert isinstance(ack_store_for(None), MemoryAckStore)
 
 
 _ops = st.lists(
-    st.tuples(st.sampled_from(["run", "misfire"]), st.sampled_from("abcde"),
-              st.none() | st.text(max_size=20)),  # fmt: skip
+    st.tuples(
+        st.sampled_from(["run", "misfire"]),
+        st.sampled_from("abcde"),
+        st.none() | st.text(max_size=20),
+    ),
     max_size=12,
 )
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ops=_ops)
 def test_sql_store_agrees_with_memory_store(tmp_path: Path, ops: list[Any]) -> None:
     """Any sequence of acknowledgements: the SQL store finds what the memory store finds."""

@@ -177,8 +177,9 @@ async def test_keyboard_reaches_and_activates_the_actions(site: tuple[str, World
     every control on each page has an accessible name."""
     url, world, browser = site
     page = await open_page(browser, url)
-    unnamed = """() => [...document.querySelectorAll('button, input, select, a')].filter((el) =>
-        !(el.getAttribute('aria-label') || el.textContent.trim() || (el.labels && el.labels.length)))
+    unnamed = """() => [...document.querySelectorAll('button, input, select, a')]
+        .filter((el) => !(el.getAttribute('aria-label') || el.textContent.trim()
+                          || (el.labels && el.labels.length)))
         .map((el) => el.outerHTML)"""
     assert await page.evaluate(unnamed) == []
     target = f"Acknowledge run {world.failed_run}"

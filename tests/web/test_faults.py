@@ -48,7 +48,9 @@ async def test_every_mutation_is_401_before_its_body_is_read(world: World) -> No
     app = create_app(token=TOKEN, state=world.state)
     paths = mutations(app, world)
     expected = {f"/ops/runs/{world.failed_run}/{verb}" for verb in ("ack", "resume", "rerun")}
-    expected |= {f"/ops/scheduler/triggers/{MISFIRED}/{verb}" for verb in ("fire", "pause", "resume")}
+    expected |= {
+        f"/ops/scheduler/triggers/{MISFIRED}/{verb}" for verb in ("fire", "pause", "resume")
+    }
     expected |= {"/ops/sagas/recover", "/ops/monitoring/alerts/configure",
                  f"/ops/triggers/{MISFIRED}/misfires/ack"}  # fmt: skip
     assert set(paths) == expected

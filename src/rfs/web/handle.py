@@ -148,7 +148,9 @@ def handle_result(fn: F) -> F:
     is_async = inspect.iscoroutinefunction(fn)
     own_request = _request_param(fn)
 
-    route = _fast_route(fn) if is_async and own_request is None else _route(fn, is_async, own_request)
+    route = (
+        _fast_route(fn) if is_async and own_request is None else _route(fn, is_async, own_request)
+    )
     functools.update_wrapper(route, fn)
     route.__signature__ = _signature(fn, own_request)  # type: ignore[attr-defined]
     setattr(route, MARKER, True)

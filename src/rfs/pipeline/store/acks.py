@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Table
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-__all__ = ["Acknowledgement", "AckStore", "MemoryAckStore", "SqlAckStore", "ack_store_for"]
+__all__ = ["AckStore", "Acknowledgement", "MemoryAckStore", "SqlAckStore", "ack_store_for"]
 
 #: ``kind`` of an acknowledged failed run (``item_id`` is the run id)
 RUN = "run"
@@ -51,7 +51,9 @@ class Acknowledgement:
 class AckStore(Protocol):
     """Where acknowledgements are kept; each write is durable when it returns."""
 
-    async def acknowledge(self, kind: str, item_id: str, note: str | None = None) -> Acknowledgement:
+    async def acknowledge(
+        self, kind: str, item_id: str, note: str | None = None
+    ) -> Acknowledgement:
         """Record (or renew) the acknowledgement of ``item_id``, at the current time."""
         ...
 
@@ -70,7 +72,9 @@ class MemoryAckStore:
     def __init__(self) -> None:
         self._acks: dict[tuple[str, str], Acknowledgement] = {}
 
-    async def acknowledge(self, kind: str, item_id: str, note: str | None = None) -> Acknowledgement:
+    async def acknowledge(
+        self, kind: str, item_id: str, note: str | None = None
+    ) -> Acknowledgement:
         ack = Acknowledgement(kind, item_id, time.time(), note)
         self._acks[kind, item_id] = ack
         return ack
@@ -130,33 +134,35 @@ class SqlAckStore:
             from sqlalchemy import inspect
 
             async with engine.connect() as conn:
-                self._exists = await conn.run_sync(
-                    lambda sync: inspect(sync).has_table(table.name)
-                )
+                self._exists = await conn.run_sync(lambda sync: inspect(sync).has_table(table.name))
         return self._exists
 
-    async def acknowledge(self, kind: str, item_id: str, note: str | None = None) -> Acknowledgement:
+    async def acknowledge(
+        self, kind: str, item_id: str, note: str | None = None
+    ) -> Acknowledgement:
         ensure_sqlite_parent(self.url)
         engine, table = self._ready()
         if not self._exists:
-            async with engine.begin() as conn:
-                await conn.run_sync(table.create, checkfirst=True)
+            try:
+                async with engine.begin() as conn:
+                    await conn.run_sync(table.create, checkfirst=True)
+            except Exception:
+                # another server may have created it between the check and the create
+                if not await self._table_exists(engine, table):
+                    raise
             self._exists = True
         ack = Acknowledgement(kind, item_id, time.time(), note)
         key = (table.c.kind == kind) & (table.c.item_id == item_id)
         async with engine.begin() as conn:
             await conn.execute(table.delete().where(key))
             await conn.execute(
-                table.insert().values(
-                    kind=kind, item_id=item_id, acknowledged_at=ack.at, note=note
-                )
+                table.insert().values(kind=kind, item_id=item_id, acknowledged_at=ack.at, note=note)
             )
         return ack
 
     async def find(self, kind: str, ids: Iterable[str]) -> dict[str, Acknowledgement]:
         wanted = list(dict.fromkeys(ids))
-        path = sqlite_file(self.url)
-        if not wanted or (path is not None and not Path(path).exists()):
+        if not wanted or self._no_file():
             return {}
         engine, table = self._ready()
         if not await self._table_exists(engine, table):
@@ -171,6 +177,11 @@ class SqlAckStore:
                         kind, row.item_id, row.acknowledged_at, row.note
                     )
         return found
+
+    def _no_file(self) -> bool:
+        """Whether this is a SQLite file that does not exist (a read must not create it)."""
+        path = sqlite_file(self.url)
+        return path is not None and not Path(path).exists()
 
     async def drop_table(self) -> None:
         """Drop the table (tests and cleanup)."""
@@ -191,9 +202,12 @@ class SqlAckStore:
 
 def ack_store_for(run_store: object) -> AckStore:
     """The acknowledgement store beside ``run_store``: a table in its database for a
-    :class:`~rfs.pipeline.store.sql.SqlRunStore`, else one in this process's memory."""
+    :class:`~rfs.pipeline.store.sql.SqlRunStore` on a file or server, else one in this
+    process's memory (memory run stores, in-memory SQLite)."""
     from rfs.pipeline.store.sql import SqlRunStore
 
     if isinstance(run_store, SqlRunStore):
-        return SqlAckStore(run_store.url, table_prefix=run_store.table_prefix)
+        in_memory = run_store.url.startswith("sqlite") and sqlite_file(run_store.url) is None
+        if not in_memory:  # a memory database is one per connection: keep them here instead
+            return SqlAckStore(run_store.url, table_prefix=run_store.table_prefix)
     return MemoryAckStore()
