@@ -152,12 +152,8 @@ class SqlAckStore:
                     raise
             self._exists = True
         ack = Acknowledgement(kind, item_id, time.time(), note)
-        key = (table.c.kind == kind) & (table.c.item_id == item_id)
         async with engine.begin() as conn:
-            await conn.execute(table.delete().where(key))
-            await conn.execute(
-                table.insert().values(kind=kind, item_id=item_id, acknowledged_at=ack.at, note=note)
-            )
+            await conn.execute(_upsert(engine.dialect.name, table, ack))
         return ack
 
     async def find(self, kind: str, ids: Iterable[str]) -> dict[str, Acknowledgement]:
@@ -198,6 +194,24 @@ class SqlAckStore:
 
     def __repr__(self) -> str:
         return f"SqlAckStore({self.url!r})"
+
+
+def _upsert(dialect: str, table: Table, ack: Acknowledgement) -> Any:
+    """One statement that inserts ``ack`` or renews the row of its key (``ON CONFLICT``, in
+    SQLite and PostgreSQL, the run store's databases), so acknowledgements of one item at the
+    same moment (a double click, two operators, two servers) all succeed."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+
+    stmt = insert(table).values(
+        kind=ack.kind, item_id=ack.item_id, acknowledged_at=ack.at, note=ack.note
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.kind, table.c.item_id],
+        set_={"acknowledged_at": stmt.excluded.acknowledged_at, "note": stmt.excluded.note},
+    )
 
 
 def ack_store_for(run_store: object) -> AckStore:
