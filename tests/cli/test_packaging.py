@@ -55,6 +55,19 @@ def test_metadata_core_dependencies_and_extras() -> None:
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
 
 
+def test_project_urls_are_one_repository_and_match_the_readme() -> None:
+    """Homepage, Documentation, Source and Issues point into one repository; the README links
+    the same addresses."""
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]
+    assert set(urls) == {"Homepage", "Documentation", "Source", "Issues"}
+    home = urls["Homepage"]
+    assert home.startswith("https://github.com/") and urls["Source"] == home
+    assert urls["Documentation"] == f"{home}/tree/main/docs" and urls["Issues"] == f"{home}/issues"
+    readme = (ROOT / "README.md").read_text()
+    for url in urls.values():
+        assert f"<{url}>" in readme, url
+
+
 @pytest.mark.service("postgres")
 def test_saga_list_with_a_wrong_prefix_creates_no_table(postgres_url: str) -> None:
     """``saga list --table-prefix typo_`` on PostgreSQL says there is no log and creates
