@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from rfs.cli.main import build_app
 from rfs.result import Failure
-from rfs.saga import Saga, SagaLog, SagaRegistry
+from rfs.saga import Saga, SagaLog, SagaRegistry, SagaStatus
 
 runner = CliRunner()
 
@@ -61,7 +61,7 @@ def test_show_lists_each_retried_attempts_error(tmp_path: Path) -> None:
             saga.add_step("courier", courier, retries=2)
             assert (await saga.execute({}, execution_id="r-1")).is_success()
             record = await log.load("r-1")
-            assert record is not None
+            assert record is not None and record.status is SagaStatus.COMPLETED
             failed = [(e.attempt, e.detail) for e in record.events if e.kind.value.endswith(
                 "attempt_failed")]  # fmt: skip
             assert failed == [(1, "courier API busy (1)"), (2, "courier API busy (2)")]
