@@ -141,6 +141,21 @@ def log_result_operation(
     name = operation_name
 
     def decorator(func: F) -> F:
+        def begin() -> tuple[str, tuple[Any, Any], hook.SpanScope | None, hook.SpanHandle | None]:
+            """Enter the call: its correlation id (a new one when none is set), the operation,
+            and a span when tracing is on."""
+            cid = _correlation.get()
+            cid_token = None
+            if cid is None:
+                cid = new_correlation_id()
+                cid_token = _correlation.set(cid)
+            tokens = (cid_token, _operation.set(name))
+            scope = span = None
+            if (spans := hook.spans) is not None:
+                scope = spans(name)
+                span = scope.__enter__()
+            return cid, tokens, scope, span
+
         def end(
             result: object,
             start: float,
@@ -193,16 +208,7 @@ def log_result_operation(
                     if isinstance(result, Failure):
                         quiet_failure(result, start, args, kwargs)
                     return result
-                cid = _correlation.get()
-                cid_token = None
-                if cid is None:
-                    cid = new_correlation_id()
-                    cid_token = _correlation.set(cid)
-                tokens = (cid_token, _operation.set(name))
-                scope = span = None
-                if (spans := hook.spans) is not None:
-                    scope = spans(name)
-                    span = scope.__enter__()
+                cid, tokens, scope, span = begin()
                 start = perf_counter()
                 try:
                     result = await func(*args, **kwargs)
@@ -229,16 +235,7 @@ def log_result_operation(
                 if isinstance(result, Failure):
                     quiet_failure(result, start, args, kwargs)
                 return result
-            cid = _correlation.get()
-            cid_token = None
-            if cid is None:
-                cid = new_correlation_id()
-                cid_token = _correlation.set(cid)
-            tokens = (cid_token, _operation.set(name))
-            scope = span = None
-            if (spans := hook.spans) is not None:
-                scope = spans(name)
-                span = scope.__enter__()
+            cid, tokens, scope, span = begin()
             start = perf_counter()
             try:
                 result = func(*args, **kwargs)

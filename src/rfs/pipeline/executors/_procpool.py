@@ -117,7 +117,7 @@ def _worker_main(conn: Connection) -> None:
         except (EOFError, OSError):
             return
         try:
-            message = pickle.loads(data)  # nosec B301 # a pipe from a worker process this pool spawned
+            message = pickle.loads(data)  # nosec B301 # an anonymous Pipe() shared only with the parent that spawned this worker: no address another party can write to
         except Exception as exc:  # e.g. a class of the arguments cannot be imported here
             conn.send((_CURRENT_JOB, False, _describe(exc)))
             continue
