@@ -108,3 +108,15 @@ async def misfire_again(scheduler: Scheduler, clock: FakeClock) -> None:
     await clock.advance(timedelta(hours=5))
     await scheduler.start()
     await clock.settle()
+
+
+async def drop_store_tables(url: str, prefix: str) -> None:
+    """Drop the run store's and the acknowledgement store's tables under ``prefix``."""
+    from rfs.pipeline.store import SqlRunStore
+    from rfs.pipeline.store.acks import SqlAckStore
+
+    runs, acks = SqlRunStore(url, table_prefix=prefix), SqlAckStore(url, table_prefix=prefix)
+    await acks.drop_table()
+    await runs.drop_tables()
+    await acks.close()
+    await runs.close()

@@ -24,7 +24,7 @@ from rfs.web import install
 from rfs.web.ops import ops_router
 from rfs.web.ops_state import OpsState
 
-from ._data import TOKEN, build_world
+from ._data import TOKEN, build_world, drop_store_tables
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -89,14 +89,7 @@ async def test_acknowledgement_survives_a_restart_postgres(postgres_url: str) ->
     try:
         await restart_round(postgres_url, prefix)
     finally:
-        runs, acks = (
-            SqlRunStore(postgres_url, table_prefix=prefix),
-            SqlAckStore(postgres_url, table_prefix=prefix),
-        )
-        await acks.drop_table()
-        await runs.drop_tables()
-        await acks.close()
-        await runs.close()
+        await drop_store_tables(postgres_url, prefix)
 
 
 async def test_reads_create_no_table(tmp_path: Path) -> None:

@@ -15,12 +15,11 @@ import pytest
 from fastapi import FastAPI
 
 from rfs.pipeline.store import SqlRunStore
-from rfs.pipeline.store.acks import SqlAckStore
 from rfs.web import install
 from rfs.web.ops import ops_router
 from rfs.web.ops_state import OpsState
 
-from ._data import TOKEN, build_world
+from ._data import TOKEN, build_world, drop_store_tables
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SERVERS = 3
@@ -75,11 +74,4 @@ async def test_concurrent_acknowledgements_postgres(postgres_url: str) -> None:
     try:
         await concurrent_round(postgres_url, prefix)
     finally:
-        runs, acks = (
-            SqlRunStore(postgres_url, table_prefix=prefix),
-            SqlAckStore(postgres_url, table_prefix=prefix),
-        )
-        await acks.drop_table()
-        await runs.drop_tables()
-        await acks.close()
-        await runs.close()
+        await drop_store_tables(postgres_url, prefix)
