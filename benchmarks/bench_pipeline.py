@@ -95,16 +95,24 @@ def rfs_per_task_us(asynchronous: bool = False) -> float:
 
 
 def rfs_default_per_task_us(
-    levels: int = LEVELS, store_url: str | None = None, repeat: int = 3
-) -> tuple[float, float]:
-    """``rfs run``'s defaults (SqlRunStore + FilesystemIOManager): best wall and CPU µs per task.
+    levels: int = LEVELS,
+    store_url: str | None = None,
+    repeat: int = 3,
+    *,
+    filesystem: bool = True,
+) -> tuple[float, float, float]:
+    """Durable run store (+ ``FilesystemIOManager``): best wall, CPU and floor µs per task.
 
-    ``store_url`` None means SQLite in a fresh temporary data directory. CPU time
-    (``time.process_time``, all threads) is the figure to compare on a loaded machine.
+    ``store_url`` None means SQLite in a fresh temporary data directory; ``filesystem=False``
+    keeps outputs in memory, leaving the run store's own cost. CPU time (``time.process_time``,
+    all threads) is the figure to compare on a loaded machine. The floor is
+    :func:`fs_floor_us`, measured right after each run in the same temporary folder (the
+    disk's cost moves by several times within minutes on a shared machine).
     """
     from rfs.pipeline import (
         FilesystemIOManager,
         LocalExecutor,
+        MemoryIOManager,
         Planner,
         SqlRunStore,
         TaskRegistry,
@@ -116,7 +124,7 @@ def rfs_default_per_task_us(
     for name, ups in deps.items():
         registry.task(_noop, name=name, dependencies=ups)
     plan = Planner(registry).create_execution_plan()
-    wall = cpu = float("inf")
+    wall = cpu = floor = float("inf")
     for _ in range(repeat):
         base = tempfile.mkdtemp(prefix="rfs-bench-")
         url = store_url or f"sqlite:///{base}/runs.db"
@@ -125,7 +133,7 @@ def rfs_default_per_task_us(
             prefix = f"bench{os.getpid()}_" if store_url else "rfs_pipeline_"
             executor, store = LocalExecutor(), SqlRunStore(url, table_prefix=prefix)
             await executor.start()
-            io = FilesystemIOManager(f"{base}/outputs")
+            io = FilesystemIOManager(f"{base}/outputs") if filesystem else MemoryIOManager()
             result = await run_pipeline(plan, executor=executor, io_manager=io, run_store=store)
             await executor.shutdown()
             if store_url:  # a shared server: leave nothing behind
@@ -138,13 +146,19 @@ def rfs_default_per_task_us(
         asyncio.run(go())
         wall = min(wall, time.perf_counter() - w0)
         cpu = min(cpu, time.process_time() - c0)
+        if filesystem:
+            floor = min(floor, fs_floor_us(len(deps) if len(deps) <= 1000 else 1000, base))
         shutil.rmtree(base, ignore_errors=True)
-    return wall / len(deps) * 1e6, cpu / len(deps) * 1e6
+    return wall / len(deps) * 1e6, cpu / len(deps) * 1e6, floor
 
 
-def fs_floor_us(n: int = 1000) -> float:
-    """CPU µs of the bare syscalls one output costs in the filesystem layout (one folder each)."""
-    base = tempfile.mkdtemp(prefix="rfs-bench-")
+def fs_floor_us(n: int = 1000, parent: str | None = None) -> float:
+    """CPU µs of the bare system calls one output costs in the filesystem layout.
+
+    ``{run}/{task}/{id}.pkl``: one folder per task, a temporary file written, then renamed;
+    a plain loop, no Python objects of ours.
+    """
+    base = tempfile.mkdtemp(prefix="rfs-floor-", dir=parent)
     start = time.process_time()
     for i in range(n):
         folder = f"{base}/run/t{i}"
@@ -416,6 +430,46 @@ def calibration_ms() -> float:
     return (time.perf_counter() - start) * 1e3
 
 
+def _default_rows() -> list[Row]:
+    """The durable defaults, then the run store alone, then Dagster's durable defaults."""
+    from benchmarks.bench_saga import PG_URL, _pg_up
+
+    rows = []
+    for levels in (LEVELS, LEVELS * 10):
+        wall, cpu, floor = rfs_default_per_task_us(levels, repeat=2 if levels == LEVELS else 1)
+        n = f"{levels * WIDTH:,}"
+        rows.append(Row(f"{n} tasks, SQLite store + filesystem I/O, wall", wall, {}, "µs"))
+        rows.append(Row(f"{n} tasks, same, CPU (all threads)", cpu, {}, "µs"))
+        rows.append(Row(f"{n} tasks, same, floor of the file layout (CPU)", floor, {}, "µs"))
+    pg = _pg_up()
+    if pg:
+        wall, cpu, floor = rfs_default_per_task_us(store_url=PG_URL, repeat=2)
+        rows.append(Row("1,000 tasks, PostgreSQL store + filesystem I/O, wall", wall, {}, "µs"))
+        rows.append(Row("1,000 tasks, same, CPU (all threads)", cpu, {}, "µs"))
+        rows.append(Row("1,000 tasks, same, floor of the file layout (CPU)", floor, {}, "µs"))
+    wall, cpu, _ = rfs_default_per_task_us(repeat=2, filesystem=False)
+    rows.append(Row("1,000 tasks, SQLite store alone (memory I/O), wall", wall, {}, "µs"))
+    rows.append(Row("1,000 tasks, same, CPU (all threads)", cpu, {}, "µs"))
+    if pg:
+        wall, cpu, _ = rfs_default_per_task_us(store_url=PG_URL, repeat=2, filesystem=False)
+        rows.append(Row("1,000 tasks, PostgreSQL store alone (memory I/O), wall", wall, {}, "µs"))
+        rows.append(Row("1,000 tasks, same, CPU (all threads)", cpu, {}, "µs"))
+    # Dagster's durable run takes a third of a second per task: a smaller DAG for the comparison
+    small = 2
+    durable_peers = {
+        "dagster, SQLite instance + FilesystemIOManager": _peer(
+            lambda: dagster_durable_per_task_us(small)
+        ),
+    }
+    wall, _, _ = rfs_default_per_task_us(small, repeat=1)
+    rows.append(
+        Row(
+            f"{small * WIDTH} tasks, SQLite store + filesystem I/O, wall", wall, durable_peers, "µs"
+        )
+    )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     items, fs_items = 1_000_000, 20_000
@@ -424,6 +478,15 @@ def main(argv: list[str] | None = None) -> None:
     if "--fs-streaming-items" in argv:
         fs_items = int(argv[argv.index("--fs-streaming-items") + 1])
     print(f"machine load check: 1M integer additions took {calibration_ms():.0f} ms")
+    default_rows = _default_rows()
+    report(
+        "Per-task overhead, `rfs run` defaults (durable): read first",
+        default_rows,
+        note="floor = the bare system calls of the filesystem layout (a folder, a file, a "
+        "rename per output), measured right after each run in the same folder; "
+        "Prefect (run records always in its local SQLite) is measured separately, see "
+        "docs/pipelines.md",
+    )
     ours = rfs_per_task_us()
     peers = {
         "prefect": _peer(prefect_per_task_us),
@@ -431,40 +494,6 @@ def main(argv: list[str] | None = None) -> None:
         "hamilton": _peer(hamilton_per_task_us),
     }
     ours = min(ours, rfs_per_task_us())  # measured again after the peers, best kept
-    default_rows = []
-    for levels in (LEVELS, LEVELS * 10):
-        wall, cpu = rfs_default_per_task_us(levels, repeat=2 if levels == LEVELS else 1)
-        n = f"{levels * WIDTH:,}"
-        default_rows.append(Row(f"{n} tasks, SQLite store + filesystem I/O, wall", wall, {}, "µs"))
-        default_rows.append(Row(f"{n} tasks, same, CPU (all threads)", cpu, {}, "µs"))
-    from benchmarks.bench_saga import PG_URL, _pg_up
-
-    if _pg_up():
-        wall, cpu = rfs_default_per_task_us(store_url=PG_URL, repeat=2)
-        default_rows.append(
-            Row("1,000 tasks, PostgreSQL store + filesystem I/O, wall", wall, {}, "µs")
-        )
-        default_rows.append(Row("1,000 tasks, same, CPU (all threads)", cpu, {}, "µs"))
-    # Dagster's durable run takes a third of a second per task: a smaller DAG for the comparison
-    small = 2
-    durable_peers = {
-        "dagster, SQLite instance + FilesystemIOManager": _peer(
-            lambda: dagster_durable_per_task_us(small)
-        ),
-    }
-    wall, _ = rfs_default_per_task_us(small, repeat=1)
-    default_rows.append(
-        Row(
-            f"{small * WIDTH} tasks, SQLite store + filesystem I/O, wall", wall, durable_peers, "µs"
-        )
-    )
-    default_rows.append(Row("floor: mkdir + write + rename per output", fs_floor_us(), {}, "µs"))
-    report(
-        "Per-task overhead, `rfs run` defaults (durable)",
-        default_rows,
-        note="peers with their own durable defaults (Prefect, whose run records always go to "
-        "its local SQLite database, is measured separately: see docs/pipelines.md)",
-    )
     rows = [
         Row("1,000-task layered DAG, per task, MEMORY store + I/O", ours, peers, "µs"),
         Row("same, async no-ops (rfs only), memory", rfs_per_task_us(asynchronous=True), {}, "µs"),

@@ -79,6 +79,33 @@ async def test_group_writer_commits_a_burst_in_order_and_isolates_a_failure(
         assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
+async def test_a_failing_write_does_not_apply_the_others_of_its_batch_twice(
+    tmp_path: Path,
+) -> None:
+    """A batch that fails is run again with a savepoint per write: non-idempotent writes
+    beside the failing one still take effect exactly once."""
+    writer = SqliteGroupWriter(str(tmp_path / "c.db"))
+    await writer.write(lambda con: con.execute("CREATE TABLE c (n INTEGER NOT NULL)"))
+    await writer.write(lambda con: con.execute("INSERT INTO c VALUES (0)"))
+
+    def bump(con: sqlite3.Connection) -> int:
+        con.execute("UPDATE c SET n = n + 1")
+        return int(con.execute("SELECT n FROM c").fetchone()[0])
+
+    def fail(con: sqlite3.Connection) -> None:
+        con.execute("UPDATE c SET n = n + 1000")  # undone with its savepoint
+        raise ValueError("this write fails")
+
+    for rounds in range(1, 6):
+        writes = [writer.write(bump) for _ in range(20)]
+        writes.insert(7, writer.write(fail))
+        results = await asyncio.gather(*writes, return_exceptions=True)
+        assert isinstance(results.pop(7), ValueError)
+        assert results == list(range(20 * (rounds - 1) + 1, 20 * rounds + 1))
+    assert await writer.write(lambda con: con.execute("SELECT n FROM c").fetchone()[0]) == 100
+    await writer.close()
+
+
 def test_inline_writer_keeps_each_callers_order_under_threads(tmp_path: Path) -> None:
     """Inline commits and thread hand-offs mix when three event loops write at once: every
     write lands, each loop's writes in the order it made them."""

@@ -146,11 +146,12 @@ class SqliteGroupWriter:
 
     :meth:`write` queues a function of the connection and returns its value once the
     transaction holding it is committed. Writes that arrive while a commit is in flight go
-    into the next transaction, so a burst of writes costs one commit, not one each; each
-    write runs in its own savepoint, so one that raises is undone alone and raises to its
-    caller. Writes run in the order they were queued. Statements are plain SQL text, which
-    ``sqlite3`` prepares once and keeps in its statement cache. Usable from any event loop;
-    a forked child gets its own thread and connection.
+    into the next transaction, so a burst of writes costs one commit, not one each. A write
+    that raises is undone alone (the batch runs again with a savepoint per write) and raises
+    to its caller, so a write must be pure database work. Writes run in the order they were
+    queued. Statements are plain SQL text, which ``sqlite3`` prepares once and keeps in its
+    statement cache. Usable from any event loop; a forked child gets its own thread and
+    connection.
 
     ``inline=True`` commits a write on the caller's thread when nothing else is queued or in
     flight (one commit in WAL mode costs tens of microseconds, less than the hand-off to the
@@ -260,25 +261,46 @@ class SqliteGroupWriter:
 
 
 def _commit(con: sqlite3.Connection, ops: list[Op]) -> list[tuple[bool, Any]]:
-    """Run ``ops`` in one transaction, each in a savepoint when there are several; commit."""
+    """Run ``ops`` in one transaction and commit; ``(ok, value or exception)`` for each.
+
+    The batch runs as is first; only if one raises is it rolled back and run again with a
+    savepoint per op, so the failing one is undone alone (ops are pure database work, so
+    running them again is safe).
+    """
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        values = [op(con) for op in ops]
+    except Exception as exc:
+        con.execute("ROLLBACK")
+        if len(ops) == 1:
+            return [(False, exc)]
+        return _commit_each(con, ops)
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+    try:
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+    return [(True, value) for value in values]
+
+
+def _commit_each(con: sqlite3.Connection, ops: list[Op]) -> list[tuple[bool, Any]]:
+    """Run ``ops`` in one transaction, each in its own savepoint; commit what succeeded."""
     outcomes: list[tuple[bool, Any]] = []
     con.execute("BEGIN IMMEDIATE")
     try:
-        if len(ops) == 1:
+        for op in ops:
+            con.execute("SAVEPOINT rfs_write")
             try:
-                outcomes.append((True, ops[0](con)))
+                outcomes.append((True, op(con)))
             except Exception as exc:
-                con.execute("ROLLBACK")
-                return [(False, exc)]
-        else:
-            for op in ops:
-                con.execute("SAVEPOINT rfs_write")
-                try:
-                    outcomes.append((True, op(con)))
-                except Exception as exc:
-                    con.execute("ROLLBACK TO rfs_write")
-                    outcomes.append((False, exc))
-                con.execute("RELEASE rfs_write")
+                con.execute("ROLLBACK TO rfs_write")
+                outcomes.append((False, exc))
+            con.execute("RELEASE rfs_write")
         con.execute("COMMIT")
     except BaseException:
         if con.in_transaction:

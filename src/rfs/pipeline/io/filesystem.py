@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
+import secrets
 import shutil
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,11 @@ from rfs.pipeline.io.base import check_name, result_ids
 from rfs.pipeline.io.serializers import PickleSerializer, Serializer
 
 __all__ = ["FilesystemIOManager"]
+
+# temporary names: unique per process (pid, re-read after a fork) and per write (a counter);
+# the random part keeps two hosts writing one shared folder apart
+_TMP_TAG = secrets.token_hex(4)
+_tmp_numbers = itertools.count()
 
 
 class FilesystemIOManager:
@@ -37,30 +44,42 @@ class FilesystemIOManager:
         serializer: Serializer | None = None,
         fsync: bool = False,
     ) -> None:
-        self.base_path = Path(base_path) if base_path is not None else data_dir() / "outputs"
+        self._base = Path(base_path) if base_path is not None else data_dir() / "outputs"
+        self._root = os.fspath(self._base)
         self.serializer: Serializer = serializer or PickleSerializer()
         self.fsync = fsync
-        self._made: set[Path] = set()  # folders known to exist (saves a mkdir per item)
+        self._made: set[str] = set()  # folders known to exist (saves a mkdir per item)
 
-    def _path(self, run_id: str, task_name: str, task_result_id: str) -> Path:
+    @property
+    def base_path(self) -> Path:
+        """The folder holding one sub-folder per run."""
+        return self._base
+
+    def _folder(self, run_id: str, task_name: str) -> str:
         check_name("run_id", run_id)
         check_name("task_name", task_name)
+        return f"{self._root}/{run_id}/{task_name}"
+
+    def _path(self, run_id: str, task_name: str, task_result_id: str) -> str:
+        folder = self._folder(run_id, task_name)
         check_name("task_result_id", task_result_id)
-        name = f"{task_result_id}.{self.serializer.extension}"
-        return self.base_path / run_id / task_name / name
+        return f"{folder}/{task_result_id}.{self.serializer.extension}"
 
     def save(self, run_id: str, task_name: str, task_result_id: str, value: Any) -> str:
-        path = self._path(run_id, task_name, task_result_id)
-        if path.parent not in self._made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(path.parent)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        folder = self._folder(run_id, task_name)
+        check_name("task_result_id", task_result_id)
+        name = f"{task_result_id}.{self.serializer.extension}"
+        path = f"{folder}/{name}"
+        if folder not in self._made:
+            _make_folder(folder)
+            self._made.add(folder)
+        tmp = f"{folder}/.{name}.{os.getpid()}-{_TMP_TAG}-{next(_tmp_numbers)}.tmp"
         try:
             try:
-                file = open(tmp, "wb")  # noqa: SIM115
+                file = open(tmp, "xb")  # noqa: SIM115
             except FileNotFoundError:  # the folder was removed behind our back
-                path.parent.mkdir(parents=True, exist_ok=True)
-                file = open(tmp, "wb")  # noqa: SIM115
+                _make_folder(folder)
+                file = open(tmp, "xb")  # noqa: SIM115
             with file:
                 self.serializer.dump(value, file)
                 if self.fsync:
@@ -68,11 +87,12 @@ class FilesystemIOManager:
                     os.fsync(file.fileno())
             os.replace(tmp, path)
             if self.fsync:
-                _fsync_dir(path.parent)  # the rename itself survives a power loss
+                _fsync_dir(folder)  # the rename itself survives a power loss
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
             raise
-        return str(path)
+        return path
 
     def load(self, run_id: str, task_name: str, task_result_id: str) -> Any:
         path = self._path(run_id, task_name, task_result_id)
@@ -85,25 +105,24 @@ class FilesystemIOManager:
             ) from None
 
     def exists(self, run_id: str, task_name: str, task_result_id: str) -> bool:
-        return self._path(run_id, task_name, task_result_id).is_file()
+        return os.path.isfile(self._path(run_id, task_name, task_result_id))
 
     def list_results(self, run_id: str, task_name: str) -> list[str]:
-        check_name("run_id", run_id)
-        check_name("task_name", task_name)
         try:
-            names = os.listdir(self.base_path / run_id / task_name)
+            names = os.listdir(self._folder(run_id, task_name))
         except FileNotFoundError:
             return []
         return result_ids(names, self.serializer.extension)
 
     def clear_run(self, run_id: str) -> int:
         check_name("run_id", run_id)
-        folder = self.base_path / run_id
+        folder = self._base / run_id
         if not folder.is_dir():
             return 0
         count = sum(1 for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
         shutil.rmtree(folder)
-        self._made = {p for p in self._made if folder not in p.parents}
+        inside = os.path.join(folder, "")
+        self._made = {p for p in self._made if not p.startswith(inside)}
         return count
 
     def __getstate__(self) -> dict[str, Any]:
@@ -120,7 +139,17 @@ class FilesystemIOManager:
         return f"FilesystemIOManager({str(self.base_path)!r})"
 
 
-def _fsync_dir(folder: Path) -> None:
+def _make_folder(folder: str) -> None:
+    """``mkdir -p``, in one system call when the parent exists (the usual case)."""
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+
+
+def _fsync_dir(folder: str) -> None:
     """Flush a directory's entries (a rename is durable only once its directory is)."""
     fd = os.open(folder, os.O_RDONLY)
     try:
