@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rfs._lazy import lazy_exports
 from rfs.monitoring import hook
@@ -272,15 +272,9 @@ _V4_NAMES = (
     "stop_monitoring",
 )
 _V4_EXPORTS = dict.fromkeys(_V4_NAMES, "rfs.monitoring.generic")
-__getattr__ = lazy_exports(__name__, _V4_EXPORTS, globals())[0]
-if TYPE_CHECKING:  # v4's names, typed for checkers
-    from rfs.monitoring.generic import AlertCondition as AlertCondition
-    from rfs.monitoring.generic import collect_flux_result_metric as collect_flux_result_metric
-    from rfs.monitoring.generic import collect_metric as collect_metric
-    from rfs.monitoring.generic import collect_result_metric as collect_result_metric
-    from rfs.monitoring.generic import create_alert_rule as create_alert_rule
-    from rfs.monitoring.generic import get_dashboard_data as get_dashboard_data
-    from rfs.monitoring.generic import get_metrics_summary as get_metrics_summary
-    from rfs.monitoring.generic import setup_default_alerts as setup_default_alerts
-    from rfs.monitoring.generic import start_monitoring as start_monitoring
-    from rfs.monitoring.generic import stop_monitoring as stop_monitoring
+_v4_getattr = lazy_exports(__name__, _V4_EXPORTS, globals())[0]
+
+
+def __getattr__(name: str) -> Any:
+    """v4's helpers, loaded on first use (typed ``Any`` for checkers)."""
+    return _v4_getattr(name)
