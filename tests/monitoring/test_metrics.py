@@ -205,36 +205,6 @@ def test_pending_buffer_is_bounded_whatever_the_rate() -> None:
     assert m.error_breakdown == {"ValueError": 5_000}
 
 
-def test_v4_generic_metrics_and_dashboard() -> None:
-    """collect_metric counts, keeps gauges, feeds histograms to the collector; the dashboard
-    dict holds them with the operations; bad input is refused."""
-    from rfs.monitoring import collect_metric, get_dashboard_data, reset_metrics
-
-    reset_metrics()
-    collect_metric("jobs", 1, "counter")
-    collect_metric("jobs", 2, "counter")
-    collect_metric("queue", 7, "gauge", tags={"q": "a"})
-    collect_metric("queue", 3, "gauge", tags={"q": "a"})
-    collect_metric("render_ms", 12.5, "timer")
-    data = get_dashboard_data("1m")
-    assert data["counters"] == {"jobs": 3.0}
-    assert data["gauges"] == {"queue{q=a}": 3.0}
-    assert data["operations"]["render_ms"]["total_requests"] >= 1
-    for bad in (float("nan"), float("inf"), "3", True):
-        try:
-            collect_metric("x", bad)  # type: ignore[arg-type]
-        except ValueError:
-            continue
-        raise AssertionError(f"{bad!r} accepted")
-    try:
-        collect_metric("x", 1, "bogus")
-    except ValueError:
-        pass
-    else:
-        raise AssertionError("unknown type accepted")
-    reset_metrics()
-
-
 def test_v4_start_and_stop_monitoring() -> None:
     """start_monitoring turns the hook on (and the alert evaluator), stop_monitoring off."""
     from rfs.monitoring import hook, start_monitoring, stop_monitoring

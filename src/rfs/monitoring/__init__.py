@@ -49,17 +49,19 @@ _EXPORTS = {
     "MetricsError": "rfs.monitoring.metrics",
     "OperationMetrics": "rfs.monitoring.metrics",
     "ResultMetricsCollector": "rfs.monitoring.metrics",
-    "collect_flux_result_metric": "rfs.monitoring.metrics",
-    "collect_result_metric": "rfs.monitoring.metrics",
+    "collect_flux_result_metric": "rfs.monitoring.generic",
+    "collect_result_metric": "rfs.monitoring.generic",
     "disable_monitoring": "rfs.monitoring.metrics",
     "enable_monitoring": "rfs.monitoring.metrics",
-    "get_metrics_summary": "rfs.monitoring.metrics",
+    "get_metrics_summary": "rfs.monitoring.generic",
     "AlertConfigError": "rfs.monitoring.alerts",
     "AlertManager": "rfs.monitoring.alerts",
     "AlertRule": "rfs.monitoring.alerts",
     "get_alert_manager": "rfs.monitoring.alerts",
     "parse_rule": "rfs.monitoring.alerts",
-    "setup_default_alerts": "rfs.monitoring.alerts",
+    "setup_default_alerts": "rfs.monitoring.generic",
+    "AlertCondition": "rfs.monitoring.generic",
+    "create_alert_rule": "rfs.monitoring.generic",
     "Deliverer": "rfs.monitoring.delivery",
     "collect_metric": "rfs.monitoring.generic",
     "get_dashboard_data": "rfs.monitoring.generic",
@@ -76,7 +78,6 @@ if TYPE_CHECKING:  # the lazy names, typed for checkers
     from rfs.monitoring.alerts import AlertRule as AlertRule
     from rfs.monitoring.alerts import get_alert_manager as get_alert_manager
     from rfs.monitoring.alerts import parse_rule as parse_rule
-    from rfs.monitoring.alerts import setup_default_alerts as setup_default_alerts
     from rfs.monitoring.context import CORRELATION_HEADER as CORRELATION_HEADER
     from rfs.monitoring.context import CorrelationContext as CorrelationContext
     from rfs.monitoring.context import bind_correlation_id as bind_correlation_id
@@ -92,9 +93,15 @@ if TYPE_CHECKING:  # the lazy names, typed for checkers
     from rfs.monitoring.decorator import log_result_operation as log_result_operation
     from rfs.monitoring.delivery import Deliverer as Deliverer
     from rfs.monitoring.entries import ResultLogEntry as ResultLogEntry
+    from rfs.monitoring.generic import AlertCondition as AlertCondition
+    from rfs.monitoring.generic import collect_flux_result_metric as collect_flux_result_metric
     from rfs.monitoring.generic import collect_metric as collect_metric
+    from rfs.monitoring.generic import collect_result_metric as collect_result_metric
+    from rfs.monitoring.generic import create_alert_rule as create_alert_rule
     from rfs.monitoring.generic import get_dashboard_data as get_dashboard_data
+    from rfs.monitoring.generic import get_metrics_summary as get_metrics_summary
     from rfs.monitoring.generic import reset_metrics as reset_metrics
+    from rfs.monitoring.generic import setup_default_alerts as setup_default_alerts
     from rfs.monitoring.generic import start_monitoring as start_monitoring
     from rfs.monitoring.generic import stop_monitoring as stop_monitoring
     from rfs.monitoring.logging_setup import configure_logging as configure_logging
@@ -113,11 +120,8 @@ if TYPE_CHECKING:  # the lazy names, typed for checkers
     from rfs.monitoring.metrics import MetricType as MetricType
     from rfs.monitoring.metrics import OperationMetrics as OperationMetrics
     from rfs.monitoring.metrics import ResultMetricsCollector as ResultMetricsCollector
-    from rfs.monitoring.metrics import collect_flux_result_metric as collect_flux_result_metric
-    from rfs.monitoring.metrics import collect_result_metric as collect_result_metric
     from rfs.monitoring.metrics import disable_monitoring as disable_monitoring
     from rfs.monitoring.metrics import enable_monitoring as enable_monitoring
-    from rfs.monitoring.metrics import get_metrics_summary as get_metrics_summary
     from rfs.monitoring.reactive_logging import LoggingMonoResult as LoggingMonoResult
     from rfs.monitoring.reactive_logging import create_logging_mono as create_logging_mono
     from rfs.monitoring.reactive_logging import log_flux_results as log_flux_results

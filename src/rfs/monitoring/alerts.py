@@ -6,7 +6,7 @@ run time, also from JSON-like config (malformed config is refused with a clear e
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -152,6 +152,7 @@ class AlertManager:
         self._rules: dict[str, AlertRule] = {}
         self._firing: dict[str, dict[str, Any]] = {}
         self._callbacks: list[Callback] = []
+        self._checks: dict[str, Callable[[], list[dict[str, Any]]]] = {}
         self._lock = threading.Lock()
         self._stop: threading.Event | None = None
 
@@ -181,6 +182,11 @@ class AlertManager:
         """Call ``callback(notification)`` (from the delivery thread) on every state change."""
         self._callbacks.append(callback)
 
+    def add_check(self, name: str, check: Callable[[], list[dict[str, Any]]]) -> None:
+        """Run ``check`` first in every ``evaluate()`` (replacing a check of the same name); its
+        notifications are part of what ``evaluate()`` returns."""
+        self._checks[name] = check
+
     def active_alerts(self) -> list[dict[str, Any]]:
         """The notifications of rules firing now."""
         with self._lock:
@@ -188,7 +194,7 @@ class AlertManager:
 
     def evaluate(self) -> list[dict[str, Any]]:
         """Check every rule now; returns the notifications sent (one per state change)."""
-        sent = []
+        sent = [note for check in list(self._checks.values()) for note in check()]
         for rule in self.rules():
             snap = self.collector.snapshot(rule.operation, rule.window)
             if not isinstance(snap, Success) or snap.value.total_requests < rule.min_requests:
@@ -245,21 +251,3 @@ def get_alert_manager() -> AlertManager:
     if _manager is None:
         _manager = AlertManager()
     return _manager
-
-
-def setup_default_alerts(
-    operation: str = "*", manager: AlertManager | None = None
-) -> list[AlertRule]:
-    """Add v4's default rules (high failure rate, slow responses) for ``operation``; with ``"*"``
-    for every operation the collector has seen so far."""
-    manager = manager or get_alert_manager()
-    ops = manager.collector.operations() if operation == "*" else [operation]
-    added = []
-    for op in ops:
-        for rule in (
-            AlertRule(f"high_failure_rate:{op}", op, "error_rate", 0.1, "5m", "gt", 0.05, 10),
-            AlertRule(f"slow_response_time:{op}", op, "p99", 5000.0, "5m", "gt", 4000.0, 10),
-        ):
-            manager.add_rule(rule)
-            added.append(rule)
-    return added

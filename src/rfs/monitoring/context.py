@@ -105,7 +105,8 @@ def correlation_headers(headers: dict[str, str] | None = None) -> dict[str, str]
 
 
 class CorrelationContext:
-    """RFS v4's context manager: ``with CorrelationContext("abc") as cid: ...``."""
+    """RFS v4's context manager: ``with CorrelationContext("abc") as cid: ...`` (``async with``
+    too, as v4's guide writes it)."""
 
     def __init__(self, correlation_id: str | None = None) -> None:
         self.correlation_id = correlation_id or new_correlation_id()
@@ -124,6 +125,17 @@ class CorrelationContext:
         if self._token is not None:
             _correlation.reset(self._token)
             self._token = None
+
+    async def __aenter__(self) -> str:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
 
 
 def with_correlation_id(correlation_id: str) -> CorrelationContext:

@@ -4,11 +4,13 @@ and counts it, so a hanging or failing receiver never blocks or slows the caller
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import inspect
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rfs._require import require
@@ -19,8 +21,13 @@ Notification = dict[str, Any]
 Callback = Callable[[Notification], object]
 
 
+async def _awaited(outcome: Awaitable[object]) -> None:
+    await outcome
+
+
 class Deliverer:
-    """Delivers notifications to callbacks and webhook URLs from a background thread."""
+    """Delivers notifications to callbacks (sync or async) and webhook URLs from a background
+    thread."""
 
     def __init__(self, max_queue: int = 1000, webhook_timeout: float = 5.0) -> None:
         self._queue: queue.Queue[tuple[Callback | str, Notification] | None] = queue.Queue(
@@ -62,8 +69,8 @@ class Deliverer:
                 target, notification = item
                 if isinstance(target, str):
                     self._post(target, notification)
-                else:
-                    target(notification)
+                elif inspect.isawaitable(outcome := target(notification)):
+                    asyncio.run(_awaited(outcome))  # an async callback, on this thread's loop
                 self.delivered += 1
             except Exception as exc:
                 self.failed += 1

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from rfs._lazy import lazy_exports
 from rfs.monitoring import hook
 from rfs.monitoring.sketch import LogSketch
 from rfs.monitoring.windows import PENDING_MAX, WINDOWS, OperationWindows
@@ -256,29 +257,24 @@ class MetricType(StrEnum):
     TIMER = "timer"
 
 
-def collect_result_metric(
-    operation_name: str, result: Result[Any, Any], duration_ms: float
-) -> None:
-    """Record one Result of ``operation_name`` in the process-wide collector (v4)."""
-    ResultMetricsCollector.instance().record(operation_name, result, duration_ms)
+# v4 imported its helpers from here (``from rfs.monitoring.metrics import collect_metric``);
+# they live in ``rfs.monitoring.generic``.
+_V4_NAMES = (
+    "AlertCondition",
+    "collect_flux_result_metric",
+    "collect_metric",
+    "collect_result_metric",
+    "create_alert_rule",
+    "get_dashboard_data",
+    "get_metrics_summary",
+    "setup_default_alerts",
+    "start_monitoring",
+    "stop_monitoring",
+)
+_V4_EXPORTS = dict.fromkeys(_V4_NAMES, "rfs.monitoring.generic")
+_v4_getattr = lazy_exports(__name__, _V4_EXPORTS, globals())[0]
 
 
-def collect_flux_result_metric(operation_name: str, flux_result: Any, duration_ms: float) -> None:
-    """Record each item of a FluxResult as one outcome of ``operation_name`` (v4); the batch's
-    duration is spread evenly over its items."""
-    collector = ResultMetricsCollector.instance()
-    results = list(flux_result.to_list()) if hasattr(flux_result, "to_list") else list(flux_result)
-    per_item = duration_ms / len(results) if results else 0.0
-    for item in results:
-        collector.record(operation_name, item, per_item)
-
-
-def get_metrics_summary(time_range: str = "1h") -> dict[str, Any]:
-    """Every operation's metrics over ``time_range`` as plain dicts (a dashboard's data)."""
-    collector = ResultMetricsCollector.instance()
-    summary: dict[str, Any] = {}
-    for name in collector.operations():
-        snap = collector.snapshot(name, time_range)
-        if isinstance(snap, Success):
-            summary[name] = snap.value.__dict__
-    return summary
+def __getattr__(name: str) -> Any:
+    """v4's helpers, loaded on first use (typed ``Any`` for checkers)."""
+    return _v4_getattr(name)

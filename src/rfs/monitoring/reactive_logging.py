@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from rfs.monitoring.result_logger import ResultLogger
@@ -30,9 +30,10 @@ class LoggingMonoResult(MonoResult[T, E]):
         return await MonoResult.to_result(self)
 
     def log_step(
-        self, step_name: str, details: dict[str, Any] | None = None
+        self, step_name: str, details: Mapping[str, Any] | str | None = None
     ) -> LoggingMonoResult[T, E]:
-        """Log the duration and outcome of everything so far as step ``step_name``."""
+        """Log the duration and outcome of everything so far as step ``step_name`` (``details``:
+        fields, or a description)."""
         log = self._logger
 
         async def logged() -> Result[T, E]:
@@ -70,12 +71,18 @@ class LoggingMonoResult(MonoResult[T, E]):
         return LoggingMonoResult(logged, log.name)
 
     def log_performance(self, operation_name: str) -> LoggingMonoResult[T, E]:
-        """Log the duration and success/failure count of the whole Mono as ``operation_name``."""
+        """Log the duration and success/failure count of the whole Mono as ``operation_name``
+        (an escaping exception counts as a failure)."""
         log = self._logger
 
         async def logged() -> Result[T, E]:
             start = time.perf_counter()
-            result = await self._call()
+            try:
+                result = await self._call()
+            except Exception as exc:
+                elapsed = (time.perf_counter() - start) * 1000
+                log.log_performance(operation_name, elapsed, 0, 1, {"exception": str(exc)})
+                raise
             ok = 1 if result.is_success() else 0
             log.log_performance(operation_name, (time.perf_counter() - start) * 1000, ok, 1 - ok)
             return result
@@ -85,7 +92,7 @@ class LoggingMonoResult(MonoResult[T, E]):
 
 def create_logging_mono(
     async_func: Callable[[], Awaitable[Result[Any, Any]]],
-    operation_name: str,
+    operation_name: str = "mono_operation",
     logger_name: str = "mono",
 ) -> LoggingMonoResult[Any, Any]:
     """A ``LoggingMonoResult`` over ``async_func`` logging its performance as ``operation_name``."""

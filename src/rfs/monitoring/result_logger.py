@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -45,7 +47,11 @@ class ResultLogger:
         log_event(
             logging.INFO,
             f"operation {operation_name} started",
-            {"operation_name": operation_name, "metadata": metadata or {}},
+            {
+                "operation_name": operation_name,
+                "metadata": metadata or {},
+                "event_type": "operation_start",
+            },
             self.logger,
         )
         return cid
@@ -54,13 +60,20 @@ class ResultLogger:
         self,
         step_name: str,
         duration_ms: float,
-        status: str,
-        details: dict[str, Any] | None = None,
+        status: str = "success",
+        details: Mapping[str, Any] | str | None = None,
     ) -> None:
-        """Log one step with its duration and status (``success``, ``failure``, ``error``)."""
+        """Log one step with its duration and status (``success``, ``failure``, ``error``);
+        ``details`` is a mapping of fields or a description."""
         level = logging.INFO if status == "success" else logging.WARNING
-        fields = {"step_name": step_name, "duration_ms": round(duration_ms, 3), "status": status}
-        log_event(level, f"step {step_name}: {status}", {**fields, **(details or {})}, self.logger)
+        fields = {
+            "step_name": step_name,
+            "duration_ms": round(duration_ms, 3),
+            "status": status,
+            "event_type": "step_completion",
+        }
+        extra = {"details": details} if isinstance(details, str) else dict(details or {})
+        log_event(level, f"step {step_name}: {status}", {**fields, **extra}, self.logger)
 
     def log_result(self, result: Result[Any, Any], operation_name: str | None = None) -> None:
         """Log ``result`` as a ``ResultLogEntry`` (ERROR for a Failure)."""
@@ -73,21 +86,26 @@ class ResultLogger:
         self,
         operation_name: str,
         duration_ms: float,
-        success_count: int = 1,
+        success_count: int = 0,
         failure_count: int = 0,
-        details: dict[str, Any] | None = None,
+        additional_metrics: Mapping[str, Any] | None = None,
     ) -> None:
-        """Log counts and duration of a (batch) operation."""
+        """Log duration, counts and success rate (0.0 with no operations) of a (batch)
+        operation, plus ``additional_metrics``."""
+        total = success_count + failure_count
         fields = {
             "operation_name": operation_name,
             "duration_ms": round(duration_ms, 3),
+            "total_operations": total,
             "success_count": success_count,
             "failure_count": failure_count,
+            "success_rate": round(success_count / total, 4) if total else 0.0,
+            "event_type": "performance_metrics",
         }
         log_event(
             logging.INFO,
             f"performance {operation_name}",
-            {**fields, **(details or {})},
+            {**fields, **(additional_metrics or {})},
             self.logger,
         )
 
@@ -98,23 +116,34 @@ class ResultLogger:
         log_event(
             logging.INFO if status == "success" else logging.WARNING,
             f"operation {operation_name} completed: {status}",
-            {"operation_name": operation_name, "status": status, "duration_ms": duration},
+            {
+                "operation_name": operation_name,
+                "status": status,
+                "duration_ms": duration,
+                "event_type": "operation_complete",
+            },
             self.logger,
         )
 
-    def log_error(self, error: object, context: str, details: dict[str, Any] | None = None) -> None:
-        """Log an error (an exception or a Failure's error) in ``context``."""
-        fields = {
+    def log_error(
+        self,
+        error: object,
+        operation_name: str | None = None,
+        context_details: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Log an error (an exception, with its traceback, or a Failure's error) of
+        ``operation_name``."""
+        name = operation_name or "unknown"
+        fields: dict[str, Any] = {
+            "operation_name": name,
             "error_type": type(error).__name__,
             "error_message": str(error),
-            "context": context,
+            "event_type": "exception_occurred",
+            **(context_details or {}),
         }
-        log_event(
-            logging.ERROR,
-            f"error in {context}: {error}",
-            {**fields, **(details or {})},
-            self.logger,
-        )
+        if isinstance(error, BaseException):
+            fields["traceback"] = "".join(traceback.format_exception(error))
+        log_event(logging.ERROR, f"error in {name}: {error}", fields, self.logger)
 
 
 def configure_result_logging(

@@ -88,6 +88,11 @@ async def run_pipeline(
     that need its output. Every state change is written to ``run_store`` before the run moves
     on, so ``resume=run_id`` re-runs only the tasks that did not finish.
 
+    A run is one unit of work under one correlation id: the caller's (a new one when none is
+    set), kept in the run record's ``spec["correlation_id"]``. A resumed run continues under
+    that stored id whatever the caller's; its ``run_started`` event names the caller's id as
+    ``resumed_by`` when they differ.
+
     Defaults: ``LocalExecutor``, outputs in ``FilesystemIOManager(".rfs/outputs")``, runs in
     ``SqlRunStore()`` (``RFS_RUN_STORE_URL`` or ``.rfs/runs.db``). ``params`` gives constant
     arguments per task (``{"load": {"path": "out.db"}}``). Returns ``Success(RunResult)`` or
@@ -110,16 +115,24 @@ async def run_pipeline(
         raise ValueError(f"max_concurrency must be >= 1, got {max_concurrency}")
     exe, own_executor = _make_executor(executor)
     try:
-        with correlation_scope():  # the caller's id, or a new one for this run
+        previous = None if resume is None else await run_store.get_run(resume)
+        caller = current_correlation_id()
+        with correlation_scope(_stored_correlation_id(previous)) as cid:
             return await _run(
-            plan, exe, io_manager, run_store, max_concurrency, resume, run_id, params,
-                publisher, dict(spec or {}),
+                plan, exe, io_manager, run_store, max_concurrency, resume, previous, run_id,
+                params, publisher, dict(spec or {}), caller if caller != cid else None,
             )  # fmt: skip
     finally:
         if own_executor:
             await exe.shutdown()
         if own_store:
             await run_store.close()
+
+
+def _stored_correlation_id(previous: RunRecord | None) -> str | None:
+    """The correlation id a resumed run continues under (None: the caller's, or a new one)."""
+    stored = None if previous is None else previous.spec.get("correlation_id")
+    return stored if isinstance(stored, str) and stored else None
 
 
 async def _run(
@@ -129,16 +142,17 @@ async def _run(
     store: RunStore,
     max_concurrency: int | None,
     resume: str | None,
+    previous: RunRecord | None,
     run_id: str | None,
     params: Mapping[str, Mapping[str, Any]],
     publisher: ev.EventPublisher | None,
     spec: dict[str, Any],
+    resumed_by: str | None,
 ) -> Result[RunResult, RunError]:
     rid = check_name("run_id", resume or run_id or new_run_id())
     run = RunDriver(plan, rid, executor, io, store, max_concurrency, params, publisher)
     started = time.time()
     if resume is not None:
-        previous = await store.get_run(resume)
         if previous is None:
             return Failure(RunError(resume, f"no run {resume!r} in the run store {store!r}"))
         if previous.dag_id != plan.dag_id:
@@ -170,6 +184,7 @@ async def _run(
         tasks=plan.execution_order,
         resumed=resume is not None,
         reused=sorted(run.reused),
+        **({"resumed_by": resumed_by} if resumed_by else {}),
     )
     try:
         await run.drive()
