@@ -81,6 +81,7 @@ async def test_resume_continues_under_the_stored_id(
     started = next(e for e in events.seen if e.topic == RUN_STARTED)
     assert started.data["resumed"] is True
     assert started.data.get("resumed_by") == caller
+    assert {e.correlation_id for e in events.seen} == {"first-run-cid"}  # not the run id
 
 
 async def test_a_new_run_takes_the_callers_id() -> None:

@@ -44,9 +44,10 @@ class PipelineEvent:
 
 
 def make_event(topic: str, data: dict[str, Any]) -> Any:
-    """An :class:`rfs.events.Event` with ``data`` (or a :class:`PipelineEvent`)."""
+    """An :class:`rfs.events.Event` with ``data`` (or a :class:`PipelineEvent`), under the
+    run's correlation id (the run id is in ``data``)."""
     try:
         from rfs.events import Event
     except ImportError:
         return PipelineEvent(topic, data)
-    return Event(topic, data, correlation_id=data.get("run_id"))
+    return Event(topic, data)
