@@ -231,13 +231,18 @@ class SqliteWriter:
         await self._writer.close()
 
 
+#: PostgreSQL types of the event columns after ``execution_id`` (bound parameters need them)
+_EVENT_TYPES = ("text", "text", "int", "int", "text", "float8")
+
+
 class PostgresWriter:
     """Writes each transition as one PostgreSQL statement on the shared asyncpg writer.
 
-    ``executions`` and ``events`` are quoted table names. The events travel as arrays
-    (``unnest``), so a transition is one statement however many events it logs; an append
-    counts the rows it updated, and writes nothing when ``owner`` no longer holds the
-    execution. ``synchronous_commit=False`` stops waiting for the WAL flush.
+    ``executions`` and ``events`` are quoted table names. A transition is one statement
+    (the execution row, then its events as bound ``VALUES`` in their order; one statement
+    text per shape, prepared once); an append counts the rows it updated, and writes nothing
+    when ``owner`` no longer holds the execution. ``synchronous_commit=False`` stops waiting
+    for the WAL flush.
     """
 
     def __init__(
@@ -246,51 +251,54 @@ class PostgresWriter:
         settings = {} if synchronous_commit else {"synchronous_commit": "off"}
         self._writer = AsyncpgGroupWriter(dsn, server_settings=settings)
         self._executions = executions
-        #: the events of parameters $1..$6, inserted in their order for the row of ``src``
-        self._insert_events = (
-            f"INSERT INTO {events} ({', '.join(EVENT_COLUMNS)})"  # nosec B608 # quoted table names from the app's prefix (values bound)
-            " SELECT src.id, e.kind, e.step, e.step_index, e.attempt, e.detail, e.at FROM src,"
-            " unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::float8[])"
-            " WITH ORDINALITY AS e(kind, step, step_index, attempt, detail, at, n) ORDER BY e.n"
+        self._events = events
+        self._statements: dict[tuple[str, int, tuple[str, ...]], str] = {}
+
+    def _insert_events(self, first: int, count: int) -> str:
+        """INSERT ``count`` events bound from ``$first`` on, for the row of ``src``, in order."""
+        width = len(_EVENT_TYPES)
+        rows = ", ".join(
+            f"({n}, "
+            + ", ".join(f"${first + n * width + i}::{t}" for i, t in enumerate(_EVENT_TYPES))
+            + ")"
+            for n in range(count)
         )
-        self._starts: dict[tuple[str, ...], str] = {}
-        self._appends: dict[tuple[str, ...], str] = {}
+        return (
+            f"INSERT INTO {self._events} ({', '.join(EVENT_COLUMNS)})"  # nosec B608 # quoted table names from the app's prefix (values bound)
+            f" SELECT src.id, {', '.join(f'e.{c}' for c in EVENT_COLUMNS[1:])} FROM src,"
+            f" (VALUES {rows}) AS e(n, {', '.join(EVENT_COLUMNS[1:])}) ORDER BY e.n"
+        )
+
+    def _sql(self, kind: str, count: int, columns: tuple[str, ...]) -> str:
+        """The statement of a start or an append of ``columns`` with ``count`` events."""
+        key = (kind, count, columns)
+        sql = self._statements.get(key)
+        if sql is not None:
+            return sql
+        if kind == "start":  # $1.. the row, then the events
+            marks = ", ".join(f"${i}" for i in range(1, 1 + len(columns)))
+            src = f"INSERT INTO {self._executions} ({', '.join(columns)}) VALUES ({marks})"  # nosec B608 # quoted table names from the app's prefix (values bound)
+        else:  # $1 id, $2 owner, $3.. the values, then the events
+            sets = ", ".join(f"{k} = ${i}" for i, k in enumerate(columns, start=3))
+            src = f"UPDATE {self._executions} SET {sets} WHERE id = $1 AND owner = $2"  # nosec B608 # quoted table names from the app's prefix (values bound)
+        first = len(columns) + (1 if kind == "start" else 3)
+        logged = f", logged AS ({self._insert_events(first, count)})" if count else ""
+        sql = f"WITH src AS ({src} RETURNING id){logged} SELECT count(*) FROM src"
+        self._statements[key] = sql
+        return sql
 
     @staticmethod
-    def _arrays(events: Sequence[LogEvent]) -> list[list[Any]]:
-        """Parameters $1..$6: one array per event column after ``execution_id``."""
-        rows = event_rows("", events)
-        return [[r[i] for r in rows] for i in range(1, len(EVENT_COLUMNS))]
-
-    def _start_sql(self, columns: tuple[str, ...]) -> str:
-        sql = self._starts.get(columns)
-        if sql is None:
-            marks = ", ".join(f"${i}" for i in range(7, 7 + len(columns)))
-            sql = self._starts[columns] = (
-                f"WITH src AS (INSERT INTO {self._executions} ({', '.join(columns)})"  # nosec B608 # quoted table names from the app's prefix (values bound)
-                f" VALUES ({marks}) RETURNING id) {self._insert_events}"
-            )
-        return sql
-
-    def _append_sql(self, keys: tuple[str, ...]) -> str:
-        sql = self._appends.get(keys)
-        if sql is None:
-            sets = ", ".join(f"{k} = ${i}" for i, k in enumerate(keys, start=9))
-            sql = self._appends[keys] = (
-                f"WITH src AS (UPDATE {self._executions} SET {sets}"  # nosec B608 # quoted table names from the app's prefix (values bound)
-                f" WHERE id = $7 AND owner = $8 RETURNING id),"
-                f" logged AS ({self._insert_events}) SELECT count(*) FROM src"
-            )
-        return sql
+    def _event_args(events: Sequence[LogEvent]) -> list[Any]:
+        return [value for row in event_rows("", events) for value in row[1:]]
 
     async def start(self, row: dict[str, Any], events: Sequence[LogEvent]) -> None:
         import asyncpg
 
-        sql = self._start_sql(tuple(row))
+        sql = self._sql("start", len(events), tuple(row))
         duplicate = (asyncpg.UniqueViolationError,)
         # asyncpg's errors share no base class
         with log_errors("start", row["id"], (Exception,), duplicate):
-            await self._writer.write(sql, (*self._arrays(events), *row.values()))
+            await self._writer.write(sql, (*row.values(), *self._event_args(events)))
 
     async def append(
         self,
@@ -300,9 +308,10 @@ class PostgresWriter:
         events: Sequence[LogEvent],
     ) -> None:
         keys = set_keys(values)
-        args = (*self._arrays(events), execution_id, owner, *(values[k] for k in keys))
+        sql = self._sql("append", len(events), keys)
+        args = (execution_id, owner, *(values[k] for k in keys), *self._event_args(events))
         with log_errors("log", execution_id, (Exception,)):
-            owned = await self._writer.fetchval(self._append_sql(keys), args)
+            owned = await self._writer.fetchval(sql, args)
         if owned != 1:
             raise OwnershipLost.of(execution_id, owner)
 
