@@ -7,13 +7,17 @@ import os
 import sqlite3
 import subprocess
 import sys
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from rfs._database import SqliteGroupWriter, async_url, data_dir, default_url, sqlite_file
+from rfs._pgwriter import AsyncpgGroupWriter
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -187,3 +191,116 @@ asyncio.run(main())
         timeout=120,
     )
     assert {"sagas.db", "scheduler.db", "rfs.db"} <= {p.name for p in elsewhere.iterdir()}
+
+
+@pytest.fixture
+async def pg_table(postgres_url: str) -> AsyncIterator[tuple[str, str]]:
+    """A fresh table ``(seq bigserial, n int primary key)`` on the test server; dropped after."""
+    import asyncpg
+
+    dsn = postgres_url.replace("+asyncpg", "")
+    table = f"w{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(dsn)
+    await admin.execute(f"CREATE TABLE {table} (seq bigserial, n int PRIMARY KEY)")
+    try:
+        yield dsn, table
+    finally:
+        await admin.execute(f"DROP TABLE {table}")
+        await admin.close()
+
+
+async def _pg_rows(dsn: str, sql: str) -> list[Any]:
+    import asyncpg
+
+    con = await asyncpg.connect(dsn)
+    try:
+        return [tuple(r) for r in await con.fetch(sql)]
+    finally:
+        await con.close()
+
+
+@pytest.mark.service("postgres")
+async def test_pg_group_writer_shares_commits_in_order(pg_table: tuple[str, str]) -> None:
+    """A burst of writes lands in queue order in far fewer transactions than writes, and each
+    ``fetchval`` gets its own statement's value."""
+    dsn, table = pg_table
+    writer = AsyncpgGroupWriter(dsn)
+    insert = f"INSERT INTO {table} (n) VALUES ($1)"
+    returning = f"INSERT INTO {table} (n) VALUES ($1) RETURNING n * 10"
+    results = await asyncio.gather(
+        *(
+            (writer.fetchval(returning, (n,)) if n % 50 == 0 else writer.write(insert, (n,)))
+            for n in range(300)
+        )
+    )
+    await writer.close()
+    assert results == [n * 10 if n % 50 == 0 else None for n in range(300)]
+    rows = await _pg_rows(dsn, f"SELECT n FROM {table} ORDER BY seq")
+    assert [n for (n,) in rows] == list(range(300))
+    [(transactions,)] = await _pg_rows(dsn, f"SELECT count(DISTINCT xmin::text) FROM {table}")
+    assert transactions <= 10
+
+
+@pytest.mark.service("postgres")
+async def test_pg_group_writer_fails_only_the_refused_write(pg_table: tuple[str, str]) -> None:
+    """In a burst, a duplicate key and a division by zero raise to their own callers only."""
+    import asyncpg
+
+    dsn, table = pg_table
+    writer = AsyncpgGroupWriter(dsn)
+    insert = f"INSERT INTO {table} (n) VALUES ($1)"
+    results = await asyncio.gather(
+        *(writer.write(insert, (n,)) for n in range(100)),
+        writer.write(insert, (7,)),
+        writer.fetchval(f"INSERT INTO {table} (n) VALUES (1 / $1) RETURNING n", (0,)),
+        *(writer.write(insert, (n,)) for n in range(100, 150)),
+        return_exceptions=True,
+    )
+    await writer.close()
+    assert results[:100] == [None] * 100 and results[102:] == [None] * 50
+    assert isinstance(results[100], asyncpg.UniqueViolationError)
+    assert isinstance(results[101], asyncpg.DivisionByZeroError)
+    rows = await _pg_rows(dsn, f"SELECT n FROM {table} ORDER BY seq")
+    assert [n for (n,) in rows] == list(range(150))
+
+
+@pytest.mark.service("postgres")
+async def test_pg_group_writer_applies_server_settings_and_reconnects(postgres_url: str) -> None:
+    """``server_settings`` hold on the writer's connection, also on the one it opens after the
+    server dropped the first."""
+    import asyncpg
+
+    dsn = postgres_url.replace("+asyncpg", "")
+    writer = AsyncpgGroupWriter(dsn, server_settings={"synchronous_commit": "off"})
+    setting = "SELECT current_setting('synchronous_commit')"
+    assert await writer.fetchval(setting, ()) == "off"
+    pid = await writer.fetchval("SELECT pg_backend_pid()", ())
+    admin = await asyncpg.connect(dsn)
+    try:
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await admin.close()
+    for _ in range(100):  # until the client has seen its connection go
+        await asyncio.sleep(0.01)
+        try:
+            again = await writer.fetchval("SELECT pg_backend_pid()", ())
+            break
+        except (asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError):
+            continue  # in flight when the link went: raised, not sent again
+    assert again != pid
+    assert await writer.fetchval(setting, ()) == "off"
+    await writer.close()
+
+
+@pytest.mark.service("postgres")
+async def test_pg_group_writer_close_waits_for_queued_writes(pg_table: tuple[str, str]) -> None:
+    """Closing while writes are queued and in flight commits them all first."""
+    dsn, table = pg_table
+    writer = AsyncpgGroupWriter(dsn)
+    insert = f"INSERT INTO {table} (n) VALUES ($1)"
+    writes = [asyncio.ensure_future(writer.write(insert, (n,))) for n in range(50)]
+    await asyncio.sleep(0)  # the first is in flight, the others queued
+    await writer.close()
+    assert all(w.done() and w.exception() is None for w in writes)
+    [(count,)] = await _pg_rows(dsn, f"SELECT count(*) FROM {table}")
+    assert count == 50

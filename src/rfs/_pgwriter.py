@@ -1,20 +1,32 @@
 """The group-committing PostgreSQL writer (asyncpg), the twin of ``_database.SqliteGroupWriter``.
 
-A write is one SQL statement and its arguments. Writes queued while a commit is in flight go
-into the next transaction, where consecutive writes of the same statement are sent with
-``executemany`` (pipelined: one round trip for all of them), so a burst of finishing tasks
-costs a few round trips and one commit, not one each. If a batch fails as a whole, each write
-is retried in its own transaction so only the failing one raises. Each caller returns once its
-transaction is committed. One connection, bound to the event loop that first writes.
+A write is one SQL statement and its arguments. When the writer is idle a write runs on the
+caller's task as one statement, its own transaction: one round trip. Writes queued while
+the connection is busy go into the next transaction, where consecutive writes of the same
+statement are sent with ``executemany`` (pipelined: one round trip for all of them), so a
+burst of finishing tasks costs a few round trips and one commit, not one each. Writes run in
+the order they were queued. :meth:`AsyncpgGroupWriter.fetchval` also hands back the
+statement's first value (a count of ``RETURNING`` rows, say), for a caller that must see
+what its write did. If the server refuses a batch, each write is retried in its own
+transaction so only the failing one raises; after a lost link nothing is sent again (the
+commit may have landed: the callers decide). Each caller returns once its transaction is
+committed. One connection, bound to the event loop that first writes; ``server_settings``
+(``{"synchronous_commit": "off"}``, ...) apply to it.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 _MAX_BATCH = 1024
+
+
+class _Write(NamedTuple):
+    sql: str
+    args: Sequence[Any]
+    fetch: bool  # whether the caller wants the statement's first value
 
 
 class AsyncpgGroupWriter:
@@ -24,16 +36,83 @@ class AsyncpgGroupWriter:
         self._dsn = dsn
         self._settings = server_settings or {}
         self._con: Any = None
-        self._pending: list[tuple[str, Sequence[Any], asyncio.Future[None]]] = []
+        self._pending: list[tuple[_Write, asyncio.Future[Any]]] = []
+        self._busy = False  # the connection is in use: a write on its caller's task, or a flush
+        self._idle: list[asyncio.Future[None]] = []  # closers waiting for the connection
         self._flushing: asyncio.Task[None] | None = None
 
     async def write(self, sql: str, args: Sequence[Any]) -> None:
         """Run ``sql`` with ``args`` in the next transaction; return once it is committed."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((sql, args, future))
-        if self._flushing is None:
+        await self._submit(_Write(sql, args, fetch=False))
+
+    async def fetchval(self, sql: str, args: Sequence[Any]) -> Any:
+        """As :meth:`write`, and return the statement's first value once it is committed."""
+        return await self._submit(_Write(sql, args, fetch=True))
+
+    async def _submit(self, write: _Write) -> Any:
+        if self._busy:  # a commit is in flight: join the next transaction
+            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            self._pending.append((write, future))
+            return await future
+        self._busy = True  # idle: this write alone, on the caller's task
+        try:
+            [outcome] = await self._outcomes([write])
+        finally:
+            self._release()
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def _release(self) -> None:
+        """Hand the connection to a flush of what was queued meanwhile, or mark it idle."""
+        if self._pending:
             self._flushing = asyncio.get_running_loop().create_task(self._flush())
-        await future
+            return
+        self._busy, self._flushing = False, None
+        for waiter in self._idle:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._idle.clear()
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch = self._pending[:_MAX_BATCH]
+            del self._pending[:_MAX_BATCH]
+            try:
+                outcomes = await self._outcomes([write for write, _ in batch])
+            except BaseException:  # cancelled (the loop is closing): so are the waiters
+                for _, future in batch + self._pending:
+                    future.cancel()
+                self._pending.clear()
+                self._release()
+                raise
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():  # its caller was cancelled
+                    continue
+                if isinstance(outcome, Exception):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+        self._release()
+
+    async def _outcomes(self, writes: list[_Write]) -> list[Any]:
+        """Each write's value or exception: all in one transaction, else each in its own.
+
+        A batch is retried write by write only when nothing of it can have been committed:
+        not after a lost link (its commit may have landed), and never for a lone write.
+        """
+        try:
+            return await self._commit(writes)
+        except Exception as exc:
+            if len(writes) == 1 or link_lost(exc):
+                return [exc] * len(writes)
+        outcomes: list[Any] = []
+        for write in writes:
+            try:
+                outcomes += await self._commit([write])
+            except Exception as exc:
+                outcomes.append(exc)
+        return outcomes
 
     async def _connection(self) -> Any:
         if self._con is None or self._con.is_closed():
@@ -42,63 +121,58 @@ class AsyncpgGroupWriter:
             self._con = await asyncpg.connect(self._dsn, server_settings=self._settings)
         return self._con
 
-    async def _flush(self) -> None:
-        try:
-            while self._pending:
-                batch = self._pending[:_MAX_BATCH]
-                del self._pending[:_MAX_BATCH]
-                try:
-                    await self._commit([(sql, args) for sql, args, _ in batch])
-                except Exception:
-                    await self._one_by_one(batch)
-                else:
-                    for _, _, future in batch:
-                        if not future.done():
-                            future.set_result(None)
-        finally:
-            self._flushing = None
-
-    async def _commit(self, writes: list[tuple[str, Sequence[Any]]]) -> None:
+    async def _commit(self, writes: list[_Write]) -> list[Any]:
         con = await self._connection()
         try:
+            if len(writes) == 1:  # one statement is its own transaction: one round trip
+                return [await _execute(con, writes[0])]
             async with con.transaction():
-                start = 0
-                while start < len(writes):
-                    sql = writes[start][0]
-                    end = start
-                    while end < len(writes) and writes[end][0] == sql:
-                        end += 1
-                    if end - start == 1:
-                        await con.execute(sql, *writes[start][1])
-                    else:
-                        await con.executemany(sql, [args for _, args in writes[start:end]])
-                    start = end
+                return await _execute_all(con, writes)
         except BaseException as exc:
             if not reusable_after(exc):  # maybe mid-protocol: never reuse it
                 con.terminate()
                 self._con = None
             raise
 
-    async def _one_by_one(
-        self, batch: list[tuple[str, Sequence[Any], asyncio.Future[None]]]
-    ) -> None:
-        for sql, args, future in batch:
-            try:
-                await self._commit([(sql, args)])
-            except Exception as exc:
-                if not future.done():
-                    future.set_exception(exc)
-            else:
-                if not future.done():
-                    future.set_result(None)
-
     async def close(self) -> None:
-        """Wait for queued writes, then close the connection."""
-        if self._flushing is not None:
-            await asyncio.shield(self._flushing)
+        """Wait for queued and running writes, then close the connection."""
+        if self._busy:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._idle.append(waiter)
+            await waiter
         if self._con is not None:
-            await self._con.close()
-            self._con = None
+            con, self._con = self._con, None
+            await con.close()
+
+
+async def _execute(con: Any, write: _Write) -> Any:
+    if write.fetch:
+        return await con.fetchval(write.sql, *write.args)
+    await con.execute(write.sql, *write.args)
+    return None
+
+
+async def _execute_all(con: Any, writes: list[_Write]) -> list[Any]:
+    """Run ``writes`` in order; a run of the same statement without values is pipelined."""
+    values: list[Any] = []
+    start = 0
+    while start < len(writes):
+        first = writes[start]
+        end = start + 1
+        while (
+            not first.fetch
+            and end < len(writes)
+            and writes[end].sql == first.sql
+            and not writes[end].fetch
+        ):
+            end += 1
+        if end - start == 1:
+            values.append(await _execute(con, first))
+        else:
+            await con.executemany(first.sql, [w.args for w in writes[start:end]])
+            values += [None] * (end - start)
+        start = end
+    return values
 
 
 def reusable_after(exc: BaseException) -> bool:
@@ -107,4 +181,17 @@ def reusable_after(exc: BaseException) -> bool:
 
     return isinstance(exc, asyncpg.PostgresError) and not isinstance(
         exc, asyncpg.PostgresConnectionError | asyncpg.OperatorInterventionError
+    )
+
+
+def link_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` says the connection broke, so a write in flight may have been committed."""
+    import asyncpg
+
+    return isinstance(
+        exc,
+        OSError
+        | asyncpg.PostgresConnectionError
+        | asyncpg.AdminShutdownError
+        | asyncpg.CrashShutdownError,
     )

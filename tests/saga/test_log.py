@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,7 +14,10 @@ from rfs.result import Failure, Success
 from rfs.saga import (
     ContextNotSerializable,
     EventKind,
+    ExecutionExists,
     ExecutionRecord,
+    LogEvent,
+    OwnershipLost,
     Saga,
     SagaLog,
     SagaRegistry,
@@ -241,6 +245,34 @@ async def test_a_stale_owner_cannot_write_after_takeover(
 
     with pytest.raises(OwnershipLost):
         await log.append("c1", record.owner, [], lease_until=0)
+
+
+async def test_a_burst_of_writes_fails_only_the_refused_ones(log: SagaLog) -> None:
+    """Writes made at once (one group commit on the fast paths): a stale owner's append and a
+    duplicate start fail alone; every other start and append of the burst is committed."""
+
+    def event(step: str) -> list[LogEvent]:
+        return [LogEvent(EventKind.STEP_STARTED, step, 0, 1, None, 1.0)]
+
+    for n in range(3):
+        await log.start(f"b{n}", "burst", {"n": n}, "me", 1e12, [])
+    results = await asyncio.gather(
+        *(log.append(f"b{n}", "me", event(f"mine{n}"), lease_until=1e12) for n in range(3)),
+        log.append("b1", "thief", event("stolen"), lease_until=1e12, context={"n": -1}),
+        log.start("b0", "burst", {"again": True}, "me", 1e12, event("twice")),
+        log.start("fresh", "burst", {"new": True}, "me", 1e12, event("first")),
+        *(log.append(f"b{n}", "me", event(f"later{n}"), lease_until=1e12) for n in range(3)),
+        return_exceptions=True,
+    )
+    assert results[:3] == [None] * 3 and results[5:] == [None] * 4
+    assert isinstance(results[3], OwnershipLost) and isinstance(results[4], ExecutionExists)
+    for n in range(3):
+        record = await log.load(f"b{n}")
+        assert record is not None and record.owner == "me" and record.context == {"n": n}
+        assert sorted(e.step or "" for e in record.events) == [f"later{n}", f"mine{n}"]
+    fresh = await log.load("fresh")
+    assert fresh is not None and fresh.context == {"new": True}
+    assert [e.step for e in fresh.events] == ["first"]
 
 
 async def test_pickle_serializer_keeps_python_objects(
