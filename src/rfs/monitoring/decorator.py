@@ -190,6 +190,7 @@ def log_result_operation(
 
     def decorator(func: F) -> F:
         site = _site(func)
+        metric = hook.Site(name)
 
         def begin() -> tuple[str, Any, Any, hook.SpanScope | None, hook.SpanHandle | None]:
             """Enter the call: its correlation id (a new one when none is set), the operation,
@@ -223,7 +224,9 @@ def log_result_operation(
                 scope.__exit__(type(exc) if exc else None, exc, None)
             m = hook.monitor
             if m is not None:
-                m.observe(name, not failed, duration_ms, error, "app")
+                (metric.record if metric.hub is m else metric.resolve(m))(
+                    not failed, duration_ms, error
+                )
             level = _ERROR if failed else _INFO
             if enabled(level):
                 meta = _metadata(func, args, kw) if include_args else None
