@@ -91,7 +91,8 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-_PUBLISH = hook.Site("events.publish", "events")
+#: The recorder site of ``events.publish`` (backends with a hot publish path use it inline).
+PUBLISH_SITE = hook.Site("events.publish", "events")
 _CONSUME = hook.Site("events.consume", "events")
 
 
@@ -100,7 +101,7 @@ def count_publish(result: Result[None, Any]) -> None:
     after checking ``hook.monitor is not None``, so nothing is paid while monitoring is off."""
     mon = hook.monitor
     if mon is not None:
-        record = _PUBLISH.record if _PUBLISH.hub is mon else _PUBLISH.resolve(mon)
+        record = PUBLISH_SITE.record if PUBLISH_SITE.hub is mon else PUBLISH_SITE.resolve(mon)
         if type(result) is Success:
             record(True, 0.0, None)
         else:
