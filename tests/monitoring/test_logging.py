@@ -159,6 +159,27 @@ def test_decorator_follows_level_changes_after_decoration(
     assert levels() == []
 
 
+@pytest.mark.parametrize("level", [logging.WARNING, logging.INFO])
+async def test_arguments_reach_the_function_quiet_or_emitting(
+    caplog: pytest.LogCaptureFixture, level: int
+) -> None:
+    """Positional and keyword arguments are passed unchanged, sync and async, whether the
+    decorator is quiet or emitting."""
+    caplog.set_level(level, logger="rfs.monitoring")
+
+    @log_result_operation("args_sync")
+    def add(a: int, b: int = 0, *, c: int = 0) -> Result[int, str]:
+        return Success(a + 10 * b + 100 * c)
+
+    @log_result_operation("args_async")
+    async def add_async(a: int, b: int = 0, *, c: int = 0) -> Result[int, str]:
+        return Success(a + 10 * b + 100 * c)
+
+    assert [add(1), add(1, 2), add(1, b=2, c=3)] == [Success(1), Success(21), Success(321)]
+    assert await add_async(1, c=3) == Success(301) and await add_async(4) == Success(4)
+    assert len(caplog.records) == (5 if level == logging.INFO else 0)
+
+
 def test_entry_is_located_at_the_decorated_function(caplog: pytest.LogCaptureFixture) -> None:
     """The record names the decorated function, its file and line, not rfs internals."""
     caplog.set_level(logging.INFO, logger="rfs.monitoring")

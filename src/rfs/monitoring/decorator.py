@@ -1,10 +1,11 @@
 """``@log_result_operation(name)``: one structured entry, one metric observation and (with OTel
 instrumented) one span per call of a function returning a ``Result`` — sync or async.
 
-Cost: when nothing listens (no monitor, no spans, the logger below INFO) a call pays two global
-lookups, ``isEnabledFor``, one contextvar set/reset and a clock read; an emitting call builds one
-field dict and one ``LogRecord`` located at the decorated function (no entry object, no stack
-walk: the record is made with ``Logger.makeRecord`` and passed to ``Logger.handle``)."""
+Cost: when nothing listens (no monitor, no spans, the logger below INFO) a call pays one global
+flag, a lookup in the logger's level memo, one contextvar set/reset and a clock read (and calls
+``func(*args)`` when there are no keyword arguments: ``func(*args, **kwargs)`` copies the dict);
+an emitting call builds one field dict and one ``LogRecord`` located at the decorated function
+(no entry object, no stack walk: ``Logger.makeRecord``, then ``Logger.handle``)."""
 
 from __future__ import annotations
 
@@ -246,15 +247,11 @@ def log_result_operation(
 
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                if (
-                    hook.monitor is None
-                    and hook.spans is None
-                    and (memo(_INFO) is False or not enabled(_INFO))
-                ):
+                if not hook.listening and (memo(_INFO) is False or not enabled(_INFO)):
                     token = _set_op(name)
                     start = perf_counter()
                     try:
-                        result = await func(*args, **kwargs)
+                        result = await (func(*args, **kwargs) if kwargs else func(*args))
                     except Exception as exc:
                         quiet_failure(exc, start, args, kwargs)
                         raise
@@ -266,7 +263,7 @@ def log_result_operation(
                 entered = begin()
                 start = perf_counter()
                 try:
-                    result = await func(*args, **kwargs)
+                    result = await (func(*args, **kwargs) if kwargs else func(*args))
                 except Exception as exc:
                     end(exc, start, entered, args, kwargs)
                     raise
@@ -277,15 +274,11 @@ def log_result_operation(
 
         @functools.wraps(func)
         def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-            if (
-                hook.monitor is None
-                and hook.spans is None
-                and (memo(_INFO) is False or not enabled(_INFO))
-            ):
+            if not hook.listening and (memo(_INFO) is False or not enabled(_INFO)):
                 token = _set_op(name)
                 start = perf_counter()
                 try:
-                    result = func(*args, **kwargs)
+                    result = func(*args, **kwargs) if kwargs else func(*args)
                 except Exception as exc:
                     quiet_failure(exc, start, args, kwargs)
                     raise
@@ -297,7 +290,7 @@ def log_result_operation(
             entered = begin()
             start = perf_counter()
             try:
-                result = func(*args, **kwargs)
+                result = func(*args, **kwargs) if kwargs else func(*args)
             except Exception as exc:
                 end(exc, start, entered, args, kwargs)
                 raise

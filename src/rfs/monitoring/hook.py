@@ -119,10 +119,15 @@ def _unset(ok: bool, duration_ms: float, error: object | None = None) -> None:
 monitor: MonitorHub | None = None
 
 
+#: False while neither a monitor nor spans are installed (one check for decorated functions).
+listening = False
+
+
 def install(hub: MonitorHub | None) -> None:
     """Set (or, with None, clear) the monitor every subsystem reports to."""
-    global monitor
+    global monitor, listening
     monitor = hub
+    listening = monitor is not None or spans is not None
 
 
 def refresh() -> None:
@@ -193,5 +198,6 @@ spans: SpanFactory | None = None
 
 def install_spans(factory: SpanFactory | None) -> None:
     """Set (or clear) the span factory used by ``@log_result_operation``."""
-    global spans
+    global spans, listening
     spans = factory
+    listening = monitor is not None or spans is not None
