@@ -124,6 +124,77 @@ def test_disabled_logger_emits_nothing(caplog: pytest.LogCaptureFixture) -> None
     assert not caplog.records
 
 
+def test_decorator_follows_level_changes_after_decoration(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Raising, lowering and disabling the logger after decoration take effect on the next call;
+    errors are still logged while INFO is filtered."""
+    caplog.set_level(logging.WARNING, logger="rfs.monitoring")
+    caplog.handler.setLevel(logging.INFO)  # the logger's own level decides
+
+    @log_result_operation("level_watch")
+    def op(ok: bool) -> Result[int, str]:
+        return Success(1) if ok else Failure("no")
+
+    def levels() -> list[str]:
+        out = [r.levelname for r in caplog.records]
+        caplog.clear()
+        return out
+
+    op(True)
+    op(False)
+    assert levels() == ["ERROR"]
+    logging.getLogger("rfs.monitoring").setLevel(logging.INFO)
+    op(True)
+    assert levels() == ["INFO"]
+    logging.getLogger("rfs.monitoring").disabled = True  # what dictConfig does to old loggers
+    try:
+        op(True)
+        op(False)
+        assert levels() == []
+    finally:
+        logging.getLogger("rfs.monitoring").disabled = False
+    logging.getLogger("rfs.monitoring").setLevel(logging.ERROR)
+    op(True)
+    assert levels() == []
+
+
+@pytest.mark.parametrize("level", [logging.WARNING, logging.INFO])
+async def test_arguments_reach_the_function_quiet_or_emitting(
+    caplog: pytest.LogCaptureFixture, level: int
+) -> None:
+    """Positional and keyword arguments are passed unchanged, sync and async, whether the
+    decorator is quiet or emitting."""
+    caplog.set_level(level, logger="rfs.monitoring")
+
+    @log_result_operation("args_sync")
+    def add(a: int, b: int = 0, *, c: int = 0) -> Result[int, str]:
+        return Success(a + 10 * b + 100 * c)
+
+    @log_result_operation("args_async")
+    async def add_async(a: int, b: int = 0, *, c: int = 0) -> Result[int, str]:
+        return Success(a + 10 * b + 100 * c)
+
+    assert [add(1), add(1, 2), add(1, b=2, c=3)] == [Success(1), Success(21), Success(321)]
+    assert await add_async(1, c=3) == Success(301) and await add_async(4) == Success(4)
+    assert len(caplog.records) == (5 if level == logging.INFO else 0)
+
+
+def test_entry_is_located_at_the_decorated_function(caplog: pytest.LogCaptureFixture) -> None:
+    """The record names the decorated function, its file and line, not rfs internals."""
+    caplog.set_level(logging.INFO, logger="rfs.monitoring")
+
+    @log_result_operation("located")
+    def located_here() -> Result[int, str]:
+        return Success(1)
+
+    located_here()
+    (record,) = caplog.records
+    assert record.funcName == "located_here"
+    assert record.pathname == __file__
+    assert record.lineno == located_here.__wrapped__.__code__.co_firstlineno  # type: ignore[attr-defined]
+
+
 def test_log_info_masks_fields_before_the_record(caplog: pytest.LogCaptureFixture) -> None:
     """Secret-named fields and card numbers never reach a handler unmasked."""
     caplog.set_level(logging.INFO, logger="rfs.monitoring")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -215,3 +216,80 @@ def test_v4_start_and_stop_monitoring() -> None:
     finally:
         stop_monitoring()
     assert hook.monitor is None
+
+
+def test_recorders_count_exactly_across_sinks_and_clear() -> None:
+    """A decorated function records through its resolved recorder into every sink (also one
+    with only ``observe``), and keeps counting after the collector forgets its operations."""
+    from rfs.monitoring import hook
+
+    seen: list[tuple[str, bool]] = []
+
+    class ObserveOnly:
+        def observe(
+            self, operation: str, ok: bool, ms: float, error: object = None, sub: str = "app"
+        ) -> None:
+            seen.append((operation, ok))
+
+    collector = enable_monitoring(ResultMetricsCollector())
+    sink = ObserveOnly()
+    hook.add_sink(sink)
+
+    @log_result_operation("rec_op")
+    def op(ok: bool) -> Result[int, str]:
+        return Success(1) if ok else Failure("no")
+
+    try:
+        for ok in (True, False, True):
+            op(ok)
+        m = collector.snapshot("rec_op", "1m").unwrap()
+        assert (m.total_requests, m.failed_requests) == (3, 1)
+        collector.clear()
+        op(True)
+        op(False)
+        m = collector.snapshot("rec_op", "1m").unwrap()
+        assert (m.total_requests, m.failed_requests) == (2, 1)
+        assert seen == [("rec_op", ok) for ok in (True, False, True, True, False)]
+    finally:
+        hook.remove_sink(sink)
+        disable_monitoring()
+
+
+def test_untimed_and_mixed_batches_keep_counts_and_quantiles() -> None:
+    """Zero durations (untimed counts) and batches mixing zeros with latencies fold exactly."""
+    c = ResultMetricsCollector(clock=Clock())
+    for _ in range(1000):
+        c.observe("count", True, 0.0)
+    m = c.snapshot("count", "1m").unwrap()
+    assert (m.total_requests, m.p99_response_time_ms, m.max_response_time_ms) == (1000, 0.0, 0.0)
+    values = [0.0] * 300 + [float(v) for v in range(1, 701)]
+    for v in values:
+        c.observe("mixed", True, v)
+    m = c.snapshot("mixed", "1m").unwrap()
+    exact = sorted(values)[math.floor(0.9 * (len(values) - 1))]
+    assert m.total_requests == 1000 and m.p50_response_time_ms == pytest.approx(200, rel=0.01)
+    assert abs(m.p90_response_time_ms - exact) <= 0.01 * exact
+
+
+def test_concurrent_recording_and_reading_loses_nothing() -> None:
+    """Threads recording through one recorder while another reads (folding) count exactly."""
+    import threading
+
+    c = ResultMetricsCollector()
+    record = c.recorder("busy")
+    per_thread, threads = 20_000, 3
+
+    def work() -> None:
+        for i in range(per_thread):
+            record(i % 7 != 0, 0.5 + i % 13, None if i % 7 else ValueError("x"))
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    while any(w.is_alive() for w in workers):
+        c.snapshot("busy", "1h")
+    for w in workers:
+        w.join()
+    m = c.snapshot("busy", "1h").unwrap()
+    failures = threads * len(range(0, per_thread, 7))
+    assert (m.total_requests, m.failed_requests) == (threads * per_thread, failures)

@@ -16,7 +16,7 @@ from rfs.events.ports import Handler
 from rfs.events.topics import MAX_TOPIC_LENGTH, validate_topic
 from rfs.monitoring import context as _ctx
 from rfs.monitoring import hook
-from rfs.result import Failure, Result
+from rfs.result import Failure, Result, Success
 
 __all__ = [
     "HEADER_DELIVERIES",
@@ -91,13 +91,22 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+#: The recorder site of ``events.publish`` (backends with a hot publish path use it inline).
+PUBLISH_SITE = hook.Site("events.publish", "events")
+_CONSUME = hook.Site("events.consume", "events")
+
+
 def count_publish(result: Result[None, Any]) -> None:
     """Report one publish (``events.publish``) to the monitor hook; publishers call it only
     after checking ``hook.monitor is not None``, so nothing is paid while monitoring is off."""
     mon = hook.monitor
     if mon is not None:
-        error = result.error if isinstance(result, Failure) else None
-        mon.observe("events.publish", error is None, 0.0, error, "events")
+        record = PUBLISH_SITE.record if PUBLISH_SITE.hub is mon else PUBLISH_SITE.resolve(mon)
+        if type(result) is Success:
+            record(True, 0.0, None)
+        else:
+            error = result.error if isinstance(result, Failure) else None
+            record(error is None, 0.0, error)
 
 
 @dataclass(slots=True)
@@ -243,7 +252,8 @@ class BaseSubscription(AsyncClosing):
                     _ctx.reset_correlation_id(token)
             if (mon := hook.monitor) is not None:
                 ms = (time.perf_counter() - started) * 1000.0
-                mon.observe("events.consume", error is None, ms, error, "events")
+                record = _CONSUME.record if _CONSUME.hub is mon else _CONSUME.resolve(mon)
+                record(error is None, ms, error)
             if error is None:
                 await self._ack(delivery)
                 done += 1

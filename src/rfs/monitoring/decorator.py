@@ -1,9 +1,11 @@
 """``@log_result_operation(name)``: one structured entry, one metric observation and (with OTel
 instrumented) one span per call of a function returning a ``Result`` — sync or async.
 
-Cost: when nothing listens (no monitor, no spans, the logger below INFO) a call pays two global
-lookups, ``isEnabledFor``, one contextvar set/reset and a clock read; an emitting call builds one
-field dict and one ``LogRecord`` (no intermediate entry object)."""
+Cost: when nothing listens (no monitor, no spans, the logger below INFO) a call pays one global
+flag, a lookup in the logger's level memo, one contextvar set/reset and a clock read (and calls
+``func(*args)`` when there are no keyword arguments: ``func(*args, **kwargs)`` copies the dict);
+an emitting call builds one field dict and one ``LogRecord`` located at the decorated function
+(no entry object, no stack walk: ``Logger.makeRecord``, then ``Logger.handle``)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,11 @@ from rfs.result import Failure, Result, Success
 F = TypeVar("F", bound=Callable[..., Any])
 _INFO = logging.INFO
 _ERROR = logging.ERROR
+# bound once: looking a C method up on a ContextVar makes a new bound method each time
+_get_cid, _set_cid, _reset_cid = _correlation.get, _correlation.set, _correlation.reset
+_set_op, _reset_op = _operation.set, _operation.reset
+#: Where a record says it was logged from: (path, line, function name).
+Site = tuple[str, int, str]
 
 
 def result_entry(
@@ -81,11 +88,13 @@ def emit_result(
     duration_ms: float,
     cid: str | None,
     metadata: dict[str, Any] | None,
+    site: Site | None = None,
 ) -> None:
     """Log the entry of one call of ``name`` (the fields of ``ResultLogEntry.to_dict`` without
-    the timestamp, which is the record's own ``created``)."""
+    the timestamp, which is the record's own ``created``) as logged from ``site``; the caller
+    has checked ``lg.isEnabledFor(level)``."""
     cid = cid or new_correlation_id()
-    if isinstance(result, Success) and not metadata:  # the common case, in one dict literal
+    if type(result) is Success and not metadata:  # the common case, in one dict literal
         fields: dict[str, Any] = {
             "correlation_id": cid,
             "operation_name": name,
@@ -96,7 +105,7 @@ def emit_result(
             "environment": "production",
         }
         extra = {"rfs_fields": fields, "correlation_id": cid, "operation": name}
-        lg.log(level, "%s: success after %.2f ms", name, duration_ms, extra=extra)
+        _log(lg, level, site, "%s: success after %.2f ms", (name, duration_ms), extra)
         return
     fields = {
         "correlation_id": cid,
@@ -116,12 +125,49 @@ def emit_result(
         metadata = {**(metadata or {}), "exception": True}
     if metadata:
         fields["metadata"] = (masker or get_masker()).mask(metadata, "metadata")
-    extra = {"rfs_fields": fields, "correlation_id": fields["correlation_id"], "operation": name}
+    extra = {"rfs_fields": fields, "correlation_id": cid, "operation": name}
     if masker is not None:
-        err = fields["error_type"]
-        lg.log(level, "%s: error %s after %.2f ms", name, err, duration_ms, extra=extra)
+        args: tuple[object, ...] = (name, fields["error_type"], duration_ms)
+        _log(lg, level, site, "%s: error %s after %.2f ms", args, extra)
     else:
-        lg.log(level, "%s: success after %.2f ms", name, duration_ms, extra=extra)
+        _log(lg, level, site, "%s: success after %.2f ms", (name, duration_ms), extra)
+
+
+def _log(
+    lg: logging.Logger,
+    level: int,
+    site: Site | None,
+    msg: str,
+    args: tuple[object, ...],
+    extra: dict[str, Any],
+) -> None:
+    """What ``lg.log`` does after its level check, with the caller's location given instead of
+    found by walking the stack."""
+    if site is None:
+        lg.log(level, msg, *args, extra=extra, stacklevel=3)
+        return
+    path, line, func = site
+    lg.handle(lg.makeRecord(lg.name, level, path, line, msg, args, None, func, extra))
+
+
+def _level_memo(lg: logging.Logger) -> Callable[[int], bool | None]:
+    """Read ``lg``'s memo of ``isEnabledFor`` per level (CPython's ``Logger._cache``, cleared on
+    every level change): a dict lookup instead of a Python call on the quiet path. None means
+    "ask ``isEnabledFor``" (not memoized yet, or a Logger subclass with its own check). A stale
+    True (a logger disabled by ``dictConfig``) only sends a call down the emitting path, which
+    asks ``isEnabledFor`` again before logging."""
+    memo = getattr(lg, "_cache", None)
+    if not isinstance(memo, dict) or type(lg).isEnabledFor is not logging.Logger.isEnabledFor:
+        memo = {}
+    return memo.get
+
+
+def _site(func: Callable[..., Any]) -> Site | None:
+    """Where ``func`` is defined (None for a callable without code, e.g. a builtin)."""
+    code = getattr(inspect.unwrap(func), "__code__", None)
+    if code is None:
+        return None
+    return code.co_filename, code.co_firstlineno, getattr(func, "__name__", code.co_name)
 
 
 def log_result_operation(
@@ -135,114 +181,120 @@ def log_result_operation(
     The call runs under the current correlation id (a new one when none is set and anything
     will be recorded) with ``operation_name`` as the current operation, so ``MonoResult.log_step``
     inside it carries both. ``include_args`` adds the (masked) arguments to the entry's metadata.
+    Entries are logged as from the decorated function (its file, first line and name).
     """
     lg = logging.getLogger(logger_name or LOGGER_NAME)
+    enabled = lg.isEnabledFor
+    memo = _level_memo(lg)
     del include_result  # v4 parameter: the outcome is always part of the entry
     name = operation_name
 
     def decorator(func: F) -> F:
-        def begin() -> tuple[str, tuple[Any, Any], hook.SpanScope | None, hook.SpanHandle | None]:
+        site = _site(func)
+        metric = hook.Site(name)
+
+        def begin() -> tuple[str, Any, Any, hook.SpanScope | None, hook.SpanHandle | None]:
             """Enter the call: its correlation id (a new one when none is set), the operation,
             and a span when tracing is on."""
-            cid = _correlation.get()
+            cid = _get_cid()
             cid_token = None
             if cid is None:
                 cid = new_correlation_id()
-                cid_token = _correlation.set(cid)
-            tokens = (cid_token, _operation.set(name))
+                cid_token = _set_cid(cid)
+            op_token = _set_op(name)
             scope = span = None
             if (spans := hook.spans) is not None:
                 scope = spans(name)
                 span = scope.__enter__()
-            return cid, tokens, scope, span
+            return cid, cid_token, op_token, scope, span
 
         def end(
             result: object,
             start: float,
-            cid: str,
-            tokens: tuple[Any, Any],
-            scope: hook.SpanScope | None,
-            span: hook.SpanHandle | None,
+            entered: tuple[str, Any, Any, hook.SpanScope | None, hook.SpanHandle | None],
             args: tuple[Any, ...],
             kw: dict[str, Any],
         ) -> None:
             duration_ms = (perf_counter() - start) * 1000.0
-            failed = isinstance(result, Failure | BaseException)
+            cid, cid_token, op_token, scope, span = entered
+            failed = type(result) is not Success and isinstance(result, Failure | BaseException)
             error = _error(result) if failed else None
-            if scope is not None and span is not None:
+            if span is not None and scope is not None:
                 span.finish(not failed, error)
                 exc = result if isinstance(result, BaseException) else None
                 scope.__exit__(type(exc) if exc else None, exc, None)
             m = hook.monitor
             if m is not None:
-                m.observe(name, not failed, duration_ms, error, "app")
+                (metric.record if metric.hub is m else metric.resolve(m))(
+                    not failed, duration_ms, error
+                )
             level = _ERROR if failed else _INFO
-            if lg.isEnabledFor(level):
+            if enabled(level):
                 meta = _metadata(func, args, kw) if include_args else None
-                emit_result(lg, level, name, result, duration_ms, cid, meta)
-            _operation.reset(tokens[1])
-            if tokens[0] is not None:
-                _correlation.reset(tokens[0])
+                emit_result(lg, level, name, result, duration_ms, cid, meta, site)
+            _reset_op(op_token)
+            if cid_token is not None:
+                _reset_cid(cid_token)
 
         def quiet_failure(result: object, start: float, a: tuple[Any, ...], k: Any) -> None:
             # nothing listens but the logger may still want errors
-            if lg.isEnabledFor(_ERROR):
+            if enabled(_ERROR):
                 ms = (perf_counter() - start) * 1000.0
                 meta = _metadata(func, a, k) if include_args else None
-                emit_result(lg, _ERROR, name, result, ms, _correlation.get(), meta)
+                emit_result(lg, _ERROR, name, result, ms, _get_cid(), meta, site)
 
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                if hook.monitor is None and hook.spans is None and not lg.isEnabledFor(_INFO):
-                    token = _operation.set(name)
+                if not hook.listening and (memo(_INFO) is False or not enabled(_INFO)):
+                    token = _set_op(name)
                     start = perf_counter()
                     try:
-                        result = await func(*args, **kwargs)
+                        result = await (func(*args, **kwargs) if kwargs else func(*args))
                     except Exception as exc:
                         quiet_failure(exc, start, args, kwargs)
                         raise
                     finally:
-                        _operation.reset(token)
-                    if isinstance(result, Failure):
+                        _reset_op(token)
+                    if type(result) is not Success and isinstance(result, Failure):
                         quiet_failure(result, start, args, kwargs)
                     return result
-                cid, tokens, scope, span = begin()
+                entered = begin()
                 start = perf_counter()
                 try:
-                    result = await func(*args, **kwargs)
+                    result = await (func(*args, **kwargs) if kwargs else func(*args))
                 except Exception as exc:
-                    end(exc, start, cid, tokens, scope, span, args, kwargs)
+                    end(exc, start, entered, args, kwargs)
                     raise
-                end(result, start, cid, tokens, scope, span, args, kwargs)
+                end(result, start, entered, args, kwargs)
                 return result
 
             return cast(F, async_wrapper)
 
         @functools.wraps(func)
         def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-            if hook.monitor is None and hook.spans is None and not lg.isEnabledFor(_INFO):
-                token = _operation.set(name)
+            if not hook.listening and (memo(_INFO) is False or not enabled(_INFO)):
+                token = _set_op(name)
                 start = perf_counter()
                 try:
-                    result = func(*args, **kwargs)
+                    result = func(*args, **kwargs) if kwargs else func(*args)
                 except Exception as exc:
                     quiet_failure(exc, start, args, kwargs)
                     raise
                 finally:
-                    _operation.reset(token)
-                if isinstance(result, Failure):
+                    _reset_op(token)
+                if type(result) is not Success and isinstance(result, Failure):
                     quiet_failure(result, start, args, kwargs)
                 return result
-            cid, tokens, scope, span = begin()
+            entered = begin()
             start = perf_counter()
             try:
-                result = func(*args, **kwargs)
+                result = func(*args, **kwargs) if kwargs else func(*args)
             except Exception as exc:
-                end(exc, start, cid, tokens, scope, span, args, kwargs)
+                end(exc, start, entered, args, kwargs)
                 raise
-            end(result, start, cid, tokens, scope, span, args, kwargs)
+            end(result, start, entered, args, kwargs)
             return result
 
         return cast(F, sync_wrapper)

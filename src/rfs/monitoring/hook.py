@@ -8,6 +8,14 @@ A subsystem reports with::
     m = hook.monitor
     if m is not None:
         m.observe("pipeline.task", ok, duration_ms, error, subsystem="pipeline")
+
+A hot path reporting one fixed operation keeps a ``Site`` and calls its recorder, resolved once
+per installed hub (no operation name formatted or looked up per call)::
+
+    _site = hook.Site("events.consume", "events")
+    ...
+    if (m := hook.monitor) is not None:
+        (_site.record if _site.hub is m else _site.resolve(m))(ok, duration_ms, error)
 """
 
 from __future__ import annotations
@@ -15,6 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol
+
+#: ``record(ok, duration_ms, error)``: one outcome of an operation fixed in advance.
+Recorder = Callable[[bool, float, object], None]
 
 
 class Monitor(Protocol):
@@ -55,15 +66,75 @@ class MonitorHub:
         for sink in self.sinks:
             sink.observe(operation, ok, duration_ms, error, subsystem)
 
+    def recorder(self, operation: str, subsystem: str = "app") -> Recorder:
+        """One callable recording outcomes of ``operation`` in every sink: a sink's own
+        ``recorder(operation, subsystem)`` where it has one, else its ``observe``."""
+        recorders = [_recorder_of(sink, operation, subsystem) for sink in self.sinks]
+        if len(recorders) == 1:
+            return recorders[0]
+
+        def fan_out(ok: bool, duration_ms: float, error: object | None = None) -> None:
+            for record in recorders:
+                record(ok, duration_ms, error)
+
+        return fan_out
+
+
+def _recorder_of(sink: Monitor, operation: str, subsystem: str) -> Recorder:
+    make: Callable[[str, str], Recorder] | None = getattr(sink, "recorder", None)
+    if make is not None:
+        return make(operation, subsystem)
+    observe = sink.observe
+
+    def record(ok: bool, duration_ms: float, error: object | None = None) -> None:
+        observe(operation, ok, duration_ms, error, subsystem)
+
+    return record
+
+
+class Site:
+    """A hot path's handle on one operation: ``record`` is valid while ``hub`` is the installed
+    monitor; ``resolve(hub)`` refreshes both (see the module docstring)."""
+
+    __slots__ = ("hub", "operation", "record", "subsystem")
+
+    def __init__(self, operation: str, subsystem: str = "app") -> None:
+        self.operation = operation
+        self.subsystem = subsystem
+        self.hub: MonitorHub | None = None
+        self.record: Recorder = _unset
+
+    def resolve(self, hub: MonitorHub) -> Recorder:
+        """The recorder of this site's operation in ``hub`` (kept for the next call)."""
+        self.record = hub.recorder(self.operation, self.subsystem)
+        self.hub = hub
+        return self.record
+
+
+def _unset(ok: bool, duration_ms: float, error: object | None = None) -> None:
+    raise AssertionError("Site.record called before Site.resolve")  # pragma: no cover
+
 
 #: None while monitoring is off; ``rfs.monitoring.enable_monitoring()`` installs a MonitorHub.
 monitor: MonitorHub | None = None
 
 
+#: False while neither a monitor nor spans are installed (one check for decorated functions).
+listening = False
+
+
 def install(hub: MonitorHub | None) -> None:
     """Set (or, with None, clear) the monitor every subsystem reports to."""
-    global monitor
+    global monitor, listening
     monitor = hub
+    listening = monitor is not None or spans is not None
+
+
+def refresh() -> None:
+    """Install a new hub over the same sinks, so every ``Site`` resolves its recorder again
+    (a sink that forgot its operations calls this)."""
+    if monitor is not None:
+        install(MonitorHub(list(monitor.sinks)))
 
 
 def add_sink(sink: Monitor) -> None:
@@ -127,5 +198,6 @@ spans: SpanFactory | None = None
 
 def install_spans(factory: SpanFactory | None) -> None:
     """Set (or clear) the span factory used by ``@log_result_operation``."""
-    global spans
+    global spans, listening
     spans = factory
+    listening = monitor is not None or spans is not None

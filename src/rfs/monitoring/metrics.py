@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from rfs._lazy import lazy_exports
 from rfs.monitoring import hook
 from rfs.monitoring.sketch import LogSketch
-from rfs.monitoring.windows import PENDING_MAX, WINDOWS, OperationWindows
+from rfs.monitoring.windows import WINDOWS, OperationWindows
 from rfs.reactive.mono_result import MonoResult
 from rfs.result import Failure, Result, Success
 
@@ -93,9 +93,8 @@ class ResultMetricsCollector:
                 ops = self._ops.get(operation)
                 if ops is None:
                     if len(self._ops) >= self.max_operations:
-                        self.dropped_operations += 1
                         return None
-                    ops = self._ops[operation] = OperationWindows()
+                    ops = self._ops[operation] = OperationWindows(clock=self._clock)
                     if subsystem != "app":
                         self._subsystems[operation] = subsystem
         return ops
@@ -108,20 +107,25 @@ class ResultMetricsCollector:
         error: object | None = None,
         subsystem: str = "app",
     ) -> None:
-        """Record one outcome (the ``hook.Monitor`` interface): two appends to the operation's
-        pending buffers, folded into the windows in batches (see ``rfs.monitoring.windows``)."""
+        """Record one outcome (the ``hook.Monitor`` interface): a dict lookup, then
+        ``OperationWindows.record`` (a clock read and two appends to pending buffers, folded
+        into the windows in batches, see ``rfs.monitoring.windows``)."""
         ops = self._ops.get(operation) or self._windows(operation, subsystem)
-        if ops is None:
-            return
-        now = self._clock()
-        if now >= ops.open_end:
-            ops.rotate(now)
-        values = ops.values
-        values.append(duration_ms)
-        if not ok:
-            ops.failed.append(error)
-        if len(values) >= PENDING_MAX:
-            ops.fold()
+        if ops is not None:
+            ops.record(ok, duration_ms, error)
+        else:
+            self.dropped_operations += 1
+
+    def recorder(self, operation: str, subsystem: str = "app") -> hook.Recorder:
+        """``operation``'s own ``record(ok, duration_ms, error)``: what a hot path calls per
+        outcome without naming the operation again (see ``hook.Site``). Valid until
+        ``clear``, which makes the hook's sites resolve it again."""
+        ops = self._ops.get(operation) or self._windows(operation, subsystem)
+        return self._drop if ops is None else ops.record
+
+    def _drop(self, ok: bool, duration_ms: float, error: object | None = None) -> None:
+        """The recorder of an operation past ``max_operations``: counts the drop."""
+        self.dropped_operations += 1
 
     def record(
         self,
@@ -233,6 +237,7 @@ class ResultMetricsCollector:
         with self._lock:
             self._ops.clear()
             self._subsystems.clear()
+        hook.refresh()  # sites holding a recorder of a forgotten operation resolve it again
 
 
 def enable_monitoring(collector: ResultMetricsCollector | None = None) -> ResultMetricsCollector:

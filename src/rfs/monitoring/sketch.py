@@ -1,5 +1,6 @@
 """A mergeable log-bucket quantile sketch (DDSketch's idea): bucket ``i`` holds values in
 ``(gamma**(i-1), gamma**i]``, so any quantile is returned within ``accuracy`` relative error.
+Keys are computed with ``log2`` (a one-argument C function: half the cost of ``log`` in a map).
 Memory is bounded: at most ``max_buckets`` buckets (the lowest are merged past that)."""
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class LogSketch:
 
     __slots__ = (
         "_gamma",
-        "_inv_log_gamma",
+        "_inv_log2_gamma",
         "accuracy",
         "buckets",
         "count",
@@ -40,7 +41,7 @@ class LogSketch:
             raise ValueError(f"accuracy is a fraction in (0, 1), got {accuracy!r}")
         self.accuracy = accuracy
         self._gamma = (1.0 + accuracy) / (1.0 - accuracy)
-        self._inv_log_gamma = 1.0 / math.log(self._gamma)
+        self._inv_log2_gamma = 1.0 / math.log2(self._gamma)
         self.max_buckets = max_buckets
         self.buckets: dict[int, int] = {}
         self.zeros = 0
@@ -51,7 +52,7 @@ class LogSketch:
 
     def key(self, value: float) -> int:
         """The bucket index of a positive ``value``."""
-        return math.ceil(math.log(value) * self._inv_log_gamma)
+        return math.ceil(math.log2(value) * self._inv_log2_gamma)
 
     def add(self, value: float, key: int | None = None) -> None:
         """Record ``value`` (values <= 0 count as zero); ``key`` if already computed."""
@@ -65,7 +66,7 @@ class LogSketch:
             self.zeros += 1
             return
         if key is None:
-            key = math.ceil(math.log(value) * self._inv_log_gamma)
+            key = math.ceil(math.log2(value) * self._inv_log2_gamma)
         buckets = self.buckets
         buckets[key] = buckets.get(key, 0) + 1
         if len(buckets) > self.max_buckets:
@@ -82,15 +83,16 @@ class LogSketch:
             self.max = high
         if low < self.min:
             self.min = low
-        positive = list(filter(_positive, values))
-        self.zeros += len(values) - len(positive)
-        if not positive:
+        if high <= 0.0:  # all zero (an untimed count): nothing to bucket
+            self.zeros += len(values)
             return
-        scale = repeat(self._inv_log_gamma)
+        positive = values if low > 0.0 else list(filter(_positive, values))
+        self.zeros += len(values) - len(positive)
+        scale = repeat(self._inv_log2_gamma)
         try:
-            keys = Counter(map(math.ceil, map(mul, map(math.log, positive), scale)))
+            keys = Counter(map(math.ceil, map(mul, map(math.log2, positive), scale)))
         except OverflowError:  # an infinite value: it lands in the highest bucket
-            top = math.ceil(math.log(sys.float_info.max) * self._inv_log_gamma)
+            top = math.ceil(math.log2(sys.float_info.max) * self._inv_log2_gamma)
             keys = Counter(self.key(v) if v < math.inf else top for v in positive)
         buckets = self.buckets
         get = buckets.get

@@ -1,17 +1,19 @@
 """Per-operation sliding windows: for each range ("1m", "5m", "1h", "1d") a ring of time slices,
 each with counts, a latency sketch and bounded error tallies.
 
-An observation appends its latency (and its error, for a failure) to a short pending buffer of
-the open 10-second slice. The buffer is folded into the slice's sketch in one batch when it
-fills (``PENDING_MAX``), when the slice closes or when someone reads; a closed 10-second slice
-is merged once into the coarser rings and the since-start totals. So an observation costs two
-appends, and memory per operation is fixed by the slice counts, the sketch and tally caps and
-``PENDING_MAX``, whatever the call rate."""
+An observation (``OperationWindows.record``) reads the clock once and appends its latency (and
+its error, for a failure) to a short pending buffer of the open 10-second slice. The buffer is
+folded into the slice's sketch in one batch when it fills (``PENDING_MAX``), when the slice
+closes or when someone reads; a closed 10-second slice is merged once into the coarser rings
+and the since-start totals. So memory per operation is fixed by the slice counts, the sketch
+and tally caps and ``PENDING_MAX``, whatever the call rate."""
 
 from __future__ import annotations
 
 import threading
-from collections import Counter, deque
+import time
+from collections import Counter
+from collections.abc import Callable
 
 from rfs.monitoring.entries import error_code_of
 from rfs.monitoring.sketch import DEFAULT_ACCURACY, LogSketch
@@ -88,11 +90,14 @@ class Slice:
 
 
 class OperationWindows:
-    """All windows of one operation. ``values``/``failed`` are the pending buffers the collector
-    appends to; everything else changes under ``lock``."""
+    """All windows of one operation. ``record`` appends to the pending buffers ``values`` and
+    ``failed`` without the lock; everything else changes under ``lock``."""
 
-    def __init__(self, accuracy: float = DEFAULT_ACCURACY) -> None:
+    def __init__(
+        self, accuracy: float = DEFAULT_ACCURACY, clock: Callable[[], float] = time.time
+    ) -> None:
         self.accuracy = accuracy
+        self.clock = clock
         self.lock = threading.Lock()
         # slices are made on first use: an operation seen once costs one slice per range
         self.rings: dict[str, list[Slice | None]] = {
@@ -101,12 +106,24 @@ class OperationWindows:
         self._coarse = tuple((w, n, self.rings[name]) for name, (w, n) in WINDOWS.items())[1:]
         self.total = LogSketch(accuracy)  # closed slices since start (see ``totals``)
         self.total_failures = 0
-        self.values: deque[float] = deque()
-        self.failed: deque[object] = deque()
+        self.values: list[float] = []
+        self.failed: list[object] = []
         self.open: Slice | None = None
         self.open_end = float("-inf")  # the first observation opens a slice
 
     # -- writing -----------------------------------------------------------------------------
+    def record(self, ok: bool, duration_ms: float, error: object | None = None) -> None:
+        """Record one outcome: a clock read and one or two appends (folded in batches)."""
+        now = self.clock()
+        if now >= self.open_end:
+            self.rotate(now)
+        values = self.values
+        values.append(duration_ms)
+        if not ok:
+            self.failed.append(error)
+        if len(values) >= PENDING_MAX:
+            self.fold()
+
     def rotate(self, now: float) -> None:
         """Close the open slice (fold, merge into the coarse rings) and open the one of ``now``."""
         with self.lock:
@@ -117,7 +134,7 @@ class OperationWindows:
             index = int(now // FINE_WIDTH)
             sl = self._slot(self.rings[FINE], index, FINE_WIDTH)
             self.open = sl
-            self.open_end = (index + 1) * FINE_WIDTH
+            self.open_end = float((index + 1) * FINE_WIDTH)  # float: compared per record
 
     def fold(self) -> None:
         """Fold the pending buffers into the open slice."""
@@ -129,15 +146,18 @@ class OperationWindows:
         if sl is None:
             return
         values, failed = self.values, self.failed
-        n, k = len(values), len(failed)  # items appended meanwhile stay for the next fold
+        # each slice and del is one atomic list operation: an item ``record`` appends meanwhile
+        # lands past the first n and stays for the next fold
+        n, k = len(values), len(failed)
         if n:
-            pop = values.popleft
-            sl.sketch.add_many([pop() for _ in range(n)])
+            batch = values[:n]
+            del values[:n]
+            sl.sketch.add_many(batch)
         if k:
-            pop_error = failed.popleft
+            errors = failed[:k]
+            del failed[:k]
             sl.failures += k
-            for _ in range(k):
-                error = pop_error()
+            for error in errors:
                 code = error_code_of(error) or type(error).__name__
                 _tally(sl.errors, code)
                 message = str(error)[:200] if error is not None else ""
