@@ -18,6 +18,7 @@ from rfs.events.ports import PublishError
 from rfs.monitoring import correlation_scope, current_correlation_id, log_info
 from rfs.pipeline import MemoryIOManager, MemoryRunStore, TaskRegistry, run_pipeline
 from rfs.pipeline.events import RUN_STARTED
+from rfs.pipeline.store.base import RunState
 from rfs.pipeline.store.sql import SqlRunStore
 from rfs.result import Result, Success
 
@@ -143,7 +144,7 @@ async def test_cli_resume_logs_under_the_first_runs_id(tmp_path: Path) -> None:
         record = await store.get_run(run_id)
     finally:
         await store.close()
-    assert record is not None
+    assert record is not None and record.state is RunState.FAILED  # the broken run, recorded
     cid = record.spec["correlation_id"]
     assert isinstance(cid, str) and cid
     first = _entries(tmp_path)
