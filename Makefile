@@ -9,7 +9,7 @@ COV_GATE := $(if $(RFS_REQUIRE_SERVICES),--cov-fail-under=90,)
 
 .PHONY: install run test bench lint clean
 
-$(STAMP): pyproject.toml setup.py src/rfs/_speedups.c
+$(STAMP): pyproject.toml setup.py $(wildcard src/rfs/*.c)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[$(EXTRAS)]' --group dev

@@ -1,4 +1,5 @@
-"""Build hook for the optional C hot path of rfs.result (pure Python is used without it).
+"""Build hook for the optional C hot path of rfs.result and rfs.monitoring (pure Python is used
+without it).
 
 Without a C compiler the extension is skipped with a warning saying what that costs.
 """
@@ -33,7 +34,10 @@ class OptionalBuildExt(build_ext):
 
 setup(
     ext_modules=[
-        Extension("rfs._speedups", ["src/rfs/_speedups.c", "src/rfs/_keyword_aliases.c"]),
+        Extension(
+            "rfs._speedups",
+            ["src/rfs/_speedups.c", "src/rfs/_keyword_aliases.c", "src/rfs/_pending.c"],
+        ),
     ],
     cmdclass={"build_ext": OptionalBuildExt},
 )

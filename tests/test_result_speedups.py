@@ -1,4 +1,5 @@
-"""The C hot path of rfs.result and the pure-Python fallback behave the same."""
+"""The C hot paths (rfs.result, the metrics recorder) and the pure-Python fallback behave the
+same."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def test_speedups_are_used_when_built() -> None:
 
 
 def test_pure_python_fallback_passes_the_same_tests() -> None:
-    """The Result and v4 test modules pass again with RFS_PURE_PYTHON=1 (no C extension)."""
+    """The Result, v4 and metrics test modules pass again with RFS_PURE_PYTHON=1 (no C
+    extension)."""
     env = {**os.environ, "RFS_PURE_PYTHON": "1"}
     modules = [
         str(HERE / name)
@@ -35,6 +37,8 @@ def test_pure_python_fallback_passes_the_same_tests() -> None:
             "test_migration_v4.py",
             "reactive/test_v4_compat.py",
             "reactive/test_mono_result.py",
+            "monitoring/test_metrics.py",
+            "monitoring/test_recorder.py",
         )
     ]
     pytest_args = ["-q", "-p", "no:xdist", "-p", "no:cacheprovider", *modules]

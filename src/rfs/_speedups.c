@@ -5,7 +5,8 @@
  * Only the hot path lives here: construction (vectorcall, with a small free list), the
  * value/error slot, the comparison/hash/repr/str/bool/pickle slots and the chaining methods
  * (map, bind, ...). Every other method is written once, in Python, in rfs/result.py, and
- * copied onto these types by accelerate(). Setting RFS_PURE_PYTHON=1 skips this module.
+ * copied onto these types by accelerate(). _keyword_aliases.c and _pending.c (the metrics
+ * recorder) are compiled into it too. Setting RFS_PURE_PYTHON=1 skips this module.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -13,6 +14,8 @@
 
 /* In _keyword_aliases.c, compiled into this extension: adds KeywordAliases to the module. */
 int rfs_add_keyword_aliases(PyObject *module);
+/* In _pending.c: adds Pending and fold_doubles (rfs.monitoring's hot path) to the module. */
+int rfs_add_pending(PyObject *module);
 
 typedef struct {
     PyObject_HEAD
@@ -463,7 +466,7 @@ static PyMethodDef module_methods[] = {
 };
 
 static struct PyModuleDef speedups_module = {
-    PyModuleDef_HEAD_INIT, "rfs._speedups", "C hot path for rfs.result and rfs._aliases.", -1, module_methods,
+    PyModuleDef_HEAD_INIT, "rfs._speedups", "C hot path for rfs.result, rfs._aliases and rfs.monitoring.", -1, module_methods,
 };
 
 PyMODINIT_FUNC
@@ -477,7 +480,7 @@ PyInit__speedups(void)
     if (module == NULL) {
         return NULL;
     }
-    if (rfs_add_keyword_aliases(module) < 0) {
+    if (rfs_add_keyword_aliases(module) < 0 || rfs_add_pending(module) < 0) {
         Py_DECREF(module);
         return NULL;
     }

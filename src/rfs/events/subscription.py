@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -99,14 +98,12 @@ _CONSUME = hook.Site("events.consume", "events")
 def count_publish(result: Result[None, Any]) -> None:
     """Report one publish (``events.publish``) to the monitor hook; publishers call it only
     after checking ``hook.monitor is not None``, so nothing is paid while monitoring is off."""
-    mon = hook.monitor
-    if mon is not None:
-        record = PUBLISH_SITE.record if PUBLISH_SITE.hub is mon else PUBLISH_SITE.resolve(mon)
+    if hook.monitor is not None:
         if type(result) is Success:
-            record(True, 0.0, None)
+            PUBLISH_SITE.record(True, 0.0, None)
         else:
             error = result.error if isinstance(result, Failure) else None
-            record(error is None, 0.0, error)
+            PUBLISH_SITE.record(error is None, 0.0, error)
 
 
 @dataclass(slots=True)
@@ -237,7 +234,7 @@ class BaseSubscription(AsyncClosing):
             error: BaseException | None = None
             cid = delivery.event.correlation_id  # the handler runs under the event's id
             token = _ctx.set_correlation_id(cid) if cid else None
-            started = time.perf_counter()
+            started = hook.perf_counter() if hook.monitor is not None else None
             try:
                 out = handler(delivery.event)
                 if inspect.isawaitable(out):
@@ -250,10 +247,8 @@ class BaseSubscription(AsyncClosing):
             finally:
                 if token is not None:
                     _ctx.reset_correlation_id(token)
-            if (mon := hook.monitor) is not None:
-                ms = (time.perf_counter() - started) * 1000.0
-                record = _CONSUME.record if _CONSUME.hub is mon else _CONSUME.resolve(mon)
-                record(error is None, ms, error)
+            if started is not None:  # a stale recorder after monitoring stops is harmless
+                _CONSUME.since(error is None, started, error)
             if error is None:
                 await self._ack(delivery)
                 done += 1

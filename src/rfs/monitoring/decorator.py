@@ -14,12 +14,12 @@ import inspect
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from time import perf_counter
 from typing import Any, TypeVar, cast
 
 from rfs.monitoring import hook
 from rfs.monitoring.context import _correlation, _operation, new_correlation_id
 from rfs.monitoring.entries import ResultLogEntry, error_code_of
+from rfs.monitoring.hook import perf_counter
 from rfs.monitoring.logs import LOGGER_NAME
 from rfs.monitoring.masking import get_masker
 from rfs.result import Failure, Result, Success
@@ -223,11 +223,8 @@ def log_result_operation(
                 span.finish(not failed, error)
                 exc = result if isinstance(result, BaseException) else None
                 scope.__exit__(type(exc) if exc else None, exc, None)
-            m = hook.monitor
-            if m is not None:
-                (metric.record if metric.hub is m else metric.resolve(m))(
-                    not failed, duration_ms, error
-                )
+            if hook.monitor is not None:
+                metric.record(not failed, duration_ms, error)
             level = _ERROR if failed else _INFO
             if enabled(level):
                 meta = _metadata(func, args, kw) if include_args else None

@@ -9,22 +9,42 @@ A subsystem reports with::
     if m is not None:
         m.observe("pipeline.task", ok, duration_ms, error, subsystem="pipeline")
 
-A hot path reporting one fixed operation keeps a ``Site`` and calls its recorder, resolved once
-per installed hub (no operation name formatted or looked up per call)::
+A hot path reporting one fixed operation keeps a ``Site`` and calls its ``record`` (or ``since``
+with a ``time.perf_counter()`` reading), resolved on first use after each ``install`` (no
+operation name formatted or looked up per call)::
 
     _site = hook.Site("events.consume", "events")
     ...
-    if (m := hook.monitor) is not None:
-        (_site.record if _site.hub is m else _site.resolve(m))(ok, duration_ms, error)
+    if hook.monitor is not None:
+        _site.since(ok, started, error)  # or _site.record(ok, duration_ms, error)
 """
 
 from __future__ import annotations
 
+import os
+import time
+import weakref
 from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol
 
-#: ``record(ok, duration_ms, error)``: one outcome of an operation fixed in advance.
+
+def _perf_counter() -> Callable[[], float]:
+    if os.environ.get("RFS_PURE_PYTHON") != "1":
+        try:
+            from rfs._speedups import perf_counter as read
+
+            return read
+        except ImportError:  # the C extension was not built
+            pass
+    return time.perf_counter
+
+
+#: ``time.perf_counter()``'s clock, read in C where the extension is built (a quarter cheaper).
+perf_counter: Callable[[], float] = _perf_counter()
+
+#: ``record(ok, duration_ms, error)``: one outcome of an operation fixed in advance. A recorder
+#: may also have ``since(ok, started, error)``, timing from a ``time.perf_counter()`` reading.
 Recorder = Callable[[bool, float, object], None]
 
 
@@ -93,26 +113,53 @@ def _recorder_of(sink: Monitor, operation: str, subsystem: str) -> Recorder:
 
 
 class Site:
-    """A hot path's handle on one operation: ``record`` is valid while ``hub`` is the installed
-    monitor; ``resolve(hub)`` refreshes both (see the module docstring)."""
+    """A hot path's handle on one operation: ``record(ok, duration_ms, error=None)`` and
+    ``since(ok, started, error=None)`` (``started`` a ``time.perf_counter()`` reading) record
+    into the installed monitor. The first call after each ``install`` resolves the hub's
+    recorder for the operation and keeps it (see the module docstring)."""
 
-    __slots__ = ("hub", "operation", "record", "subsystem")
+    __slots__ = ("__weakref__", "operation", "record", "since", "subsystem")
+    record: Recorder
+    since: Recorder
 
     def __init__(self, operation: str, subsystem: str = "app") -> None:
         self.operation = operation
         self.subsystem = subsystem
-        self.hub: MonitorHub | None = None
-        self.record: Recorder = _unset
+        self.forget()
+        _sites.add(self)
 
-    def resolve(self, hub: MonitorHub) -> Recorder:
-        """The recorder of this site's operation in ``hub`` (kept for the next call)."""
-        self.record = hub.recorder(self.operation, self.subsystem)
-        self.hub = hub
-        return self.record
+    def _resolve(self) -> bool:
+        hub = monitor
+        if hub is None:  # monitoring was turned off since the caller checked
+            return False
+        record = hub.recorder(self.operation, self.subsystem)
+        since: Recorder | None = getattr(record, "since", None)
+        if since is None:
+
+            def since(ok: bool, started: float, error: object | None = None) -> None:
+                record(ok, (perf_counter() - started) * 1000.0, error)
+
+        self.record, self.since = record, since
+        return True
+
+    def _resolve_and_record(
+        self, ok: bool, duration_ms: float, error: object | None = None
+    ) -> None:
+        if self._resolve():
+            self.record(ok, duration_ms, error)
+
+    def _resolve_and_time(self, ok: bool, started: float, error: object | None = None) -> None:
+        if self._resolve():
+            self.since(ok, started, error)
+
+    def forget(self) -> None:
+        """Resolve the recorder again on the next call (the installed hub changed)."""
+        self.record = self._resolve_and_record
+        self.since = self._resolve_and_time
 
 
-def _unset(ok: bool, duration_ms: float, error: object | None = None) -> None:
-    raise AssertionError("Site.record called before Site.resolve")  # pragma: no cover
+#: Every live Site, told to resolve again when a hub is installed.
+_sites: weakref.WeakSet[Site] = weakref.WeakSet()
 
 
 #: None while monitoring is off; ``rfs.monitoring.enable_monitoring()`` installs a MonitorHub.
@@ -128,6 +175,8 @@ def install(hub: MonitorHub | None) -> None:
     global monitor, listening
     monitor = hub
     listening = monitor is not None or spans is not None
+    for site in list(_sites):
+        site.forget()
 
 
 def refresh() -> None:

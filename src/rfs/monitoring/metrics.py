@@ -226,7 +226,7 @@ class ResultMetricsCollector:
         """Observations of ``operation`` not yet folded into its windows (at most
         ``rfs.monitoring.windows.PENDING_MAX``)."""
         ops = self._ops.get(operation)
-        return 0 if ops is None else len(ops.values)
+        return 0 if ops is None else len(ops.pending)
 
     def subsystem_of(self, operation: str) -> str:
         """The subsystem that reported ``operation`` (``app`` for decorated functions)."""

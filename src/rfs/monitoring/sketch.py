@@ -6,13 +6,66 @@ Memory is bounded: at most ``max_buckets`` buckets (the lowest are merged past t
 from __future__ import annotations
 
 import math
+import os
 import sys
+from array import array
 from collections import Counter
+from collections.abc import Callable, Sequence
 from functools import partial
 from itertools import repeat
 from operator import lt, mul
 
 _positive = partial(lt, 0.0)
+
+
+def _c_fold() -> Callable[..., tuple[int, float, float, float, int]] | None:
+    if os.environ.get("RFS_PURE_PYTHON") == "1":
+        return None
+    try:
+        from rfs._speedups import fold_doubles
+    except ImportError:  # the C extension was not built
+        return None
+    return fold_doubles
+
+
+_fold_doubles = _c_fold()
+
+
+def fold_values(
+    buckets: dict[int, int], values: Sequence[float], inv_log2_gamma: float, top: int
+) -> tuple[int, float, float, float, int]:
+    """Add the bucket ``ceil(log2(v) * inv_log2_gamma)`` of each positive value (``top`` for
+    +inf) to ``buckets``; return ``(count, sum, min, max, zeros)`` of ``values``. A value <= 0
+    counts as a zero; a NaN counts as a zero and is left out of sum, min and max. The pure-Python
+    twin of ``rfs._speedups.fold_doubles`` (same results, tested)."""
+    numbers = list(filter(_is_number, values)) if _has_nan(values) else values
+    positive = numbers if numbers and min(numbers) > 0.0 else list(filter(_positive, numbers))
+    finite = (
+        positive if not positive or max(positive) < math.inf else list(filter(_finite, positive))
+    )
+    keys = Counter(map(math.ceil, map(mul, map(math.log2, finite), repeat(inv_log2_gamma))))
+    if len(finite) < len(positive):
+        keys[top] += len(positive) - len(finite)
+    get = buckets.get
+    for key, n in keys.items():
+        buckets[key] = get(key, 0) + n
+    low = min(numbers, default=math.inf)
+    high = max(numbers, default=-math.inf)
+    return len(values), float(sum(numbers)), low, high, len(values) - len(positive)
+
+
+def _is_number(value: float) -> bool:
+    return value == value  # False for NaN only
+
+
+def _has_nan(values: Sequence[float]) -> bool:
+    total = sum(values)  # NaN when a value is NaN (or when +inf meets -inf)
+    return total != total and not all(map(_is_number, values))
+
+
+def _finite(value: float) -> bool:
+    return value < math.inf
+
 
 DEFAULT_ACCURACY = 0.005  # 0.5% relative error, inside the 1% the monitoring contract asks
 DEFAULT_MAX_BUCKETS = 2048  # covers 1 ns .. 1e9 s at 0.5%; 24 bytes-ish per used bucket
@@ -24,6 +77,7 @@ class LogSketch:
     __slots__ = (
         "_gamma",
         "_inv_log2_gamma",
+        "_top",
         "accuracy",
         "buckets",
         "count",
@@ -42,6 +96,7 @@ class LogSketch:
         self.accuracy = accuracy
         self._gamma = (1.0 + accuracy) / (1.0 - accuracy)
         self._inv_log2_gamma = 1.0 / math.log2(self._gamma)
+        self._top = math.ceil(math.log2(sys.float_info.max) * self._inv_log2_gamma)  # for +inf
         self.max_buckets = max_buckets
         self.buckets: dict[int, int] = {}
         self.zeros = 0
@@ -51,54 +106,51 @@ class LogSketch:
         self.max = 0.0
 
     def key(self, value: float) -> int:
-        """The bucket index of a positive ``value``."""
-        return math.ceil(math.log2(value) * self._inv_log2_gamma)
+        """The bucket index of a positive ``value`` (+inf lands in the highest bucket)."""
+        if value < math.inf:
+            return math.ceil(math.log2(value) * self._inv_log2_gamma)
+        return self._top
 
     def add(self, value: float, key: int | None = None) -> None:
-        """Record ``value`` (values <= 0 count as zero); ``key`` if already computed."""
+        """Record ``value`` (values <= 0 count as zero, a NaN as a zero left out of the sum,
+        min and max); ``key`` if already computed."""
         self.count += 1
+        if value != value:
+            self.zeros += 1
+            return
         self.sum += value
         if value > self.max:
             self.max = value
         if value < self.min:
             self.min = value
-        if value <= 0.0:
+        if not value > 0.0:
             self.zeros += 1
             return
         if key is None:
-            key = math.ceil(math.log2(value) * self._inv_log2_gamma)
+            key = self.key(value)
         buckets = self.buckets
         buckets[key] = buckets.get(key, 0) + 1
         if len(buckets) > self.max_buckets:
             self._collapse()
 
-    def add_many(self, values: list[float]) -> None:
-        """Record every value of ``values`` (the batch path: the per-value work runs in C)."""
+    def add_many(self, values: Sequence[float]) -> None:
+        """Record every value of ``values`` (the batch path: an ``array('d')`` is folded in C
+        where the extension is built, anything else by ``fold_values``)."""
         if not values:
             return
-        self.count += len(values)
-        self.sum += sum(values)
-        high, low = max(values), min(values)
+        if _fold_doubles is not None and type(values) is array:
+            stats = _fold_doubles(self.buckets, values, self._inv_log2_gamma, self._top)
+        else:
+            stats = fold_values(self.buckets, values, self._inv_log2_gamma, self._top)
+        count, total, low, high, zeros = stats
+        self.count += count
+        self.sum += total
+        self.zeros += zeros
         if high > self.max:
             self.max = high
         if low < self.min:
             self.min = low
-        if high <= 0.0:  # all zero (an untimed count): nothing to bucket
-            self.zeros += len(values)
-            return
-        positive = values if low > 0.0 else list(filter(_positive, values))
-        self.zeros += len(values) - len(positive)
-        scale = repeat(self._inv_log2_gamma)
-        try:
-            keys = Counter(map(math.ceil, map(mul, map(math.log2, positive), scale)))
-        except OverflowError:  # an infinite value: it lands in the highest bucket
-            top = math.ceil(math.log2(sys.float_info.max) * self._inv_log2_gamma)
-            keys = Counter(self.key(v) if v < math.inf else top for v in positive)
-        buckets = self.buckets
-        get = buckets.get
-        for key, n in keys.items():
-            buckets[key] = get(key, 0) + n
-        while len(buckets) > self.max_buckets:
+        while len(self.buckets) > self.max_buckets:
             self._collapse()
 
     def _collapse(self) -> None:
@@ -129,7 +181,10 @@ class LogSketch:
         for k in sorted(self.buckets):
             seen += self.buckets[k]
             if seen > rank:
-                value = 2.0 * self._gamma**k / (self._gamma + 1.0)
+                try:
+                    value = 2.0 * self._gamma**k / (self._gamma + 1.0)
+                except OverflowError:  # the bucket of values near float max (or +inf)
+                    return self.max
                 return min(max(value, self.min), self.max)
         return self.max
 

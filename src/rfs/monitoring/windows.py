@@ -1,19 +1,23 @@
 """Per-operation sliding windows: for each range ("1m", "5m", "1h", "1d") a ring of time slices,
 each with counts, a latency sketch and bounded error tallies.
 
-An observation (``OperationWindows.record``) reads the clock once and appends its latency (and
-its error, for a failure) to a short pending buffer of the open 10-second slice. The buffer is
-folded into the slice's sketch in one batch when it fills (``PENDING_MAX``), when the slice
+An observation (``OperationWindows.record``, a ``Pending``) reads the clock once and appends its
+latency (and its error, for a failure) to a short buffer of the open 10-second slice. The buffer
+is folded into the slice's sketch in one batch when it fills (``PENDING_MAX``), when the slice
 closes or when someone reads; a closed 10-second slice is merged once into the coarser rings
 and the since-start totals. So memory per operation is fixed by the slice counts, the sketch
-and tally caps and ``PENDING_MAX``, whatever the call rate."""
+and tally caps and ``PENDING_MAX``, whatever the call rate. ``Pending`` is C
+(``rfs._speedups.Pending``) where the extension is built, else the Python class below."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from array import array
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 from rfs.monitoring.entries import error_code_of
 from rfs.monitoring.sketch import DEFAULT_ACCURACY, LogSketch
@@ -89,9 +93,94 @@ class Slice:
         self.resources += other.resources
 
 
+class PyPending:
+    """``record(ok, duration_ms, error=None)`` into a buffer of at most ``capacity`` durations
+    (and the errors of the failures); ``since(ok, started, error)`` times from a
+    ``time.perf_counter()`` reading; ``take()`` empties the buffer. A record at or after
+    ``open_end`` first calls ``on_rotate(now)``; a full buffer calls ``on_full()``. ``clock``
+    None is ``time.time``. The pure-Python twin of ``rfs._speedups.Pending`` (same behaviour,
+    tested)."""
+
+    __slots__ = (
+        "capacity",
+        "clock",
+        "dropped",
+        "failed",
+        "on_full",
+        "on_rotate",
+        "open_end",
+        "values",
+    )
+
+    def __init__(
+        self,
+        capacity: int,
+        clock: Callable[[], float] | None,
+        on_rotate: Callable[[float], object],
+        on_full: Callable[[], object],
+    ) -> None:
+        if not 1 <= capacity <= 4096:
+            raise ValueError(f"capacity is 1..4096, got {capacity}")
+        self.capacity = capacity
+        self.clock = time.time if clock is None else clock
+        self.on_rotate = on_rotate
+        self.on_full = on_full
+        self.open_end = float("-inf")
+        self.dropped = 0  # values refused because a fold left the buffer full
+        self.values = array("d")
+        self.failed: list[object] = []
+
+    def __call__(self, ok: bool, duration_ms: float, error: object | None = None) -> None:
+        now = self.clock()
+        if now >= self.open_end:
+            self.on_rotate(now)
+        values = self.values
+        if len(values) >= self.capacity:
+            self.on_full()
+            if len(values) >= self.capacity:
+                self.dropped += 1
+                return
+        if not ok:
+            self.failed.append(error)
+        values.append(duration_ms)
+        if len(values) >= self.capacity:
+            self.on_full()
+
+    def since(self, ok: bool, started: float, error: object | None = None) -> None:
+        """Record with ``duration_ms = (time.perf_counter() - started) * 1000``."""
+        self(ok, (time.perf_counter() - started) * 1000.0, error)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def take(self) -> tuple[array[float], list[object]]:
+        """The buffered durations and errors, removed. Each slice and ``del`` is one atomic
+        operation: an item recorded meanwhile lands past the first n and stays for the next."""
+        values, failed = self.values, self.failed
+        n, k = len(values), len(failed)
+        batch, errors = values[:n], failed[:k]
+        del values[:n], failed[:k]
+        return batch, errors
+
+
+def _pending_type() -> Any:
+    if os.environ.get("RFS_PURE_PYTHON") != "1":
+        try:
+            from rfs._speedups import Pending
+
+            return Pending
+        except ImportError:  # the C extension was not built
+            pass
+    return PyPending
+
+
+#: The recorder buffer in use: ``rfs._speedups.Pending`` when built, else ``PyPending``.
+Pending: type[PyPending] = _pending_type()
+
+
 class OperationWindows:
-    """All windows of one operation. ``record`` appends to the pending buffers ``values`` and
-    ``failed`` without the lock; everything else changes under ``lock``."""
+    """All windows of one operation. ``record(ok, duration_ms, error=None)`` is its ``Pending``
+    buffer, called without the lock; everything else changes under ``lock``."""
 
     def __init__(
         self, accuracy: float = DEFAULT_ACCURACY, clock: Callable[[], float] = time.time
@@ -106,35 +195,27 @@ class OperationWindows:
         self._coarse = tuple((w, n, self.rings[name]) for name, (w, n) in WINDOWS.items())[1:]
         self.total = LogSketch(accuracy)  # closed slices since start (see ``totals``)
         self.total_failures = 0
-        self.values: list[float] = []
-        self.failed: list[object] = []
         self.open: Slice | None = None
-        self.open_end = float("-inf")  # the first observation opens a slice
+        # the first observation opens a slice (open_end starts at -inf)
+        self.pending = Pending(
+            PENDING_MAX, None if clock is time.time else clock, self.rotate, self.fold
+        )
+        #: ``record(ok, duration_ms, error=None)``: one outcome, a clock read and an append
+        self.record: Callable[[bool, float, object | None], None] = self.pending
 
     # -- writing -----------------------------------------------------------------------------
-    def record(self, ok: bool, duration_ms: float, error: object | None = None) -> None:
-        """Record one outcome: a clock read and one or two appends (folded in batches)."""
-        now = self.clock()
-        if now >= self.open_end:
-            self.rotate(now)
-        values = self.values
-        values.append(duration_ms)
-        if not ok:
-            self.failed.append(error)
-        if len(values) >= PENDING_MAX:
-            self.fold()
 
     def rotate(self, now: float) -> None:
         """Close the open slice (fold, merge into the coarse rings) and open the one of ``now``."""
         with self.lock:
-            if now < self.open_end:
+            if now < self.pending.open_end:
                 return  # another thread rotated first
             self._fold()
             self._close()
             index = int(now // FINE_WIDTH)
             sl = self._slot(self.rings[FINE], index, FINE_WIDTH)
             self.open = sl
-            self.open_end = float((index + 1) * FINE_WIDTH)  # float: compared per record
+            self.pending.open_end = float((index + 1) * FINE_WIDTH)
 
     def fold(self) -> None:
         """Fold the pending buffers into the open slice."""
@@ -145,18 +226,11 @@ class OperationWindows:
         sl = self.open
         if sl is None:
             return
-        values, failed = self.values, self.failed
-        # each slice and del is one atomic list operation: an item ``record`` appends meanwhile
-        # lands past the first n and stays for the next fold
-        n, k = len(values), len(failed)
-        if n:
-            batch = values[:n]
-            del values[:n]
-            sl.sketch.add_many(batch)
-        if k:
-            errors = failed[:k]
-            del failed[:k]
-            sl.failures += k
+        values, errors = self.pending.take()
+        if values:
+            sl.sketch.add_many(values)
+        if errors:
+            sl.failures += len(errors)
             for error in errors:
                 code = error_code_of(error) or type(error).__name__
                 _tally(sl.errors, code)
@@ -185,7 +259,7 @@ class OperationWindows:
 
     def add_resources(self, now: float, memory_mb: float | None, cpu_percent: float | None) -> None:
         """Record the memory and CPU use of one call at ``now``."""
-        if now >= self.open_end:
+        if now >= self.pending.open_end:
             self.rotate(now)
         with self.lock:
             if self.open is not None:
