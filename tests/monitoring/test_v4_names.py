@@ -239,12 +239,15 @@ async def test_create_alert_rule_fires_once_and_resolves(fresh: str) -> None:
 
 def test_setup_default_alerts_at_startup_covers_later_operations(fresh: str) -> None:
     """Called before any operation is seen (as v4 does), the defaults cover operations that
-    report later; v4's low_batch_success_rate watches each batch's success rate."""
+    report later; v4's low_batch_success_rate watches each batch's success rate in the
+    manager's own collector."""
     manager = AlertManager(ResultMetricsCollector(), Deliverer())
     assert setup_default_alerts(manager=manager) == []
     for i in range(20):
         manager.collector.record(fresh, Failure("boom") if i % 2 else Success(i), 5.0)
-    collect_metric("flux_result_success_rate", 0.5, MetricType.GAUGE, {"operation": fresh})
+    manager.collector.collect_metric(
+        "flux_result_success_rate", 0.5, MetricType.GAUGE, {"operation": fresh}
+    )
     notes = manager.evaluate()
     names = {(n["name"], n["state"]) for n in notes}
     assert (f"high_failure_rate:{fresh}", "firing") in names
