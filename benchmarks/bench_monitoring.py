@@ -66,8 +66,8 @@ def bench_logging() -> list[Row]:
     def noop() -> Result[int, str]:
         return Success(1)
 
-    emitting = log_result_operation("noop", logger_name="bench.loud")(noop)
-    disabled = log_result_operation("noop", logger_name="bench.quiet")(noop)
+    emitting = log_result_operation("noop", logger="bench.loud")(noop)
+    disabled = log_result_operation("noop", logger="bench.quiet")(noop)
 
     def by_hand_stdlib() -> Result[int, str]:
         start = time.perf_counter()

@@ -21,7 +21,7 @@ logging.getLogger("examples.checkout").addHandler(logging.NullHandler())
 logging.getLogger("examples.checkout").propagate = False  # the demo prints its own summary
 
 
-@log_result_operation("checkout", logger_name="examples.checkout")
+@log_result_operation("checkout", logger="examples.checkout")
 def checkout(amount: int) -> Result[int, str]:
     return Failure("card declined") if amount > 90 else Success(amount)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import uuid
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ from rfs.monitoring import (
     get_dashboard_data,
     get_metrics_summary,
     log_flux_results,
+    log_result_operation,
     reset_metrics,
     setup_default_alerts,
     start_monitoring,
@@ -80,15 +82,83 @@ async def test_log_flux_results_counts() -> None:
     assert (out["total"], out["success"], out["failure"]) == (3, 2, 1) and out["correlation_id"]
 
 
-def test_configure_result_logging_installs_one_handler() -> None:
-    """configure_result_logging adds one handler on rfs.result at the given level."""
+def test_configure_result_logging_shows_v4_loggers_and_decorated_functions() -> None:
+    """configure_result_logging sends rfs.result.* (v4's loggers) and rfs.monitoring (where
+    log_result_operation logs without a logger) to one handler at the given level, so v4 code
+    sees its decorated functions' entries as in v4."""
     handler = configure_result_logging(LogLevel.WARNING)
-    lg = logging.getLogger("rfs.result")
+    stream = io.StringIO()
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(stream)
+
+    @log_result_operation("v4_default_failing")
+    def failing() -> Result[int, str]:
+        return Failure("nope")
+
+    @log_result_operation("v4_named_failing", logger_name="orders")
+    def named() -> Result[int, str]:
+        return Failure("declined")
+
+    @log_result_operation("v4_default_ok")
+    def ok() -> Result[int, str]:
+        return Success(1)
+
     try:
-        assert handler in lg.handlers and lg.level == logging.WARNING
+        failing(), named(), ok()
+        lines = stream.getvalue().splitlines()
     finally:
-        lg.removeHandler(handler)
-        lg.setLevel(logging.NOTSET)
+        for name in ("rfs.result", "rfs.monitoring"):
+            logging.getLogger(name).removeHandler(handler)
+            logging.getLogger(name).setLevel(logging.NOTSET)
+    assert len(lines) == 2  # the success is below WARNING
+    assert " ERROR rfs.monitoring " in lines[0] and "v4_default_failing" in lines[0]
+    assert " ERROR rfs.result.orders " in lines[1] and "v4_named_failing" in lines[1]
+
+
+def test_log_result_operation_logger_name_is_v4s_result_logger(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """logger_name= is v4's: the entry goes to rfs.result.<name>, as ResultLogger(name) logs,
+    dotted names included; logger= is a full logger name (or a Logger); neither gives
+    rfs.monitoring."""
+    caplog.set_level(logging.INFO)
+
+    def succeed() -> Result[int, str]:
+        return Success(1)
+
+    plain = logging.getLogger("tests.v4.plain")
+    log_result_operation("a", logger_name="default")(succeed)()
+    log_result_operation("b", "orders.api")(succeed)()  # v4's positional logger_name
+    log_result_operation("c", logger="tests.v4.full")(succeed)()
+    log_result_operation("d", logger=plain)(succeed)()
+    log_result_operation("e")(succeed)()
+    ResultLogger("orders.api").log_step("s", 1.0)
+    names = [(r.getMessage().split(":")[0], r.name) for r in caplog.records]
+    assert names == [
+        ("a", "rfs.result.default"),
+        ("b", "rfs.result.orders.api"),
+        ("c", "tests.v4.full"),
+        ("d", "tests.v4.plain"),
+        ("e", "rfs.monitoring"),
+        ("step s", "rfs.result.orders.api"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"logger_name": "orders", "logger": "app"}, "not both"),
+        ({"logger_name": ""}, "logger_name is a non-empty string"),
+        ({"logger": ""}, "logger is a Logger or a non-empty logger name"),
+        ({"logger": 3}, "logger is a Logger or a non-empty logger name"),
+    ],
+)
+def test_log_result_operation_refuses_an_ambiguous_logger(
+    kwargs: dict[str, Any], message: str
+) -> None:
+    """Both logger and logger_name, or an empty name, is a ValueError at decoration time."""
+    with pytest.raises(ValueError, match=message):
+        log_result_operation("x", **kwargs)
 
 
 # -- v4's metrics, in the usage of v4's guide (docs/22-monitoring-observability.md) -----------
@@ -239,12 +309,15 @@ async def test_create_alert_rule_fires_once_and_resolves(fresh: str) -> None:
 
 def test_setup_default_alerts_at_startup_covers_later_operations(fresh: str) -> None:
     """Called before any operation is seen (as v4 does), the defaults cover operations that
-    report later; v4's low_batch_success_rate watches each batch's success rate."""
+    report later; v4's low_batch_success_rate watches each batch's success rate in the
+    manager's own collector."""
     manager = AlertManager(ResultMetricsCollector(), Deliverer())
     assert setup_default_alerts(manager=manager) == []
     for i in range(20):
         manager.collector.record(fresh, Failure("boom") if i % 2 else Success(i), 5.0)
-    collect_metric("flux_result_success_rate", 0.5, MetricType.GAUGE, {"operation": fresh})
+    manager.collector.collect_metric(
+        "flux_result_success_rate", 0.5, MetricType.GAUGE, {"operation": fresh}
+    )
     notes = manager.evaluate()
     names = {(n["name"], n["state"]) for n in notes}
     assert (f"high_failure_rate:{fresh}", "firing") in names

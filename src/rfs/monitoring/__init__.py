@@ -45,7 +45,7 @@ _EXPORTS = {
     "get_masker": "rfs.monitoring.masking",
     "mask_fields": "rfs.monitoring.masking",
     "LogSketch": "rfs.monitoring.sketch",
-    "MetricType": "rfs.monitoring.metrics",
+    "MetricType": "rfs.monitoring.v4_metrics",
     "MetricsError": "rfs.monitoring.metrics",
     "OperationMetrics": "rfs.monitoring.metrics",
     "ResultMetricsCollector": "rfs.monitoring.metrics",
@@ -60,7 +60,8 @@ _EXPORTS = {
     "get_alert_manager": "rfs.monitoring.alerts",
     "parse_rule": "rfs.monitoring.alerts",
     "setup_default_alerts": "rfs.monitoring.generic",
-    "AlertCondition": "rfs.monitoring.generic",
+    "AlertCondition": "rfs.monitoring.v4_alerts",
+    "ResultAlertManager": "rfs.monitoring.generic",
     "create_alert_rule": "rfs.monitoring.generic",
     "Deliverer": "rfs.monitoring.delivery",
     "collect_metric": "rfs.monitoring.generic",
@@ -93,7 +94,7 @@ if TYPE_CHECKING:  # the lazy names, typed for checkers
     from rfs.monitoring.decorator import log_result_operation as log_result_operation
     from rfs.monitoring.delivery import Deliverer as Deliverer
     from rfs.monitoring.entries import ResultLogEntry as ResultLogEntry
-    from rfs.monitoring.generic import AlertCondition as AlertCondition
+    from rfs.monitoring.generic import ResultAlertManager as ResultAlertManager
     from rfs.monitoring.generic import collect_flux_result_metric as collect_flux_result_metric
     from rfs.monitoring.generic import collect_metric as collect_metric
     from rfs.monitoring.generic import collect_result_metric as collect_result_metric
@@ -117,7 +118,6 @@ if TYPE_CHECKING:  # the lazy names, typed for checkers
     from rfs.monitoring.masking import get_masker as get_masker
     from rfs.monitoring.masking import mask_fields as mask_fields
     from rfs.monitoring.metrics import MetricsError as MetricsError
-    from rfs.monitoring.metrics import MetricType as MetricType
     from rfs.monitoring.metrics import OperationMetrics as OperationMetrics
     from rfs.monitoring.metrics import ResultMetricsCollector as ResultMetricsCollector
     from rfs.monitoring.metrics import disable_monitoring as disable_monitoring
@@ -129,6 +129,8 @@ if TYPE_CHECKING:  # the lazy names, typed for checkers
     from rfs.monitoring.result_logger import ResultLogger as ResultLogger
     from rfs.monitoring.result_logger import configure_result_logging as configure_result_logging
     from rfs.monitoring.sketch import LogSketch as LogSketch
+    from rfs.monitoring.v4_alerts import AlertCondition as AlertCondition
+    from rfs.monitoring.v4_metrics import MetricType as MetricType
 
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

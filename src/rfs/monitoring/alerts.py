@@ -1,7 +1,9 @@
 """Alert rules over ``ResultMetricsCollector`` windows: error rate, latency percentile or request
 count, with hysteresis (fire above ``threshold``, resolve only past ``resolve_threshold``) and
 de-duplication (one notification per state change). Rules can be added, replaced and removed at
-run time, also from JSON-like config (malformed config is refused with a clear error)."""
+run time, also from JSON-like config (malformed config is refused with a clear error). The same
+manager holds RFS v4's threshold rules on named series (``rfs.monitoring.v4_alerts``) and answers
+v4's ``ResultAlertManager`` methods."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any, Literal
 
 from rfs.monitoring.delivery import Callback, Deliverer
 from rfs.monitoring.metrics import OperationMetrics, ResultMetricsCollector
+from rfs.monitoring.v4_alerts import AlertCondition, ThresholdRule, ThresholdRules
 from rfs.monitoring.windows import WINDOWS
 from rfs.result import Failure, Result, Success
 
@@ -140,7 +143,11 @@ def parse_rule(config: Mapping[str, Any]) -> Result[AlertRule, AlertConfigError]
 
 
 class AlertManager:
-    """Holds rules, evaluates them against a collector and notifies on fire/resolve."""
+    """Holds rules, evaluates them against a collector and notifies on fire/resolve.
+
+    Also RFS v4's ``ResultAlertManager``: ``add_alert_rule``, ``get_alert_rules``,
+    ``get_active_alerts``, ``start_monitoring``/``stop_monitoring`` and ``metrics_collector``.
+    """
 
     def __init__(
         self,
@@ -153,6 +160,7 @@ class AlertManager:
         self._firing: dict[str, dict[str, Any]] = {}
         self._callbacks: list[Callback] = []
         self._checks: dict[str, Callable[[], list[dict[str, Any]]]] = {}
+        self._thresholds = ThresholdRules()
         self._lock = threading.Lock()
         self._stop: threading.Event | None = None
 
@@ -188,13 +196,18 @@ class AlertManager:
         self._checks[name] = check
 
     def active_alerts(self) -> list[dict[str, Any]]:
-        """The notifications of rules firing now."""
+        """The notifications of rules firing now (v4's threshold rules first)."""
         with self._lock:
-            return list(self._firing.values())
+            return self._thresholds.active() + list(self._firing.values())
 
     def evaluate(self) -> list[dict[str, Any]]:
-        """Check every rule now; returns the notifications sent (one per state change)."""
+        """Check every rule now; returns the notifications sent (one per state change): the
+        checks' first, then v4's threshold rules', then the window rules'."""
         sent = [note for check in list(self._checks.values()) for note in check()]
+        for threshold_rule, note in self._thresholds.evaluate(self.collector):
+            if threshold_rule.callback is not None:
+                self.deliverer.submit(threshold_rule.callback, note)
+            sent.append(note)
         for rule in self.rules():
             snap = self.collector.snapshot(rule.operation, rule.window)
             if not isinstance(snap, Success) or snap.value.total_requests < rule.min_requests:
@@ -224,7 +237,10 @@ class AlertManager:
         return sent
 
     def start(self, interval: float = 10.0) -> None:
-        """Evaluate every ``interval`` seconds in a daemon thread until ``stop()``."""
+        """Evaluate every ``interval`` seconds in a daemon thread until ``stop()``; ``ValueError``
+        unless ``interval`` is a positive number."""
+        if isinstance(interval, bool) or not isinstance(interval, int | float) or not interval > 0:
+            raise ValueError(f"alert interval is a positive number of seconds, got {interval!r}")
         if self._stop is not None:
             return
         stop = self._stop = threading.Event()
@@ -240,6 +256,55 @@ class AlertManager:
         if self._stop is not None:
             self._stop.set()
             self._stop = None
+
+    # -- RFS v4's ResultAlertManager methods --------------------------------------------------
+    @property
+    def metrics_collector(self) -> ResultMetricsCollector:
+        """v4's name for ``collector``."""
+        return self.collector
+
+    def add_alert_rule(
+        self,
+        name: str,
+        metric_name: str,
+        condition: AlertCondition | str,
+        threshold: float,
+        callback: Callable[[dict[str, Any]], object] | None = None,
+    ) -> None:
+        """Add (or replace) v4's threshold rule: fire while the collector's series
+        ``metric_name`` meets ``condition`` against ``threshold``, notifying ``callback`` (sync
+        or async, from the delivery thread) once on fire and once on resolve. ``ValueError``
+        for an empty name, an unknown condition or a threshold that is not a finite number."""
+        self._thresholds.add(ThresholdRule.parse(name, metric_name, condition, threshold, callback))
+
+    def get_alert_rules(self) -> list[dict[str, Any]]:
+        """Every rule as v4 lists them (``name``, ``metric_name``, ``condition``, ``threshold``,
+        ``enabled``): the threshold rules, then the window rules (``metric_name`` reads
+        ``p99(checkout, 5m)``)."""
+        rules = [r.as_dict() for r in self._thresholds.rules()]
+        rules += [
+            {
+                "name": r.name,
+                "metric_name": f"{r.metric}({r.operation}, {r.window})",
+                "condition": r.condition,
+                "threshold": r.threshold,
+                "enabled": True,
+            }
+            for r in self.rules()
+        ]
+        return rules
+
+    def get_active_alerts(self) -> list[dict[str, Any]]:
+        """v4's name for ``active_alerts``."""
+        return self.active_alerts()
+
+    def start_monitoring(self, interval: float = 10.0) -> None:
+        """v4's name for ``start``: evaluate every ``interval`` seconds until stopped."""
+        self.start(interval)
+
+    def stop_monitoring(self) -> None:
+        """v4's name for ``stop``."""
+        self.stop()
 
 
 _manager: AlertManager | None = None

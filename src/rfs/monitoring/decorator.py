@@ -20,7 +20,7 @@ from rfs.monitoring import hook
 from rfs.monitoring.context import _correlation, _operation, new_correlation_id
 from rfs.monitoring.entries import ResultLogEntry, error_code_of
 from rfs.monitoring.hook import perf_counter
-from rfs.monitoring.logs import LOGGER_NAME
+from rfs.monitoring.logs import LOGGER_NAME, RESULT_LOGGER
 from rfs.monitoring.masking import get_masker
 from rfs.result import Failure, Result, Success
 
@@ -175,6 +175,8 @@ def log_result_operation(
     logger_name: str | None = None,
     include_args: bool = False,
     include_result: bool = True,
+    *,
+    logger: str | logging.Logger | None = None,
 ) -> Callable[[F], F]:
     """Log each call of the decorated function (sync or async, returning a ``Result``).
 
@@ -182,8 +184,12 @@ def log_result_operation(
     will be recorded) with ``operation_name`` as the current operation, so ``MonoResult.log_step``
     inside it carries both. ``include_args`` adds the (masked) arguments to the entry's metadata.
     Entries are logged as from the decorated function (its file, first line and name).
+
+    Where: ``logger`` is a stdlib logger (or its full name), used as is; ``logger_name`` is
+    v4's: the ``ResultLogger`` of that name, logger ``rfs.result.<logger_name>``; with neither,
+    ``rfs.monitoring``. ``ValueError`` when both are given or a name is empty.
     """
-    lg = logging.getLogger(logger_name or LOGGER_NAME)
+    lg = _target_logger(logger_name, logger)
     enabled = lg.isEnabledFor
     memo = _level_memo(lg)
     del include_result  # v4 parameter: the outcome is always part of the entry
@@ -297,6 +303,24 @@ def log_result_operation(
         return cast(F, sync_wrapper)
 
     return decorator
+
+
+def _target_logger(logger_name: str | None, logger: str | logging.Logger | None) -> logging.Logger:
+    """The logger of ``log_result_operation``'s ``logger_name`` (v4) or ``logger`` (full)."""
+    if logger_name is not None and logger is not None:
+        raise ValueError(
+            "log_result_operation takes logger (a full logger name) or logger_name "
+            f"(v4's rfs.result.<name>), not both: got {logger!r} and {logger_name!r}"
+        )
+    if logger_name is not None:
+        if not isinstance(logger_name, str) or not logger_name:
+            raise ValueError(f"logger_name is a non-empty string, got {logger_name!r}")
+        return logging.getLogger(f"{RESULT_LOGGER}.{logger_name}")
+    if isinstance(logger, logging.Logger):
+        return logger
+    if logger is not None and (not isinstance(logger, str) or not logger):
+        raise ValueError(f"logger is a Logger or a non-empty logger name, got {logger!r}")
+    return logging.getLogger(logger or LOGGER_NAME)
 
 
 def _metadata(

@@ -125,18 +125,24 @@ def configure_logging(
     Call it from the application, once at start-up (calling again replaces the handler it added
     before). Returns the handler it installed.
     """
-    target = logging.getLogger(logger)
-    for old in [h for h in target.handlers if getattr(h, _MARK, False)]:
-        target.removeHandler(old)
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     formatter = (_structlog_formatter() if use_structlog else None) if json else None
     if formatter is None:
         formatter = JsonFormatter() if json else TextFormatter()
     handler.setFormatter(formatter)
+    attach_handler(handler, logger, level)
+    return handler
+
+
+def attach_handler(handler: logging.Handler, logger: str | None, level: int | str) -> None:
+    """Make ``handler`` the rfs handler of ``logger`` at ``level``: what ``configure_logging``
+    does with the handler it makes (replacing the one it added to that logger before)."""
+    target = logging.getLogger(logger)
+    for old in [h for h in target.handlers if getattr(h, _MARK, False)]:
+        target.removeHandler(old)
     setattr(handler, _MARK, True)
     target.addHandler(handler)
     target.setLevel(_level(level))
-    return handler
 
 
 def _level(level: int | str) -> int:

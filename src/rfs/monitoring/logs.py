@@ -13,6 +13,8 @@ from rfs.monitoring.masking import get_masker
 
 #: The default logger of rfs.monitoring's entries.
 LOGGER_NAME = "rfs.monitoring"
+#: The parent of v4's Result loggers: ``ResultLogger(name)`` logs on ``rfs.result.<name>``.
+RESULT_LOGGER = "rfs.result"
 _default_logger = logging.getLogger(LOGGER_NAME)
 
 

@@ -1,20 +1,22 @@
 """``ResultMetricsCollector``: per-operation counts, success rate, latency percentiles and error
-statistics over sliding windows, fed by ``@log_result_operation`` and every subsystem's hook."""
+statistics over sliding windows, fed by ``@log_result_operation`` and every subsystem's hook;
+beside them RFS v4's named series (``collect_metric``, ``rfs.monitoring.v4_metrics``)."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any, ClassVar
 
 from rfs._lazy import lazy_exports
 from rfs.monitoring import hook
 from rfs.monitoring.sketch import LogSketch
+from rfs.monitoring.v4_metrics import MetricType as MetricType  # v4 imported it from here
+from rfs.monitoring.v4_metrics import SeriesTable, window_for_minutes
 from rfs.monitoring.windows import WINDOWS, OperationWindows
 from rfs.reactive.mono_result import MonoResult
 from rfs.result import Failure, Result, Success
@@ -62,15 +64,33 @@ class MetricsError:
 
 
 class ResultMetricsCollector:
-    """Collects Result outcomes per operation; ``instance()`` is the process-wide one."""
+    """Collects Result outcomes per operation; ``instance()`` is the process-wide one.
+
+    ``max_history_size`` is v4's first argument, accepted and checked: v4 kept that many raw
+    values per series, here every window and series is a fixed-size sketch whatever its value.
+    ``clock`` (for tests) and ``max_operations`` (operations kept, later ones counted in
+    ``dropped_operations``) are keyword-only.
+    """
 
     _instance: ClassVar[ResultMetricsCollector | None] = None
     _instance_lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, clock: Callable[[], float] = time.time, max_operations: int = 1000) -> None:
+    def __init__(
+        self,
+        max_history_size: int = 10000,
+        *,
+        clock: Callable[[], float] = time.time,
+        max_operations: int = 1000,
+    ) -> None:
+        if isinstance(max_history_size, bool) or not isinstance(max_history_size, int):
+            raise ValueError(f"max_history_size is an int, got {max_history_size!r}")
+        if max_history_size < 1:
+            raise ValueError(f"max_history_size is at least 1, got {max_history_size}")
+        self.max_history_size = max_history_size
         self._clock = clock
         self._ops: dict[str, OperationWindows] = {}
         self._subsystems: dict[str, str] = {}
+        self._series = SeriesTable()
         self._lock = threading.Lock()
         self.max_operations = max_operations
         self.dropped_operations = 0
@@ -233,11 +253,61 @@ class ResultMetricsCollector:
         return self._subsystems.get(operation, "app")
 
     def clear(self) -> None:
-        """Forget every operation (tests, or a reset from an admin endpoint)."""
+        """Forget every operation and series (tests, or a reset from an admin endpoint)."""
         with self._lock:
             self._ops.clear()
             self._subsystems.clear()
+        self._series.clear()
         hook.refresh()  # sites holding a recorder of a forgotten operation resolve it again
+
+    # -- RFS v4's methods: named series beside the windows, one collector ---------------------
+    def collect_metric(
+        self,
+        name: str,
+        value: float,
+        metric_type: MetricType | str = MetricType.GAUGE,
+        labels: Mapping[str, str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Record ``value`` for the series ``name``/``labels`` (v4): a counter adds it, a gauge
+        keeps it, a histogram or timer adds one observation. ``metadata`` is accepted as in v4
+        and not kept. ``ValueError`` for an unknown type or a value that is not finite."""
+        del metadata
+        self._series.add(name, value, metric_type, labels)
+
+    def get_metric_value(self, name: str, labels: Mapping[str, str] | None = None) -> float | None:
+        """A series' value (v4): a counter's total, else its last value; None when never
+        recorded. A bare ``name`` of counters recorded only with labels gives their sum."""
+        return self._series.value(name, labels)
+
+    def metric_values(self, name: str | None = None) -> dict[str, float]:
+        """Each series' value by series key (``name{k=v,...}``), only those named ``name``."""
+        return self._series.values(name)
+
+    def get_metrics_summary(self, time_range_minutes: float = 60) -> dict[str, Any]:
+        """v4's summary: ``counters``, ``gauges``, ``histograms`` and ``timers`` by series key
+        (since start or ``clear``), and ``operations``: each operation's metrics over the window
+        covering ``time_range_minutes`` (1m, 5m, 1h or 1d; ``ValueError`` unless positive)."""
+        window = window_for_minutes(time_range_minutes)
+        tables = self._series.tables()
+        operations = {}
+        for op in self.operations():
+            snap = self.snapshot(op, window)
+            if isinstance(snap, Success):
+                operations[op] = snap.value.__dict__
+        return {
+            "counters": tables[MetricType.COUNTER],
+            "gauges": tables[MetricType.GAUGE],
+            "histograms": tables[MetricType.HISTOGRAM],
+            "timers": tables[MetricType.TIMER],
+            "operations": operations,
+            "time_range_minutes": time_range_minutes,
+            "generated_at": datetime.now(UTC).isoformat(),
+        }
+
+    def clear_metrics(self) -> None:
+        """v4's name for ``clear``: forget every operation and series."""
+        self.clear()
 
 
 def enable_monitoring(collector: ResultMetricsCollector | None = None) -> ResultMetricsCollector:
@@ -253,19 +323,11 @@ def disable_monitoring() -> None:
     hook.install(None)
 
 
-class MetricType(StrEnum):
-    """Kinds of metric accepted by ``collect_metric`` (v4)."""
-
-    COUNTER = "counter"
-    GAUGE = "gauge"
-    HISTOGRAM = "histogram"
-    TIMER = "timer"
-
-
-# v4 imported its helpers from here (``from rfs.monitoring.metrics import collect_metric``);
-# they live in ``rfs.monitoring.generic``.
+# v4 imported its helpers and ``ResultAlertManager`` from here
+# (``from rfs.monitoring.metrics import collect_metric``); they live in ``rfs.monitoring.generic``
+# (``AlertCondition`` in ``rfs.monitoring.v4_alerts``).
 _V4_NAMES = (
-    "AlertCondition",
+    "ResultAlertManager",
     "collect_flux_result_metric",
     "collect_metric",
     "collect_result_metric",
@@ -276,7 +338,10 @@ _V4_NAMES = (
     "start_monitoring",
     "stop_monitoring",
 )
-_V4_EXPORTS = dict.fromkeys(_V4_NAMES, "rfs.monitoring.generic")
+_V4_EXPORTS = {
+    **dict.fromkeys(_V4_NAMES, "rfs.monitoring.generic"),
+    "AlertCondition": "rfs.monitoring.v4_alerts",
+}
 _v4_getattr = lazy_exports(__name__, _V4_EXPORTS, globals())[0]
 
 

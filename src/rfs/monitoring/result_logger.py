@@ -12,7 +12,7 @@ from typing import Any
 
 from rfs.monitoring.context import get_correlation_id
 from rfs.monitoring.decorator import result_entry
-from rfs.monitoring.logs import emit_entry, log_event
+from rfs.monitoring.logs import LOGGER_NAME, RESULT_LOGGER, emit_entry, log_event
 from rfs.result import Result
 
 
@@ -37,7 +37,7 @@ class ResultLogger:
     def __init__(self, name: str, level: LogLevel = LogLevel.INFO) -> None:
         self.name = name
         self.level = level
-        self.logger = logging.getLogger(f"rfs.result.{name}")
+        self.logger = logging.getLogger(f"{RESULT_LOGGER}.{name}")
         self._started: dict[str, float] = {}
 
     def start_operation(self, operation_name: str, metadata: dict[str, Any] | None = None) -> str:
@@ -151,8 +151,13 @@ def configure_result_logging(
     format_string: str | None = None,
     include_correlation: bool = True,
 ) -> logging.Handler:
-    """v4's set-up helper: text lines with correlation ids on the ``rfs.result`` loggers."""
-    from rfs.monitoring.logging_setup import configure_logging
+    """v4's set-up helper: text lines with correlation ids from the ``rfs.result`` loggers (v4's
+    ``ResultLogger``, ``LoggingMonoResult``, ``log_result_operation(logger_name=...)``) and from
+    ``rfs.monitoring`` (``log_result_operation`` without a logger, ``log_info`` ...), so v4 code
+    sees its decorated functions' entries. Returns the one handler installed on both."""
+    from rfs.monitoring.logging_setup import attach_handler, configure_logging
 
     del format_string, include_correlation  # the text formatter always shows the id
-    return configure_logging(json=False, level=level.value, logger="rfs.result")
+    handler = configure_logging(json=False, level=level.value, logger=RESULT_LOGGER)
+    attach_handler(handler, LOGGER_NAME, level.value)
+    return handler
