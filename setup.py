@@ -9,8 +9,8 @@ from setuptools.command.build_ext import build_ext
 
 WARNING = (
     "WARNING: rfs: the C fast path (rfs._speedups) could not be built ({}); rfs works in pure "
-    "Python, with a ~4x slower Result chain. Install a C compiler and Python headers, then "
-    "reinstall; `rfs info` shows which is in use."
+    "Python, with a ~4x slower Result chain and metrics recorder. Install a C compiler and "
+    "Python headers, then reinstall; `rfs info` shows which is in use."
 )
 
 
