@@ -420,9 +420,11 @@ async def test_pg_group_writer_cut_mid_batch_sends_it_again_whole(
     pg_table: tuple[str, str],
 ) -> None:
     """A batch cut before its COMMIT was sent committed nothing: all of it, idempotent or not,
-    is sent once more in its order on a fresh connection, and every caller returns."""
+    is sent once more in its order on a fresh connection, and every caller returns; cut on
+    that second sending too, it fails, saying so."""
     dsn, table = pg_table
     writer = AsyncpgGroupWriter(dsn)
+    insert = f"INSERT INTO {table} (n) VALUES ($1)"
     pid = await writer.fetchval("SELECT pg_backend_pid()", ())
     async with cut_mid_statement(dsn, f"LOCK TABLE {table} IN EXCLUSIVE MODE") as admin:
         first = asyncio.ensure_future(writer.write("SELECT 1", ()))
@@ -436,7 +438,17 @@ async def test_pg_group_writer_cut_mid_batch_sends_it_again_whole(
     rows = await _pg_rows(dsn, f"SELECT n FROM {table} ORDER BY seq")
     assert [n for (n,) in rows] == list(range(10, 30))
     assert await writer.fetchval("SELECT pg_backend_pid()", ()) != pid
+    async with cut_mid_statement(dsn, f"LOCK TABLE {table} IN EXCLUSIVE MODE") as admin:
+        first = asyncio.ensure_future(writer.write("SELECT 1", ()))
+        await asyncio.sleep(0)
+        again = [asyncio.ensure_future(writer.write(insert, (n,))) for n in range(40, 45)]
+        cuts = [await cut_blocked(admin), await cut_blocked(admin)]  # sent twice, cut twice
+    assert all(cut.batch for cut in cuts)
+    await first
+    for result in await asyncio.gather(*again, return_exceptions=True):
+        assert any("batch was sent again" in note for note in getattr(result, "__notes__", []))
     await writer.close()
+    assert len(await _pg_rows(dsn, f"SELECT n FROM {table}")) == 20
 
 
 @pytest.mark.service("postgres")

@@ -130,17 +130,16 @@ class AsyncpgGroupWriter:
         """
         try:
             con = await self._connection()
-        except Exception as exc:  # nothing was sent
-            return [exc] * len(writes)
+        except Exception as unreachable:  # nothing was sent
+            return [unreachable] * len(writes)
         try:
             return await self._commit(con, writes)
         except _Uncommitted as uncommitted:
-            exc = uncommitted.error
-            if link_lost(exc):
+            if link_lost(uncommitted.error):
                 if resend:
                     return await self._outcomes(writes, resend=False)
-                _noted(exc, "lost again when this batch was sent a second time")
-                return [exc] * len(writes)
+                lost = _noted(uncommitted.error, "lost again when this batch was sent again")
+                return [lost] * len(writes)
         except Exception as exc:
             if link_lost(exc):
                 return await self._after_lost_link(writes, exc, resend)
