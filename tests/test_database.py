@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _pgfaults import cut_blocked, cut_mid_statement, terminate
 from rfs._database import SqliteGroupWriter, async_url, data_dir, default_url, sqlite_file
 from rfs._pgwriter import AsyncpgGroupWriter
 
@@ -304,3 +305,193 @@ async def test_pg_group_writer_close_waits_for_queued_writes(pg_table: tuple[str
     assert all(w.done() and w.exception() is None for w in writes)
     [(count,)] = await _pg_rows(dsn, f"SELECT count(*) FROM {table}")
     assert count == 50
+
+
+def _not_resent(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is a lost link the writer did not send again, saying so."""
+    import asyncpg
+
+    lost = isinstance(exc, asyncpg.PostgresConnectionError | asyncpg.AdminShutdownError)
+    return lost and any("was not sent again" in note for note in getattr(exc, "__notes__", []))
+
+
+async def _sleeping(admin: Any, pid: int, query: str) -> None:
+    """Wait until backend ``pid`` sleeps in ``pg_sleep`` in a statement starting ``query``."""
+    for _ in range(1000):
+        if await admin.fetchval(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE pid = $1 AND wait_event = 'PgSleep' AND query LIKE $2",
+            pid,
+            f"{query}%",
+        ):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"backend {pid} never slept in {query}")
+
+
+@pytest.mark.service("postgres")
+async def test_pg_group_writer_resends_only_idempotent_writes_whose_commit_landed(
+    pg_table: tuple[str, str],
+) -> None:
+    """The server ends the writer's session after a lone write committed, before it answered:
+    an idempotent write is sent once more (its caller returns, the row is there once); any
+    other is not sent again (its caller gets the lost link, with a note; the row is there)."""
+    import asyncpg
+
+    dsn, table = pg_table
+    admin = await asyncpg.connect(dsn)
+    # counts its calls, commits its upsert, then sleeps if it inserted (the first call only)
+    await admin.execute(
+        f"CREATE SEQUENCE {table}_calls; SELECT nextval('{table}_calls');"
+        f" CREATE PROCEDURE {table}_put(k int) LANGUAGE plpgsql"
+        f" AS $$ BEGIN PERFORM nextval('{table}_calls');"
+        f" INSERT INTO {table} (n) VALUES (k) ON CONFLICT (n) DO NOTHING;"
+        " IF FOUND THEN COMMIT; PERFORM pg_sleep(60); END IF; END $$"
+    )
+    writer = AsyncpgGroupWriter(dsn)
+    try:
+        outcomes = []
+        for n, idempotent in ((1, False), (2, True)):
+            pid = await writer.fetchval("SELECT pg_backend_pid()", ())
+            calls = await admin.fetchval(f"SELECT last_value FROM {table}_calls")
+            sql = f"CALL {table}_put($1)"
+            put = asyncio.ensure_future(writer.write(sql, (n,), idempotent=idempotent))
+            await _sleeping(admin, pid, sql)
+            assert await admin.fetchval(f"SELECT count(*) FROM {table} WHERE n = $1", n) == 1
+            await terminate(admin, pid)
+            [outcome] = await asyncio.gather(put, return_exceptions=True)
+            sent = await admin.fetchval(f"SELECT last_value FROM {table}_calls") - calls
+            outcomes.append((outcome if outcome is None else _not_resent(outcome), sent))
+        assert outcomes == [(True, 1), (None, 2)]
+        assert await _pg_rows(dsn, f"SELECT n FROM {table} ORDER BY n") == [(1,), (2,)]
+    finally:
+        await writer.close()
+        await admin.execute(f"DROP PROCEDURE {table}_put; DROP SEQUENCE {table}_calls")
+        await admin.close()
+
+
+@pytest.mark.service("postgres")
+async def test_pg_group_writer_cut_lone_write(pg_table: tuple[str, str]) -> None:
+    """A lone write (the writer idle: the caller's task, autocommit) in flight when the session
+    ends may have landed: sent once more if idempotent, else not sent again; a write lost on
+    its second sending too fails, saying so."""
+    dsn, table = pg_table
+    writer = AsyncpgGroupWriter(dsn)
+    upsert = f"INSERT INTO {table} (n) VALUES ($1) ON CONFLICT (n) DO NOTHING"
+    lock = f"LOCK TABLE {table} IN EXCLUSIVE MODE"
+    for n, idempotent in ((1, False), (2, True)):
+        async with cut_mid_statement(dsn, lock) as admin:
+            write = asyncio.ensure_future(writer.write(upsert, (n,), idempotent=idempotent))
+            assert not (await cut_blocked(admin)).batch
+        [result] = await asyncio.gather(write, return_exceptions=True)
+        assert _not_resent(result) if n == 1 else result is None
+    async with cut_mid_statement(dsn, lock) as admin:
+        write = asyncio.ensure_future(writer.write(upsert, (3,), idempotent=True))
+        first = await cut_blocked(admin)
+        second = await cut_blocked(admin)  # the write sent again, waiting on the same lock
+    assert first.pid != second.pid and first.query == second.query == upsert
+    [result] = await asyncio.gather(write, return_exceptions=True)
+    assert any("second sending" in note for note in getattr(result, "__notes__", []))
+    await writer.close()
+    assert await _pg_rows(dsn, f"SELECT n FROM {table}") == [(2,)]
+
+
+def _burst(writer: AsyncpgGroupWriter, table: str) -> list[asyncio.Future[Any]]:
+    """Writes of 10..29 on ``writer``: plain inserts of multiples of 3 (not idempotent),
+    upserts of the others (idempotent), 16 through ``fetchval`` (``RETURNING n * 10``)."""
+    insert = f"INSERT INTO {table} (n) VALUES ($1)"
+    upsert = f"INSERT INTO {table} (n) VALUES ($1) ON CONFLICT (n) DO NOTHING"
+    returning = (
+        f"INSERT INTO {table} (n) VALUES ($1) ON CONFLICT (n) DO UPDATE SET n = EXCLUDED.n"
+        " RETURNING n * 10"
+    )
+    return [
+        asyncio.ensure_future(
+            writer.fetchval(returning, (n,), idempotent=True)
+            if n == 16
+            else writer.write(insert if n % 3 == 0 else upsert, (n,), idempotent=n % 3 != 0)
+        )
+        for n in range(10, 30)
+    ]
+
+
+@pytest.mark.service("postgres")
+async def test_pg_group_writer_cut_mid_batch_sends_it_again_whole(
+    pg_table: tuple[str, str],
+) -> None:
+    """A batch cut before its COMMIT was sent committed nothing: all of it, idempotent or not,
+    is sent once more in its order on a fresh connection, and every caller returns; cut on
+    that second sending too, it fails, saying so."""
+    dsn, table = pg_table
+    writer = AsyncpgGroupWriter(dsn)
+    insert = f"INSERT INTO {table} (n) VALUES ($1)"
+    pid = await writer.fetchval("SELECT pg_backend_pid()", ())
+    async with cut_mid_statement(dsn, f"LOCK TABLE {table} IN EXCLUSIVE MODE") as admin:
+        first = asyncio.ensure_future(writer.write("SELECT 1", ()))
+        await asyncio.sleep(0)  # in flight alone: what follows is queued into one batch
+        writes = _burst(writer, table)
+        cut = await cut_blocked(admin)
+    assert cut.pid == pid and cut.batch
+    await first
+    results = await asyncio.gather(*writes)
+    assert results == [160 if n == 16 else None for n in range(10, 30)]
+    rows = await _pg_rows(dsn, f"SELECT n FROM {table} ORDER BY seq")
+    assert [n for (n,) in rows] == list(range(10, 30))
+    assert await writer.fetchval("SELECT pg_backend_pid()", ()) != pid
+    async with cut_mid_statement(dsn, f"LOCK TABLE {table} IN EXCLUSIVE MODE") as admin:
+        first = asyncio.ensure_future(writer.write("SELECT 1", ()))
+        await asyncio.sleep(0)
+        again = [asyncio.ensure_future(writer.write(insert, (n,))) for n in range(40, 45)]
+        cuts = [await cut_blocked(admin), await cut_blocked(admin)]  # sent twice, cut twice
+    assert all(cut.batch for cut in cuts)
+    await first
+    for result in await asyncio.gather(*again, return_exceptions=True):
+        assert any("batch was sent again" in note for note in getattr(result, "__notes__", []))
+    await writer.close()
+    assert len(await _pg_rows(dsn, f"SELECT n FROM {table}")) == 20
+
+
+@pytest.mark.service("postgres")
+async def test_pg_group_writer_cut_during_commit_resends_only_idempotent_writes(
+    pg_table: tuple[str, str],
+) -> None:
+    """A batch whose COMMIT was in flight when the session ended may have landed: its
+    idempotent writes are sent once more (a ``fetchval`` gets its value), the others fail
+    with the lost link and are not sent again; the writer goes on."""
+    import asyncpg
+
+    dsn, table = pg_table
+    admin = await asyncpg.connect(dsn)
+    # a deferred trigger runs at COMMIT: its first firing sleeps
+    await admin.execute(
+        f"CREATE SEQUENCE {table}_fired; CREATE FUNCTION {table}_slow() RETURNS trigger"
+        f" LANGUAGE plpgsql AS $$ BEGIN IF nextval('{table}_fired') = 1 THEN"
+        " PERFORM pg_sleep(60); END IF; RETURN NULL; END $$;"
+        f" CREATE CONSTRAINT TRIGGER {table}_slow AFTER INSERT ON {table}"
+        f" DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {table}_slow()"
+    )
+    writer = AsyncpgGroupWriter(dsn)
+    try:
+        pid = await writer.fetchval("SELECT pg_backend_pid()", ())
+        first = asyncio.ensure_future(writer.write("SELECT 1", ()))
+        await asyncio.sleep(0)  # in flight alone: what follows is queued into one batch
+        writes = _burst(writer, table)
+        await _sleeping(admin, pid, "COMMIT")
+        await terminate(admin, pid)
+        await first
+        results = await asyncio.gather(*writes, return_exceptions=True)
+        for n, result in zip(range(10, 30), results, strict=True):
+            if n % 3 == 0:
+                assert _not_resent(result), (n, result)
+            else:
+                assert result == (160 if n == 16 else None), (n, result)
+        rows = await _pg_rows(dsn, f"SELECT n FROM {table} ORDER BY seq")
+        assert [n for (n,) in rows] == [n for n in range(10, 30) if n % 3 != 0]
+        await writer.write(f"INSERT INTO {table} (n) VALUES ($1)", (99,))  # on a fresh link
+    finally:
+        await writer.close()
+        await admin.execute(
+            f"DROP TRIGGER {table}_slow ON {table}; DROP FUNCTION {table}_slow();"
+            f" DROP SEQUENCE {table}_fired"
+        )
+        await admin.close()

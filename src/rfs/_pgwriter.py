@@ -8,10 +8,20 @@ burst of finishing tasks costs a few round trips and one commit, not one each. W
 the order they were queued. :meth:`AsyncpgGroupWriter.fetchval` also hands back the
 statement's first value (a count of ``RETURNING`` rows, say), for a caller that must see
 what its write did. If the server refuses a batch, each write is retried in its own
-transaction so only the failing one raises; after a lost link nothing is sent again (the
-commit may have landed: the callers decide). Each caller returns once its transaction is
+transaction so only the failing one raises. Each caller returns once its transaction is
 committed. One connection, bound to the event loop that first writes; ``server_settings``
 (``{"synchronous_commit": "off"}``, ...) apply to it.
+
+A lost link (:func:`link_lost`: the server ended the session, the socket broke) is met by
+what can have been committed. A batch cut before its COMMIT went out committed nothing, so
+it is sent once more, whole, on a fresh connection. A lone write, or a batch whose COMMIT
+was in flight, may have landed before the link dropped: a write marked ``idempotent=True``
+(an upsert setting every column it writes, so sending it twice leaves what sending it once
+does: the run store's) is sent once more; any other (the default: a saga log append adds
+events, so twice is not once) is not sent again, and its caller gets the lost-link error
+with a note saying it may or may not have been committed. Whatever is sent again goes
+before anything queued after it, and its caller sees only the second outcome; a second
+loss fails it. The good path is unchanged: no check, no extra round trip.
 """
 
 from __future__ import annotations
@@ -27,6 +37,15 @@ class _Write(NamedTuple):
     sql: str
     args: Sequence[Any]
     fetch: bool  # whether the caller wants the statement's first value
+    idempotent: bool  # whether it may be sent again after a lost link
+
+
+class _Uncommitted(Exception):
+    """A statement of a batch failed (``error``): its COMMIT was never sent."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 class AsyncpgGroupWriter:
@@ -41,13 +60,17 @@ class AsyncpgGroupWriter:
         self._idle: list[asyncio.Future[None]] = []  # closers waiting for the connection
         self._flushing: asyncio.Task[None] | None = None
 
-    async def write(self, sql: str, args: Sequence[Any]) -> None:
-        """Run ``sql`` with ``args`` in the next transaction; return once it is committed."""
-        await self._submit(_Write(sql, args, fetch=False))
+    async def write(self, sql: str, args: Sequence[Any], *, idempotent: bool = False) -> None:
+        """Run ``sql`` with ``args`` in the next transaction; return once it is committed.
 
-    async def fetchval(self, sql: str, args: Sequence[Any]) -> Any:
+        ``idempotent=True`` says running the statement twice leaves what running it once
+        does, so after a lost link it is sent once more instead of failing (module docstring).
+        """
+        await self._submit(_Write(sql, args, False, idempotent))
+
+    async def fetchval(self, sql: str, args: Sequence[Any], *, idempotent: bool = False) -> Any:
         """As :meth:`write`, and return the statement's first value once it is committed."""
-        return await self._submit(_Write(sql, args, fetch=True))
+        return await self._submit(_Write(sql, args, True, idempotent))
 
     async def _submit(self, write: _Write) -> Any:
         if self._busy:  # a commit is in flight: join the next transaction
@@ -95,24 +118,58 @@ class AsyncpgGroupWriter:
                     future.set_result(outcome)
         self._release()
 
-    async def _outcomes(self, writes: list[_Write]) -> list[Any]:
+    async def _outcomes(self, writes: list[_Write], resend: bool = True) -> list[Any]:
         """Each write's value or exception: all in one transaction, else each in its own.
 
-        A batch is retried write by write only when nothing of it can have been committed:
-        not after a lost link (its commit may have landed), and never for a lone write.
+        What is sent again follows from what can have been committed. A batch the server
+        refused committed nothing: it is retried write by write (a refused lone write just
+        fails). A batch whose link was lost before its COMMIT went out committed nothing
+        either: it is sent once more, whole. A write in flight when the link was lost
+        otherwise (a lone write, a COMMIT) may have landed: only the idempotent ones are sent
+        once more. ``resend`` is False on that second sending.
         """
         try:
-            return await self._commit(writes)
+            con = await self._connection()
+        except Exception as unreachable:  # nothing was sent
+            return [unreachable] * len(writes)
+        try:
+            return await self._commit(con, writes)
+        except _Uncommitted as uncommitted:
+            if link_lost(uncommitted.error):
+                if resend:
+                    return await self._outcomes(writes, resend=False)
+                lost = _noted(uncommitted.error, "lost again when this batch was sent again")
+                return [lost] * len(writes)
         except Exception as exc:
-            if len(writes) == 1 or link_lost(exc):
-                return [exc] * len(writes)
+            if link_lost(exc):
+                return await self._after_lost_link(writes, exc, resend)
+            if len(writes) == 1:
+                return [exc]
         outcomes: list[Any] = []
         for write in writes:
-            try:
-                outcomes += await self._commit([write])
-            except Exception as exc:
-                outcomes.append(exc)
+            outcomes += await self._outcomes([write], resend)
         return outcomes
+
+    async def _after_lost_link(
+        self, writes: list[_Write], lost: Exception, resend: bool
+    ) -> list[Any]:
+        """``writes`` may have been committed: send the idempotent ones again, once, in order;
+        the others fail with ``lost``."""
+        again = [write for write in writes if write.idempotent] if resend else []
+        if len(again) < len(writes):
+            _noted(
+                lost,
+                "lost with this write in flight; it may or may not have been committed, and"
+                + (
+                    " was not sent again (only writes marked idempotent are)"
+                    if resend
+                    else " this was its second sending"
+                ),
+            )
+        if not again:
+            return [lost] * len(writes)
+        values = iter(await self._outcomes(again, resend=False))
+        return [next(values) if write.idempotent else lost for write in writes]
 
     async def _connection(self) -> Any:
         if self._con is None or self._con.is_closed():
@@ -121,17 +178,28 @@ class AsyncpgGroupWriter:
             self._con = await asyncpg.connect(self._dsn, server_settings=self._settings)
         return self._con
 
-    async def _commit(self, writes: list[_Write]) -> list[Any]:
-        con = await self._connection()
+    async def _commit(self, con: Any, writes: list[_Write]) -> list[Any]:
+        """Run ``writes`` as one transaction. A batch that failed before its COMMIT was sent
+        (at BEGIN or a statement) raises :class:`_Uncommitted` with that first error."""
+        committing = False
+        failed: Exception | None = None  # a statement's error (not the ROLLBACK's after it)
         try:
             if len(writes) == 1:  # one statement is its own transaction: one round trip
                 return [await _execute(con, writes[0])]
             async with con.transaction():
-                return await _execute_all(con, writes)
+                try:
+                    values = await _execute_all(con, writes)
+                except Exception as exc:
+                    failed = exc
+                    raise
+                committing = True
+            return values
         except BaseException as exc:
             if not reusable_after(exc):  # maybe mid-protocol: never reuse it
                 con.terminate()
                 self._con = None
+            if not committing and len(writes) > 1 and isinstance(exc, Exception):
+                raise _Uncommitted(failed or exc) from exc
             raise
 
     async def close(self) -> None:
@@ -173,6 +241,11 @@ async def _execute_all(con: Any, writes: list[_Write]) -> list[Any]:
             values += [None] * (end - start)
         start = end
     return values
+
+
+def _noted(exc: Exception, note: str) -> Exception:
+    exc.add_note(f"rfs: the connection to PostgreSQL was {note}")
+    return exc
 
 
 def reusable_after(exc: BaseException) -> bool:

@@ -1,15 +1,24 @@
-"""SIGKILL of the driver while a burst of task completions is being group-committed, then resume."""
+"""Faults while task completions are group-committed: SIGKILL of the driver, then resume; the
+run store's PostgreSQL session ended by the server mid-run."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from _pgfaults import cut_blocked, cut_mid_statement
+from rfs.pipeline import MemoryIOManager, Planner, SqlRunStore, TaskRegistry, run_pipeline
+from rfs.pipeline.store import RunState, TaskState
 
 DRIVER = """
 import asyncio, os, sys, time
@@ -119,3 +128,79 @@ def test_kill_during_group_commit_burst_loses_nothing_reported(tmp_path: Path) -
     counts = _counts(marks)
     assert all(counts[name] == 1 for name in stored)  # nothing that succeeded ran again
     assert set(counts) == {f"t{i}" for i in range(200)}
+
+
+async def _until(condition: Callable[[], bool], run: asyncio.Future[Any]) -> None:
+    """Wait until ``condition()`` holds, failing if ``run`` ends first."""
+    for _ in range(6000):
+        if condition():
+            return
+        if run.done():
+            raise AssertionError(f"the run ended early: {run.result()}")
+        await asyncio.sleep(0.005)
+    raise AssertionError("timed out")
+
+
+@pytest.mark.service("postgres")
+async def test_pg_link_cut_mid_run_loses_nothing(postgres_url: str, registry: TaskRegistry) -> None:
+    """The server ends the run store's writer session twice mid-run, a ``save_attempt`` in
+    flight each time (a lone write, whose commit may have landed; then a batch): each is sent
+    again, the run succeeds, and every task ran once and is recorded once."""
+    width, prefix, run_id = 10, f"c{uuid.uuid4().hex[:10]}_", f"cut-{uuid.uuid4().hex}"
+    dsn = postgres_url.replace("+asyncpg", "")
+    started: list[str] = []  # a task body runs once its "running" record is committed
+    release = {"a": asyncio.Event(), "b": asyncio.Event()}
+
+    def make(name: str) -> Callable[[], Awaitable[str]]:
+        async def work() -> str:
+            started.append(name)
+            await release[name[0]].wait()
+            return name
+
+        return work
+
+    for i in range(width):
+        registry.task(make(f"a{i}"), name=f"a{i}")
+        registry.task(make(f"b{i}"), name=f"b{i}", dependencies=[f"a{i}"])
+    store = SqlRunStore(postgres_url, table_prefix=prefix)
+    plan = Planner(registry).create_execution_plan()
+    run = asyncio.ensure_future(
+        run_pipeline(
+            plan, run_store=store, io_manager=MemoryIOManager(), run_id=run_id,
+            max_concurrency=2 * width,
+        )
+    )  # fmt: skip
+    try:
+        await _until(lambda: len(started) == width, run)
+        async with cut_mid_statement(dsn, f"LOCK TABLE {prefix}tasks IN EXCLUSIVE MODE") as admin:
+            release["a"].set()  # the first to finish writes alone (and waits), the rest queue
+            lone = await cut_blocked(admin)
+        await _until(lambda: len(started) == 2 * width, run)  # the a-tasks recorded succeeded
+        row = (  # the b-task that started last finishes last: its write is in the batch
+            f"SELECT 1 FROM {prefix}tasks WHERE run_id = '{run_id}'"
+            f" AND task_name = '{started[-1]}' FOR UPDATE"
+        )
+        async with cut_mid_statement(dsn, row) as admin:
+            release["b"].set()
+            batch = await cut_blocked(admin)
+        result = (await asyncio.wait_for(run, 60)).unwrap()
+        assert f"{prefix}attempts" in lone.query and not lone.batch
+        assert f"{prefix}attempts" in batch.query and batch.batch and batch.pid != lone.pid
+        assert result.state is RunState.SUCCEEDED
+        names = sorted(f"{x}{i}" for x in "ab" for i in range(width))
+        assert sorted(started) == names  # each task ran once
+        record = await store.get_run(run_id)
+        assert record is not None and record.state is RunState.SUCCEEDED
+        assert sorted((t.task_name, t.state, t.attempts) for t in record.tasks) == [
+            (name, TaskState.SUCCEEDED, 1) for name in names
+        ]
+        attempts = await store.list_attempts(run_id)
+        assert sorted((x.task_name, x.attempt, x.state) for x in attempts) == [
+            (name, 1, TaskState.SUCCEEDED) for name in names
+        ]
+    finally:
+        for event in release.values():
+            event.set()
+        await asyncio.wait_for(asyncio.gather(run, return_exceptions=True), 60)
+        await store.drop_tables()
+        await store.close()

@@ -67,6 +67,55 @@ async def test_postgres_store_round_trip(postgres_url: str) -> None:
         await store.close()
 
 
+@pytest.mark.service("postgres")
+async def test_postgres_store_writes_are_idempotent(postgres_url: str) -> None:
+    """Each write the PostgreSQL store sends as idempotent (sent again after a lost link) is
+    an upsert: running it a second time leaves every row of both tables as the first did."""
+    import asyncpg
+
+    prefix = f"t{uuid.uuid4().hex[:10]}_"
+    store = SqlRunStore(postgres_url, table_prefix=prefix)
+    admin = await asyncpg.connect(postgres_url.replace("+asyncpg", ""))
+
+    async def rows() -> list[tuple[object, ...]]:
+        return [
+            tuple(r)
+            for table in ("tasks", "attempts")
+            for r in await admin.fetch(f"SELECT * FROM {prefix}{table} ORDER BY 1, 2, 3")
+        ]
+
+    run_id = "r-idem"
+    running = TaskRecord(run_id, "a", TaskState.RUNNING, attempts=1, started_at=101.0)
+    failed = TaskRecord(run_id, "a", TaskState.FAILED, 1, 101.0, 102.0, error="boom")
+    retried = TaskRecord(run_id, "a", TaskState.SUCCEEDED, 2, 101.0, 103.5, stream_count=4)
+    writes = [
+        lambda: store.save_attempt(
+            AttemptRecord(run_id, "a", 1, TaskState.RUNNING, 101.0), running
+        ),
+        lambda: store.save_attempt(
+            AttemptRecord(run_id, "a", 1, TaskState.FAILED, 101.0, 102.0, "boom"), failed
+        ),
+        lambda: store.save_attempt(
+            AttemptRecord(run_id, "a", 2, TaskState.SUCCEEDED, 102.5, 103.5), retried
+        ),
+        lambda: store.save_task(TaskRecord(run_id, "b", TaskState.SKIPPED, error="upstream")),
+        lambda: store.save_task(TaskRecord(run_id, "b", TaskState.PENDING)),
+    ]
+    try:
+        await store.create_run(RunRecord(run_id, "dag1", RunState.RUNNING, 100.0), ["a", "b"])
+        assert store._pg is not None  # the writes go through the asyncpg writer
+        for write in writes:
+            await write()
+            once = await rows()
+            await write()
+            assert await rows() == once
+        assert len(once) == 4  # tasks a, b; attempts 1, 2 of a
+    finally:
+        await admin.close()
+        await store.drop_tables()
+        await store.close()
+
+
 def test_default_url_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """The default is .rfs/runs.db; RFS_RUN_STORE_URL overrides it."""
     monkeypatch.delenv("RFS_RUN_STORE_URL", raising=False)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from _pgfaults import cut_blocked, cut_mid_statement
 from rfs.result import Failure, Success
 from rfs.saga import (
     ContextNotSerializable,
@@ -20,6 +21,7 @@ from rfs.saga import (
     OwnershipLost,
     Saga,
     SagaLog,
+    SagaLogError,
     SagaRegistry,
     SagaStatus,
     StepContext,
@@ -379,6 +381,40 @@ async def test_dropped_database_connection_mid_saga(
         assert record is not None and record.status is SagaStatus.COMPLETED
         steps_done = [e.step for e in record.events if e.kind is EventKind.STEP_SUCCEEDED]
         assert steps_done == ["a", "drop", "c"]
+    finally:
+        await log.drop_tables()
+        await log.close()
+
+
+@pytest.mark.service("postgres")
+async def test_pg_log_append_cut_in_flight_is_not_sent_again(postgres_url: str) -> None:
+    """The server ends the log writer's session with an append in flight (a lone write: its
+    commit may have landed): the append raises ``SagaLogError`` and is not sent again, so no
+    event is ever logged twice; the next append goes through on a fresh connection."""
+    prefix = f"c{uuid.uuid4().hex[:10]}_"
+    log = SagaLog(postgres_url, table_prefix=prefix)
+    lock = f"LOCK TABLE {prefix}executions IN EXCLUSIVE MODE"
+
+    def done(step: str) -> list[LogEvent]:
+        return [LogEvent(EventKind.STEP_SUCCEEDED, step, 0, 1, None, 1.0)]
+
+    try:
+        await log.start("x1", "cut", {"n": 1}, "me", 1e12, [])
+        async with cut_mid_statement(postgres_url.replace("+asyncpg", ""), lock) as admin:
+            append = asyncio.ensure_future(
+                log.append("x1", "me", done("a"), lease_until=1e12, context={"n": 2})
+            )
+            cut = await cut_blocked(admin)
+        assert f"{prefix}executions" in cut.query
+        with pytest.raises(SagaLogError) as raised:
+            await append
+        notes = getattr(raised.value.__cause__, "__notes__", [])
+        assert any("was not sent again" in note for note in notes)
+        record = await log.load("x1")
+        assert record is not None and (record.context, record.events) == ({"n": 1}, [])
+        await log.append("x1", "me", done("b"), lease_until=1e12)
+        record = await log.load("x1")
+        assert record is not None and [e.step for e in record.events] == ["b"]
     finally:
         await log.drop_tables()
         await log.close()

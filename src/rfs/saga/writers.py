@@ -242,7 +242,9 @@ class PostgresWriter:
     (the execution row, then its events as bound ``VALUES`` in their order; one statement
     text per shape, prepared once); an append counts the rows it updated, and writes nothing
     when ``owner`` no longer holds the execution. ``synchronous_commit=False`` stops waiting
-    for the WAL flush.
+    for the WAL flush. No write is marked idempotent (an append adds events: twice is not
+    once), so one in flight when the link is lost, its commit unknown, is not sent again by
+    the writer: it raises ``SagaLogError``.
     """
 
     def __init__(

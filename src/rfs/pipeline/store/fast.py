@@ -116,7 +116,13 @@ class FastWrites:
 
 
 class PgWrites:
-    """The hot writes (attempts, tasks) on PostgreSQL: one statement each, group-committed."""
+    """The hot writes (attempts, tasks) on PostgreSQL: one statement each, group-committed.
+
+    Both are upserts that set every column they write from their arguments (the attempt's
+    row, then the task's, keyed by their primary keys), so running one twice leaves what
+    running it once does: they are sent as ``idempotent`` and a write caught by a lost
+    connection is sent once more on a fresh one instead of failing the run.
+    """
 
     def __init__(self, dsn: str, names: Mapping[str, str]) -> None:
         from rfs._pgwriter import AsyncpgGroupWriter
@@ -149,10 +155,10 @@ class PgWrites:
             a.finished_at,
             a.error,
         )
-        await self._writer.write(self._save_attempt, args)
+        await self._writer.write(self._save_attempt, args, idempotent=True)
 
     async def save_task(self, task: TaskRecord) -> None:
-        await self._writer.write(self._upsert_task, FastWrites._task_row(task))
+        await self._writer.write(self._upsert_task, FastWrites._task_row(task), idempotent=True)
 
     async def close(self) -> None:
         await self._writer.close()
