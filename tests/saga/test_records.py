@@ -293,3 +293,18 @@ def test_valid_rows_decode_to_what_was_written() -> None:
           "at": 3}],
     )  # fmt: skip
     assert (event.kind.value, event.index, event.at) == ("step_started", 0, 3.0)
+
+
+@given(st.lists(st.integers(1, 6), min_size=1, max_size=12), st.integers(0, 11))
+def test_a_compensation_failure_logged_twice_counts_once(attempts: list[int], repeat: int) -> None:
+    """Replaying a log where a retried write repeated one failure event gives the count of
+    distinct failed attempts, the same as the log without the repeat."""
+    from rfs.saga.records import EventKind, LogEvent
+    from rfs.saga.state import ExecutionState
+
+    failures = [LogEvent(EventKind.COMPENSATION_FAILED, "pay", 0, a, f"boom {a}") for a in attempts]
+    doubled = failures[: repeat + 1] + failures[repeat:]
+    once = ExecutionState.replay(failures).compensation_errors[0]
+    twice = ExecutionState.replay(doubled).compensation_errors[0]
+    assert once[1] == twice[1] == len(set(attempts))
+    assert once[0] == twice[0] == failures[-1].detail

@@ -42,7 +42,7 @@ class ExecutionState:
     ``completed`` lists the succeeded steps in the order they succeeded (a retried write
     that logged one twice counts once); ``compensation_attempts`` the last attempt logged
     for each compensation; ``compensation_errors`` the last error and number of failed
-    attempts of each compensation.
+    attempts of each compensation (a failure logged twice counts once).
     """
 
     steps: dict[int, LoggedStep] = field(default_factory=dict)
@@ -57,6 +57,7 @@ class ExecutionState:
     @classmethod
     def replay(cls, events: Sequence[LogEvent]) -> ExecutionState:
         state = cls()
+        failed_attempts: dict[int, set[int]] = {}  # a retried write may log a failure twice
         for event in events:
             i = event.index
             if event.kind is EventKind.STEP_FAILED:
@@ -73,8 +74,9 @@ class ExecutionState:
             elif event.kind is EventKind.COMPENSATION_SUCCEEDED:
                 state.compensated.add(i)
             elif event.kind is EventKind.COMPENSATION_FAILED:
-                failures = state.compensation_errors.get(i, (None, 0))[1]
-                state.compensation_errors[i] = (event.detail, failures + 1)
+                seen = failed_attempts.setdefault(i, set())
+                seen.add(event.attempt)
+                state.compensation_errors[i] = (event.detail, len(seen))
         return state
 
     def running(self) -> tuple[int, int] | None:
