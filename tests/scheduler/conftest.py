@@ -1,8 +1,10 @@
-"""Fixtures for scheduler tests: a fake clock, an in-memory bus and a recording publisher."""
+"""Fixtures for scheduler tests: a fake clock, a recording publisher, a real-time poll."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +14,22 @@ from rfs.result import Result, Success
 from rfs.scheduler import FakeClock, Scheduler
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+async def until(condition: Callable[[], bool], *, within: float = 30.0) -> None:
+    """Poll ``condition()`` in real time until it holds; fail after ``within`` seconds.
+
+    For state another task or server changes (a lease, a Redis key) that no event announces.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    for _ in itertools.count():
+        if condition():
+            return
+        if loop.time() > deadline:
+            break
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"condition not reached within {within} s")
 
 
 class RecordingPublisher:
