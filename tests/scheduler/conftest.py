@@ -1,10 +1,8 @@
-"""Fixtures for scheduler tests: a fake clock, a recording publisher, a real-time poll."""
+"""Fixtures for scheduler tests: a fake clock, an in-memory bus and a recording publisher."""
 
 from __future__ import annotations
 
-import asyncio
-import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,22 +12,6 @@ from rfs.result import Result, Success
 from rfs.scheduler import FakeClock, Scheduler
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
-
-
-async def until(condition: Callable[[], bool], *, within: float = 30.0) -> None:
-    """Poll ``condition()`` in real time until it holds; fail after ``within`` seconds.
-
-    For state another task or server changes (a lease, a Redis key) that no event announces.
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    for _ in itertools.count():
-        if condition():
-            return
-        if loop.time() > deadline:
-            break
-        await asyncio.sleep(0.005)
-    raise AssertionError(f"condition not reached within {within} s")
 
 
 class RecordingPublisher:

@@ -9,9 +9,8 @@ from contextlib import asynccontextmanager
 
 import pytest
 
+from _waiting import until
 from rfs.scheduler import PostgresLeaderLock, RedisLeaderLock
-
-from .conftest import until
 
 
 async def redis_command(redis_url: str, *args: str | int) -> object:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from _waiting import until
 from rfs.scheduler import FakeClock, Scheduler, create_interval_trigger
 
-from .conftest import RecordingPublisher, until
+from .conftest import RecordingPublisher
 
 TICK = timedelta(seconds=10)
 
