@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import redis.exceptions
 
+from _waiting import until
 from rfs.cache import RedisBackend, TwoLevelBackend, cached, invalidate_tags
 from rfs.result import Success
 
@@ -104,3 +106,45 @@ async def test_garbage_on_the_channel_is_ignored(nodes: tuple[Node, Node]) -> No
     await b.wait_message()
     assert b.backend.l1.peek("item:1") is None
     assert b.backend.stats()["received"] == 1
+
+
+class CutOff(RedisBackend):
+    """A RedisBackend this process can cut off from the server (the other processes still
+    reach it): while ``down``, every command and subscription fails to connect."""
+
+    down = False
+
+    def client(self) -> Any:
+        if self.down:
+            raise redis.exceptions.ConnectionError("cut off from the server")
+        return super().client()
+
+
+async def test_what_l1_cached_while_the_channel_was_down_is_dropped_when_it_is_back(
+    redis_url: str, prefix: str
+) -> None:
+    """During an outage L1 keeps serving what it cached; once the invalidation channel is back
+    those entries go (they may have missed a message), and L1 fills again from then on."""
+    l2 = CutOff(redis_url, prefix=prefix)
+    l2.down = True
+    backend = TwoLevelBackend(l2)
+    calls: list[str] = []
+
+    @cached(ttl=60, backend=backend, key="item:{item_id}")
+    async def item(item_id: str) -> Success[str]:
+        calls.append(item_id)
+        return Success(f"v{len(calls)}")
+
+    try:
+        assert await item("1") == Success("v1")  # from the loader, kept in L1 only
+        failed = backend.stats()["channel_errors"]
+        await until(lambda: backend.stats()["channel_errors"] >= failed + 2)
+        assert await item("1") == Success("v1") and calls == ["1"]
+        l2.down = False
+        await until(lambda: len(backend.l1) == 0)  # resubscribed: L1 cleared
+        assert await item("1") == Success("v2")
+        assert await item("1") == Success("v2") and calls == ["1", "1"]
+    finally:
+        l2.down = False
+        await backend.clear()
+        await backend.aclose()

@@ -27,6 +27,14 @@ PATIENT_OPTIONS: dict[str, dict[str, float]] = {
     "nats": {"ack_wait": 30.0},
 }
 """For tests that count deliveries: no redelivery of a slow ack on a loaded machine."""
+REDELIVERY_OPTIONS: dict[str, dict[str, float]] = {
+    "nats": {"batch_size": 1, "fetch_timeout": 3.0},
+}
+"""For tests that count redeliveries after ``ack_wait`` (1 s on NATS). A NATS pull request then
+ends with the one message it gets and outlives ``ack_wait``, so no request expires just as a
+redelivery comes due. When both fall in the same instant (as with a 1 s fetch timeout, once a
+loaded machine delays the server by a millisecond), nats-server before 2.10.14 hands the
+redelivery out as a first delivery, resetting its count (nats-io/nats-server#5305)."""
 
 
 async def make_broker(kind: str, **options: Any) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 
 from rfs.events import HEADER_DELIVERIES, HEADER_ERROR, Event, EventBase
 
-from .conftest import PATIENT_OPTIONS
+from .conftest import PATIENT_OPTIONS, REDELIVERY_OPTIONS
 
 
 class OrderPlaced(EventBase):
@@ -216,7 +216,7 @@ async def test_event_abandoned_too_often_is_dead_lettered(
             "Tansu (the test broker) drops offset-commit metadata, where the Kafka backend "
             "counts deliveries across consumers; Apache Kafka keeps it"
         )
-    broker = await broker_factory()
+    broker = await broker_factory(**REDELIVERY_OPTIONS.get(broker_factory.kind, {}))
     dead = broker.consume("dead_letter.**")
     first = broker.consume("crash.*", group="fragile", max_deliveries=2)
     await broker.publish("crash.now", Event(data="poison"))

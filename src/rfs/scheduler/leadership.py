@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -20,6 +21,8 @@ class Leadership:
     Without a lock the instance always leads. With one, ``start()``
     runs a task that acquires the lock while following and renews it while leading; the lease
     counts as held until ``lease * 0.9`` seconds after the last successful call began.
+    ``on_resumed`` is called when a renewal succeeds after that time had passed (the renewal
+    was late, the lock still ours): the instance may fire again.
     """
 
     def __init__(
@@ -28,15 +31,18 @@ class Leadership:
         instance_id: str,
         on_elected: Callable[[], Awaitable[None]],
         on_deposed: Callable[[], Awaitable[None]],
+        on_resumed: Callable[[], None] = lambda: None,
     ) -> None:
         self.lock = lock
         self.instance_id = instance_id
         self.token = 0
         self._on_elected = on_elected
         self._on_deposed = on_deposed
+        self._on_resumed = on_resumed
         self._leading = False
         self._valid_until = 0.0
         self._task: asyncio.Task[None] | None = None
+        self._halt = asyncio.Event()
 
     @property
     def holds(self) -> bool:
@@ -64,12 +70,20 @@ class Leadership:
     def start(self) -> None:
         """Contend for the lock in a background task (no-op without a lock)."""
         if self.lock is not None and self._task is None:
+            self._halt.clear()
             self._task = asyncio.create_task(self._run(self.lock), name="rfs-scheduler-lead")
 
     async def stop_contending(self) -> None:
-        """End the background task; the lease is kept until ``release()``."""
+        """End the background task; the lease is kept until ``release()``.
+
+        The task also ends on ``_halt``: a lock client may swallow the cancellation (redis-py
+        sends through ``asyncio.wait_for``, which on Python 3.11 drops a cancellation arriving
+        as the send completes), and the task then stops at its next pause instead of renewing
+        forever while ``stop()`` waits for it.
+        """
         task, self._task = self._task, None
         if task is not None:
+            self._halt.set()
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
@@ -83,7 +97,7 @@ class Leadership:
         self._leading = False
 
     async def _run(self, lock: LeaderLock) -> None:
-        while True:
+        while not self._halt.is_set():
             started = time.monotonic()
             if not self._leading:
                 try:
@@ -102,7 +116,13 @@ class Leadership:
                     renewed = time.monotonic() < self._valid_until
                     started = self._valid_until - lock.lease * _MARGIN
                 if renewed:
+                    lapsed = time.monotonic() >= self._valid_until
                     self._valid_until = started + lock.lease * _MARGIN
+                    if lapsed and self.holds:
+                        log.info("scheduler %s: late lease renewal succeeded", self.instance_id)
+                        self._on_resumed()
                 else:
                     await self.depose("the lease was lost")
-            await asyncio.sleep(lock.renew_interval)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(lock.renew_interval):
+                    await self._halt.wait()

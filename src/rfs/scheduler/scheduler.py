@@ -65,14 +65,16 @@ class Scheduler:
         self._queue = TimingQueue(self._entries)
         # a clock that can wait for background runs (FakeClock.track) is told about each one
         self._firing = Firing(publisher, track=getattr(self.clock, "track", None))
-        self._leadership = Leadership(leader, self.instance_id, self._elected, self._deposed)
+        self._changed = asyncio.Event()
+        self._leadership = Leadership(
+            leader, self.instance_id, self._elected, self._deposed, self._changed.set
+        )
         self._consumers = EventConsumption(
             self._firing,
             lambda: self.clock.now(),
             lambda: self._leadership.token,
             lambda: self._stopping,
         )
-        self._changed = asyncio.Event()
         self._stored: dict[str, TriggerState] | None = None
         self._loop_task: asyncio.Task[None] | None = None
         self._running = False

@@ -4,6 +4,8 @@ Reads try L1, then L2 (a hit fills L1); writes go to both. Every write and inval
 published on ``<prefix>invalidate`` so the other processes drop the same L1 entries; each
 message carries this instance's id, so it ignores its own. ``l1_ttl`` caps how long L1 keeps
 an entry, bounding staleness should a message be lost (Redis restarted, connection dropped).
+L1 is cleared when the channel is lost and again once it is back (what was cached meanwhile
+may have missed a message); while it is down, L1 keeps serving.
 """
 
 from __future__ import annotations
@@ -56,7 +58,9 @@ class TwoLevelBackend:
         self.lock_timeout = l2.lock_timeout
         self._listener: asyncio.Task[None] | None = None
         self._ready: asyncio.Event | None = None
-        self.counters = dict.fromkeys(("published", "received", "publish_errors"), 0)
+        self.counters = dict.fromkeys(
+            ("published", "received", "publish_errors", "channel_errors"), 0
+        )
         register_backend(self)
 
     async def start(self) -> None:
@@ -74,10 +78,15 @@ class TwoLevelBackend:
 
     async def _listen(self, ready: asyncio.Event) -> None:
         delay = 0.05
+        lost = False  # from a failure until the next subscription
         while True:
             try:
                 async with self.l2.client().pubsub(ignore_subscribe_messages=True) as pubsub:
                     await pubsub.subscribe(self.channel)
+                    if lost:  # what L1 took in while we were away may have missed a message
+                        self.l1.clear_now()
+                        lost = False
+                        log.info("%s: invalidation channel back; L1 cleared", self.name)
                     ready.set()
                     delay = 0.05
                     async for message in pubsub.listen():
@@ -86,8 +95,11 @@ class TwoLevelBackend:
                 raise
             except Exception as exc:  # connection lost: L1 may have missed messages
                 ready.set()
-                self.l1.clear_now()
-                log.warning("%s: invalidation channel lost (%s); L1 cleared", self.name, exc)
+                self.counters["channel_errors"] += 1
+                if not lost:  # once per outage: L1 serves (what it caches since) until it ends
+                    lost = True
+                    self.l1.clear_now()
+                    log.warning("%s: invalidation channel lost (%s); L1 cleared", self.name, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
 
