@@ -21,6 +21,7 @@ operation name formatted or looked up per call)::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import weakref
@@ -28,20 +29,11 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol
 
-
-def _perf_counter() -> Callable[[], float]:
-    if os.environ.get("RFS_PURE_PYTHON") != "1":
-        try:
-            from rfs._speedups import perf_counter as read
-
-            return read
-        except ImportError:  # the C extension was not built
-            pass
-    return time.perf_counter
-
-
 #: ``time.perf_counter()``'s clock, read in C where the extension is built (a quarter cheaper).
-perf_counter: Callable[[], float] = _perf_counter()
+perf_counter: Callable[[], float] = time.perf_counter
+if os.environ.get("RFS_PURE_PYTHON") != "1":
+    with contextlib.suppress(ImportError):  # no compiler at install time: time.perf_counter
+        from rfs._speedups import perf_counter
 
 #: ``record(ok, duration_ms, error)``: one outcome of an operation fixed in advance. A recorder
 #: may also have ``since(ok, started, error)``, timing from a ``time.perf_counter()`` reading.

@@ -5,6 +5,7 @@ Memory is bounded: at most ``max_buckets`` buckets (the lowest are merged past t
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
@@ -18,17 +19,10 @@ from operator import lt, mul
 _positive = partial(lt, 0.0)
 
 
-def _c_fold() -> Callable[..., tuple[int, float, float, float, int]] | None:
-    if os.environ.get("RFS_PURE_PYTHON") == "1":
-        return None
-    try:
-        from rfs._speedups import fold_doubles
-    except ImportError:  # the C extension was not built
-        return None
-    return fold_doubles
-
-
-_fold_doubles = _c_fold()
+_fold_doubles: Callable[..., tuple[int, float, float, float, int]] | None = None
+if os.environ.get("RFS_PURE_PYTHON") != "1":
+    with contextlib.suppress(ImportError):  # no compiler at install time: ``fold_values``
+        from rfs._speedups import fold_doubles as _fold_doubles
 
 
 def fold_values(
@@ -38,7 +32,12 @@ def fold_values(
     +inf) to ``buckets``; return ``(count, sum, min, max, zeros)`` of ``values``. A value <= 0
     counts as a zero; a NaN counts as a zero and is left out of sum, min and max. The pure-Python
     twin of ``rfs._speedups.fold_doubles`` (same results, tested)."""
-    numbers = list(filter(_is_number, values)) if _has_nan(values) else values
+    total = sum(values)  # NaN when a value is NaN (or when +inf meets -inf)
+    if total != total and not all(map(_is_number, values)):
+        numbers: Sequence[float] = list(filter(_is_number, values))
+        total = sum(numbers)
+    else:
+        numbers = values
     positive = numbers if numbers and min(numbers) > 0.0 else list(filter(_positive, numbers))
     finite = (
         positive if not positive or max(positive) < math.inf else list(filter(_finite, positive))
@@ -51,16 +50,11 @@ def fold_values(
         buckets[key] = get(key, 0) + n
     low = min(numbers, default=math.inf)
     high = max(numbers, default=-math.inf)
-    return len(values), float(sum(numbers)), low, high, len(values) - len(positive)
+    return len(values), float(total), low, high, len(values) - len(positive)
 
 
 def _is_number(value: float) -> bool:
     return value == value  # False for NaN only
-
-
-def _has_nan(values: Sequence[float]) -> bool:
-    total = sum(values)  # NaN when a value is NaN (or when +inf meets -inf)
-    return total != total and not all(map(_is_number, values))
 
 
 def _finite(value: float) -> bool:

@@ -11,13 +11,13 @@ and tally caps and ``PENDING_MAX``, whatever the call rate. ``Pending`` is C
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
 from array import array
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
 
 from rfs.monitoring.entries import error_code_of
 from rfs.monitoring.sketch import DEFAULT_ACCURACY, LogSketch
@@ -163,19 +163,11 @@ class PyPending:
         return batch, errors
 
 
-def _pending_type() -> Any:
-    if os.environ.get("RFS_PURE_PYTHON") != "1":
-        try:
-            from rfs._speedups import Pending
-
-            return Pending
-        except ImportError:  # the C extension was not built
-            pass
-    return PyPending
-
-
 #: The recorder buffer in use: ``rfs._speedups.Pending`` when built, else ``PyPending``.
-Pending: type[PyPending] = _pending_type()
+Pending: type[PyPending] = PyPending
+if os.environ.get("RFS_PURE_PYTHON") != "1":
+    with contextlib.suppress(ImportError):  # no compiler at install time: pure Python
+        from rfs._speedups import Pending  # type: ignore[assignment]
 
 
 class OperationWindows:
