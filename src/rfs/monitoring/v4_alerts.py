@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from rfs.monitoring.metrics import ResultMetricsCollector
-from rfs.monitoring.v4_metrics import is_finite_number
+from rfs.monitoring.v4_metrics import is_finite_number, member_of
 
 
 class AlertCondition(StrEnum):
@@ -55,13 +55,7 @@ class ThresholdRule:
         for label, text in (("name", name), ("metric_name", metric_name)):
             if not isinstance(text, str) or not text:
                 raise ValueError(f"alert rule {label} is a non-empty string, got {text!r}")
-        try:
-            cond = AlertCondition(condition)
-        except ValueError:
-            names = ", ".join(c.value for c in AlertCondition)
-            raise ValueError(
-                f"alert rule {name!r}: condition {condition!r} is not one of {names}"
-            ) from None
+        cond = member_of(AlertCondition, condition, f"alert rule {name!r}", "condition")
         if not is_finite_number(threshold):
             raise ValueError(
                 f"alert rule {name!r}: threshold is a finite number, got {threshold!r}"

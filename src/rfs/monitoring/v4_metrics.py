@@ -9,9 +9,11 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from rfs.monitoring.sketch import LogSketch
+
+E = TypeVar("E", bound=StrEnum)
 
 MAX_SERIES = 1000  # distinct (name, labels) series kept; later ones are counted as dropped
 
@@ -28,6 +30,15 @@ class MetricType(StrEnum):
 def is_finite_number(value: object) -> bool:
     """Whether ``value`` is an int or float (not a bool), and not NaN or infinite."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def member_of(choices: type[E], value: E | str, subject: str, what: str) -> E:
+    """``choices(value)``, or a ``ValueError`` naming ``subject`` and the accepted values."""
+    try:
+        return choices(value)
+    except ValueError:
+        names = ", ".join(str(c.value) for c in choices)
+        raise ValueError(f"{subject}: {what} {value!r} is not one of {names}") from None
 
 
 def series_key(name: str, labels: Mapping[str, str] | None = None) -> str:
@@ -82,13 +93,7 @@ class SeriesTable:
         value that is not a finite number."""
         if not isinstance(name, str) or not name:
             raise ValueError(f"a metric name is a non-empty string, got {name!r}")
-        try:
-            kind = MetricType(metric_type)
-        except ValueError:
-            kinds = ", ".join(m.value for m in MetricType)
-            raise ValueError(
-                f"metric {name!r}: type {metric_type!r} is not one of {kinds}"
-            ) from None
+        kind = member_of(MetricType, metric_type, f"metric {name!r}", "type")
         if not is_finite_number(value):
             raise ValueError(f"metric {name!r}: value must be a finite number, got {value!r}")
         if labels is not None and not isinstance(labels, Mapping):
