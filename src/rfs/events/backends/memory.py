@@ -12,13 +12,7 @@ from typing import Any
 from rfs.events.backpressure import CLOSED, Backpressure, BoundedBuffer
 from rfs.events.errors import BrokerClosedError, PublishError
 from rfs.events.event import Event
-from rfs.events.subscription import (
-    PUBLISH_SITE,
-    BaseSubscription,
-    Delivery,
-    count_publish,
-    dead_letter_topic,
-)
+from rfs.events.subscription import BaseSubscription, Delivery, count_publish, dead_letter_topic
 from rfs.events.topics import compile_pattern, validate_topic
 from rfs.monitoring import hook
 from rfs.result import Failure, Result, Success
@@ -107,10 +101,7 @@ class InMemoryBroker:
             if isinstance(result, Failure):
                 failure = result
         if hook.monitor is not None:
-            if failure is _OK:  # the common case, without count_publish's call
-                PUBLISH_SITE.record(True, 0.0, None)
-            else:
-                count_publish(failure)
+            count_publish(failure)
         return failure
 
     def publisher(self) -> InMemoryPublisher:
